@@ -1,0 +1,1 @@
+"""The assessment engine: content, scoring, policies. Imports neither Flask nor SQLAlchemy."""

@@ -1,0 +1,1 @@
+"""SkillCert: the LTI 1.3 web tool."""

@@ -1,0 +1,111 @@
+"""The application factory: the only place the app is assembled."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from lti_tool import db, ratelimit, security
+from lti_tool.errors import SkillCertError
+from lti_tool.lti.platform_keys import PlatformKeyCache
+from lti_tool.outbound import make_http_session
+from lti_tool.resources import resource_dir
+from lti_tool.settings import Settings, load_settings
+
+log = logging.getLogger("lti_tool")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``test_config`` overrides settings by name (tests pass a dict)."""
+    app = Flask(
+        __name__,
+        template_folder=str(resource_dir("templates")),
+        static_folder="static",
+        instance_relative_config=True,
+    )
+    settings = load_settings(test_config, default_instance_path=app.instance_path)
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.testing,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        SESSION_COOKIE_SECURE=not settings.is_local_http,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax" if settings.is_local_http else "None",
+    )
+    logging.getLogger("lti_tool").setLevel(settings.log_level.upper())
+    if settings.trusted_proxy_count:
+        n = settings.trusted_proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
+
+    db.init_app(app)
+    security.init_app(app)
+    ratelimit.init_app(app)
+    http = make_http_session()
+    app.extensions["skillcert.http"] = http
+    app.extensions["skillcert.keys"] = PlatformKeyCache(settings, http)
+
+    from lti_tool.lti.blueprint import bp as lti_bp
+    from lti_tool.views import instructor, learner, public
+
+    app.register_blueprint(lti_bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(learner.bp)
+    app.register_blueprint(instructor.bp)
+    if settings.demo:
+        from lti_tool.demo_lms import blueprint as demo
+
+        demo.init_app(app)
+
+    from lti_tool import cli
+
+    cli.init_app(app)
+    _register_error_pages(app)
+    return app
+
+
+def _register_error_pages(app: Flask) -> None:
+    def wants_json() -> bool:
+        return request.path == "/session" or request.path.startswith("/api/")
+
+    def page(status: int, message: str, advice: str, reference: str):
+        if wants_json():
+            body = {"error": message, "advice": advice, "reference": reference}
+            return jsonify(body), status
+        html = render_template(
+            "errors/error.html", status=status, message=message, advice=advice, reference=reference
+        )
+        return html, status
+
+    @app.errorhandler(SkillCertError)
+    def skillcert_error(error: SkillCertError):
+        reference = secrets.token_hex(4)
+        log.warning("ref=%s %s %s: %s", reference, request.method, request.path, error.message)
+        return page(error.status_code, error.message, error.advice, reference)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        reference = secrets.token_hex(4)
+        log.info("ref=%s %s %s: HTTP %s", reference, request.method, request.path, error.code)
+        advice = "Check the address, or open SkillCert again from your course."
+        return page(error.code or 500, error.description or error.name, advice, reference)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        reference = secrets.token_hex(4)
+        log.exception("ref=%s %s %s: unexpected error", reference, request.method, request.path)
+        return page(
+            500,
+            "Something went wrong in SkillCert.",
+            "Try again in a moment. If it keeps happening, tell your administrator the reference.",
+            reference,
+        )
+
+
+def settings_of(app: Flask) -> Settings:
+    return app.config["SETTINGS"]

@@ -1,0 +1,129 @@
+"""The demo platform's identity: its key, its registration with the tool, its people."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+import uuid
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from flask import Flask
+from jwt.algorithms import RSAAlgorithm
+from sqlalchemy import select
+
+from lti_tool.db import transaction
+from lti_tool.lti.constants import LTI_VERSION, Claim, ContextRole, MessageType
+from lti_tool.lti.registrations import add_platform
+from lti_tool.lti.urls import launch_url
+from lti_tool.models import Registration
+from lti_tool.settings import Settings
+
+CLIENT_ID = "skillcert-demo"
+DEPLOYMENT_ID = "demo-deployment-1"
+KID = "demo-lms-key-1"
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoPerson:
+    sub: str
+    name: str
+    roles: tuple[str, ...]
+
+
+PEOPLE = {
+    "learner": DemoPerson("demo-learner-ada", "Ada Lovelace", (ContextRole.LEARNER,)),
+    "instructor": DemoPerson("demo-instructor-grace", "Grace Hopper", (ContextRole.INSTRUCTOR,)),
+}
+COURSE = {"id": "demo-course-101", "label": "AI-101", "title": "Demo Course: AI Foundations"}
+RESOURCE_LINK = {"id": "demo-link-1", "title": "SkillCert certification"}
+
+
+class DemoPlatform:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.key_path = Path(settings.instance_path) / "demo-lms-key.pem"
+
+    @property
+    def issuer(self) -> str:
+        return self.settings.url_for("/demo-lms")
+
+    @cached_property
+    def private_key(self) -> rsa.RSAPrivateKey:
+        if not self.key_path.exists():
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            pem = key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            self.key_path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(pem)
+        return serialization.load_pem_private_key(self.key_path.read_bytes(), None)
+
+    def jwks(self) -> dict[str, Any]:
+        jwk = RSAAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
+        jwk.update(kid=KID, alg="RS256", use="sig")
+        return {"keys": [jwk]}
+
+    def id_token(self, person: DemoPerson, nonce: str) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": CLIENT_ID,
+            "sub": person.sub,
+            "name": person.name,
+            "iat": now,
+            "exp": now + 300,
+            "nonce": nonce,
+            "jti": str(uuid.uuid4()),
+            Claim.MESSAGE_TYPE: MessageType.RESOURCE_LINK.value,
+            Claim.VERSION: LTI_VERSION,
+            Claim.DEPLOYMENT_ID: DEPLOYMENT_ID,
+            Claim.TARGET_LINK_URI: launch_url(self.settings),
+            Claim.RESOURCE_LINK: RESOURCE_LINK,
+            Claim.ROLES: list(person.roles),
+            Claim.CONTEXT: {
+                **COURSE,
+                "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
+            },
+            Claim.TOOL_PLATFORM: {"guid": "skillcert-demo-lms", "name": "SkillCert Demo LMS"},
+            Claim.LAUNCH_PRESENTATION: {
+                "document_target": "iframe",
+                "return_url": self.settings.url_for("/demo-lms/"),
+            },
+        }
+        return jwt.encode(claims, self.private_key, algorithm="RS256", headers={"kid": KID})
+
+
+def register_demo_platform(app: Flask) -> None:
+    """Register the demo LMS with the tool (once; later starts find it registered)."""
+    settings = app.config["SETTINGS"]
+    platform = DemoPlatform(settings)
+    with transaction(app) as session:
+        exists = session.scalar(
+            select(Registration.id).where(
+                Registration.issuer == platform.issuer, Registration.client_id == CLIENT_ID
+            )
+        )
+        if exists:
+            return
+        add_platform(
+            session,
+            settings,
+            preset="generic",
+            name="Demo LMS",
+            issuer=platform.issuer,
+            client_id=CLIENT_ID,
+            deployment_id=DEPLOYMENT_ID,
+            auth_login_url=settings.url_for("/demo-lms/auth"),
+            auth_token_url=settings.url_for("/demo-lms/token"),
+            key_set_url=settings.url_for("/demo-lms/jwks.json"),
+        )

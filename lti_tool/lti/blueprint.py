@@ -1,0 +1,100 @@
+"""LTI endpoints: /lti/login, /lti/launch, /lti/jwks.json."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+
+from lti_tool.db import get_session
+from lti_tool.lti import keys
+from lti_tool.lti.launch import BrowserNotBound, SkillCertMessageLaunch, state_cookie_name
+from lti_tool.lti.login import platform_origin, start_login
+from lti_tool.lti.sync import record_launch
+from lti_tool.models import Registration
+from lti_tool.ratelimit import rate_limited
+from lti_tool.sessions import SESSION_COOKIE, create_launch_session, set_cookie, settings
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("lti", __name__, url_prefix="/lti")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@rate_limited
+def login():
+    params = request.values
+    redirect_ = start_login(params, get_session(), settings())
+    if redirect_.storage_target:
+        # Platform storage: the page stores the secret in the LMS's frame, then redirects.
+        response = current_app.make_response(
+            render_template("lti/platform_storage_put.html", redirect_=redirect_)
+        )
+    else:
+        response = redirect(redirect_.auth_url, code=302)
+    set_cookie(
+        response,
+        state_cookie_name(redirect_.state),
+        redirect_.browser_secret,
+        settings().launch_state_seconds,
+        settings(),
+    )
+    return response
+
+
+@bp.post("/launch")
+@rate_limited
+def launch():
+    session = get_session()
+    conf = settings()
+    try:
+        validated = SkillCertMessageLaunch(
+            request.form, request.cookies, session, conf, current_app.extensions["skillcert.keys"]
+        ).run()
+    except BrowserNotBound as unbound:
+        return _complete_without_cookie(unbound)
+    fields = record_launch(session, validated)
+    token = create_launch_session(session, conf, **fields)
+    log.info(
+        "Launch accepted: registration=%s deployment=%s user=%s role=%s message=%s",
+        validated.registration.id,
+        validated.deployment.id,
+        fields["user_id"],
+        fields["role"],
+        validated.message_type,
+    )
+    response = redirect(
+        url_for("learner.home" if fields["role"] == "learner" else "instructor.home")
+    )
+    set_cookie(response, SESSION_COOKIE, token, conf.session_lifetime_minutes * 60, conf)
+    response.delete_cookie(state_cookie_name(validated.state), path="/")
+    return response
+
+
+def _complete_without_cookie(unbound: BrowserNotBound):
+    """The browser blocked our state cookie: ask the platform's storage, or open a new window.
+
+    The new window restarts the login at the top level, where the cookie is first-party.
+    """
+    state = unbound.state
+    new_window_url = url_for("lti.login") + "?" + urlencode(state.login_params)
+    if state.storage_target and "browser_secret" not in request.form:
+        registration = get_session().get(Registration, state.registration_id)
+        page = render_template(
+            "lti/platform_storage_get.html",
+            state=state,
+            id_token=request.form["id_token"],
+            platform_origin=platform_origin(registration.auth_login_url),
+            new_window_url=new_window_url,
+        )
+        return page, 200
+    log.info("Launch needs a new window: third-party cookies blocked")
+    return render_template("lti/new_window.html", new_window_url=new_window_url), 401
+
+
+@bp.get("/jwks.json")
+def jwks():
+    response = jsonify(keys.jwks(get_session()))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

@@ -1,0 +1,50 @@
+"""Spec URIs as enums (LTI 1.3 Core, Deep Linking 2.0, AGS 2.0, NRPS 2.0)."""
+
+from enum import StrEnum
+
+LTI_VERSION = "1.3.0"
+
+
+class Claim(StrEnum):
+    MESSAGE_TYPE = "https://purl.imsglobal.org/spec/lti/claim/message_type"
+    VERSION = "https://purl.imsglobal.org/spec/lti/claim/version"
+    DEPLOYMENT_ID = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
+    TARGET_LINK_URI = "https://purl.imsglobal.org/spec/lti/claim/target_link_uri"
+    RESOURCE_LINK = "https://purl.imsglobal.org/spec/lti/claim/resource_link"
+    ROLES = "https://purl.imsglobal.org/spec/lti/claim/roles"
+    CONTEXT = "https://purl.imsglobal.org/spec/lti/claim/context"
+    TOOL_PLATFORM = "https://purl.imsglobal.org/spec/lti/claim/tool_platform"
+    LAUNCH_PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
+    CUSTOM = "https://purl.imsglobal.org/spec/lti/claim/custom"
+    AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+    NRPS_SERVICE = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+    DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+
+
+class MessageType(StrEnum):
+    RESOURCE_LINK = "LtiResourceLinkRequest"
+    DEEP_LINKING = "LtiDeepLinkingRequest"
+
+
+class ContextRole(StrEnum):
+    ADMINISTRATOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Administrator"
+    CONTENT_DEVELOPER = "http://purl.imsglobal.org/vocab/lis/v2/membership#ContentDeveloper"
+    INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
+    LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+    MENTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor"
+    TEACHING_ASSISTANT = (
+        "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"
+    )
+
+
+class InstitutionRole(StrEnum):
+    ADMINISTRATOR = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"
+    FACULTY = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Faculty"
+    INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor"
+    STUDENT = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Student"
+    LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Learner"
+
+
+class SystemRole(StrEnum):
+    ADMINISTRATOR = "http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator"
+    SYS_ADMIN = "http://purl.imsglobal.org/vocab/lis/v2/system/person#SysAdmin"

@@ -1,0 +1,93 @@
+"""The tool's RSA keys: create, rotate with overlap, publish as JWKS, sign.
+
+The newest published key signs. ``rotate`` adds a key and gives the ones it replaces a
+``retire_after`` in the future, so platforms that cached our JWKS keep verifying; once
+that passes they leave the JWKS, and the next rotation deletes them.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import logging
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+from jwt.api_jwk import PyJWK
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from lti_tool.models import ToolKey, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def _thumbprint_kid(public_jwk: dict[str, Any]) -> str:
+    """RFC 7638 JWK thumbprint: a kid derived from the key itself."""
+    members = {k: public_jwk[k] for k in ("e", "kty", "n")}
+    digest = hashlib.sha256(json.dumps(members, separators=(",", ":"), sort_keys=True).encode())
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+
+
+def new_key() -> ToolKey:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_jwk = RSAAlgorithm.to_jwk(private.public_key(), as_dict=True)
+    kid = _thumbprint_kid(public_jwk)
+    public_jwk.update({"kid": kid, "alg": "RS256", "use": "sig"})
+    pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+    return ToolKey(kid=kid, private_key_pem=pem, public_jwk=public_jwk)
+
+
+def published_keys(session: Session, now: dt.datetime | None = None) -> list[ToolKey]:
+    now = now or utcnow()
+    keys = session.scalars(select(ToolKey).order_by(ToolKey.created_at.desc(), ToolKey.id.desc()))
+    return [key for key in keys if key.is_published(now)]
+
+
+def ensure_key(session: Session) -> ToolKey:
+    """The current signing key, creating the first one if the tool has none."""
+    keys = published_keys(session)
+    if keys:
+        return keys[0]
+    key = new_key()
+    session.add(key)
+    session.flush()
+    log.info("Created the first tool key kid=%s", key.kid)
+    return key
+
+
+def rotate(session: Session, overlap: dt.timedelta) -> ToolKey:
+    """Add a new signing key; keep the keys it replaces published for ``overlap``."""
+    now = utcnow()
+    deleted = session.execute(
+        delete(ToolKey).where(ToolKey.retire_after.is_not(None), ToolKey.retire_after <= now)
+    ).rowcount
+    for key in published_keys(session, now):
+        if key.retire_after is None:
+            key.retire_after = now + overlap
+    key = new_key()
+    session.add(key)
+    session.flush()
+    log.info("Rotated tool keys: new kid=%s, %d retired key(s) deleted", key.kid, deleted)
+    return key
+
+
+def jwks(session: Session) -> dict[str, list[dict[str, Any]]]:
+    """The public JWKS: every published key, newest first. Never a private member."""
+    return {"keys": [dict(key.public_jwk) for key in published_keys(session)]}
+
+
+def signing_jwk(key: ToolKey) -> PyJWK:
+    """The private key of ``key`` for PyJWT, with its kid."""
+    private = serialization.load_pem_private_key(key.private_key_pem.encode("ascii"), None)
+    jwk = RSAAlgorithm.to_jwk(private, as_dict=True)
+    jwk["kid"] = key.kid
+    return PyJWK(jwk, algorithm="RS256")

@@ -1,0 +1,320 @@
+"""Launch validation (LTI 1.3 Core §5.1.2, 1EdTech Security Framework §5.1.3).
+
+:class:`SkillCertMessageLaunch` is pylti1p3's ``MessageLaunch`` with its gaps closed:
+state and nonce live in the database and are consumed exactly once; the platform's keys
+come from a bounded, cached fetch; the signature check pins RS256 and checks ``aud``,
+``azp``, ``iss``, ``exp`` and ``iat``; the token's size is capped before it is parsed.
+pylti1p3 still finds the registration and deployment (through
+:class:`DatabaseToolConfig`) and runs its per-message-type validators.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hmac
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import jwt
+from pylti1p3.exception import LtiException
+from pylti1p3.message_launch import MessageLaunch
+from pylti1p3.message_validators import get_validators
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lti_tool.errors import LaunchError, LaunchExpiredError, NotRegisteredError
+from lti_tool.lti.constants import LTI_VERSION, Claim, MessageType
+from lti_tool.lti.login import hash_secret
+from lti_tool.lti.platform_keys import PlatformKeyCache
+from lti_tool.lti.tool_config import DatabaseToolConfig
+from lti_tool.lti.urls import is_on_this_tool
+from lti_tool.models import ConsumedNonce, Deployment, LoginState, Registration, utcnow
+from lti_tool.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_SUPPORTED_MESSAGES = frozenset(MessageType)
+#: How long a used nonce is remembered: longer than any id_token we accept stays valid.
+_NONCE_KEEP = dt.timedelta(days=1)
+
+
+class BrowserNotBound(LaunchError):
+    """The browser did not show the secret that proves it started this login.
+
+    Usually the browser blocked SkillCert's cookie inside the LMS frame; the launch
+    view then offers platform storage or a new window.
+    """
+
+    status_code = 401
+
+    def __init__(self, state: LoginState) -> None:
+        super().__init__()
+        self.state = state
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidatedLaunch:
+    claims: dict[str, Any]
+    registration: Registration
+    deployment: Deployment
+    state: str
+
+    @property
+    def message_type(self) -> str:
+        return self.claims[Claim.MESSAGE_TYPE]
+
+
+class _NoSessionService:
+    """pylti1p3 insists on a session service; state and nonces live in our database instead."""
+
+
+class SkillCertMessageLaunch(MessageLaunch):
+    def __init__(
+        self,
+        form: Mapping[str, str],
+        cookies: Mapping[str, str],
+        session: Session,
+        settings: Settings,
+        keys: PlatformKeyCache,
+    ) -> None:
+        self._form = form
+        self._cookies = cookies
+        self._db = session
+        self._settings = settings
+        self._keys = keys
+        self._tool_conf = DatabaseToolConfig(session)
+        self._login_state: LoginState | None = None
+        super().__init__(
+            request=None,
+            tool_config=self._tool_conf,
+            session_service=_NoSessionService(),
+            cookie_service=_NoSessionService(),
+            requests_session=keys.http,
+        )
+
+    def _get_request_param(self, key: str) -> str:
+        return self._form.get(key, "")
+
+    def run(self) -> ValidatedLaunch:
+        """Every check, cheapest and stateless first; the state and nonce are consumed last."""
+        self._validated = True  # stops pylti1p3 from re-entering validate() on claim access
+        try:
+            self.check_token_size()
+            self.validate_jwt_format()
+            self.check_header()
+            self.check_registration()
+            self.validate_jwt_signature()
+            self.check_deployment()
+            self.check_message()
+            self.check_browser_binding()
+            self.consume_state_and_nonce()
+        except LtiException as exc:
+            raise LaunchError(f"The LMS sent a launch SkillCert cannot accept: {exc}.") from exc
+        assert self._tool_conf.registration and self._tool_conf.deployment
+        return ValidatedLaunch(
+            claims=self._jwt["body"],
+            registration=self._tool_conf.registration,
+            deployment=self._tool_conf.deployment,
+            state=self._form["state"],
+        )
+
+    # -- the steps, in order ------------------------------------------------------------
+
+    def check_token_size(self) -> None:
+        token = self._get_request_param("id_token")
+        if not token:
+            raise LaunchError("The LMS did not send an id_token with the launch.")
+        if len(token) > self._settings.max_id_token_bytes:
+            raise LaunchError(
+                f"The launch token is larger than SkillCert accepts "
+                f"({len(token)} > {self._settings.max_id_token_bytes} bytes)."
+            )
+        if not self._get_request_param("state"):
+            raise LaunchError("The launch arrived without its state parameter.")
+
+    def check_header(self) -> None:
+        header = self._jwt["header"]
+        if not isinstance(header, dict) or not isinstance(self._jwt["body"], dict):
+            raise LaunchError("The launch token is not a JSON object.")
+        if header.get("alg") != "RS256":
+            # LTI allows RS256 only; this also refuses "none" and HS256 signed with a public key.
+            raise LaunchError(
+                f"The launch token uses the algorithm {header.get('alg')!r}, not RS256."
+            )
+        if not isinstance(header.get("kid"), str) or not header["kid"]:
+            raise LaunchError("The launch token does not name its signing key (kid).")
+
+    def get_client_id(self) -> str:
+        body = self._jwt["body"]
+        aud, azp = body.get("aud"), body.get("azp")
+        if isinstance(aud, str):
+            audiences = [aud]
+        elif isinstance(aud, list) and aud and all(isinstance(a, str) for a in aud):
+            audiences = aud
+        else:
+            raise LaunchError("The launch token has no audience (aud).")
+        if azp is not None and azp not in audiences:
+            raise LaunchError(
+                "The launch token's authorized party (azp) is not one of its audiences."
+            )
+        if len(audiences) > 1 and azp is None:
+            raise LaunchError(
+                "The launch token has several audiences but no authorized party (azp)."
+            )
+        return azp or audiences[0]
+
+    def check_registration(self) -> None:
+        iss = self._jwt["body"].get("iss")
+        if not isinstance(iss, str) or not iss:
+            raise LaunchError("The launch token has no issuer (iss).")
+        client_id = self.get_client_id()
+        if self._tool_conf.find_registration_by_params(iss, client_id) is None:
+            raise NotRegisteredError(
+                f"This LMS is not registered: ask your administrator to register issuer {iss} "
+                f"with client id {client_id}."
+            )
+
+    def validate_jwt_signature(self) -> MessageLaunch:
+        registration = self._tool_conf.registration
+        assert registration is not None
+        key = self._keys.key_for(
+            key_set_url=registration.key_set_url,
+            key_set=registration.key_set,
+            kid=self._jwt["header"]["kid"],
+        )
+        try:
+            jwt.decode(
+                self._get_request_param("id_token"),
+                key.key,
+                algorithms=["RS256"],
+                audience=registration.client_id,
+                issuer=registration.issuer,
+                leeway=self._settings.jwt_leeway_seconds,
+                options={"require": ["exp", "iat", "iss", "aud", "sub", "nonce"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise LaunchExpiredError("This launch has expired.") from None
+        except jwt.ImmatureSignatureError:
+            raise LaunchError(
+                "The launch token was issued in the future: the LMS's clock and SkillCert's "
+                "disagree.",
+                advice="Ask your administrator to check the clocks of the LMS and SkillCert.",
+            ) from None
+        except jwt.InvalidTokenError as exc:
+            raise LaunchError(f"The launch token failed verification: {exc}.") from None
+        if self._jwt["body"]["iat"] > time.time() + self._settings.jwt_leeway_seconds:
+            raise LaunchError("The launch token was issued in the future.")
+        return self
+
+    def check_deployment(self) -> None:
+        deployment_id = self._jwt["body"].get(Claim.DEPLOYMENT_ID)
+        if not isinstance(deployment_id, str) or not deployment_id:
+            raise LaunchError("The launch does not name its deployment (deployment_id).")
+        registration = self._tool_conf.registration
+        assert registration is not None
+        self._tool_conf.find_deployment_by_params(registration.issuer, deployment_id, None)
+        deployment = self._tool_conf.deployment
+        if deployment is None or not deployment.is_active:
+            raise NotRegisteredError(
+                f"This LMS deployment ({deployment_id}) is not enabled in SkillCert: ask your "
+                f"administrator to add it for issuer {registration.issuer}.",
+                advice="Your SkillCert administrator can add it with `skillcert deployment add`.",
+            )
+
+    def check_message(self) -> None:
+        body = self._jwt["body"]
+        message_type = body.get(Claim.MESSAGE_TYPE)
+        if message_type not in _SUPPORTED_MESSAGES:
+            raise LaunchError(f"SkillCert does not support LTI messages of type {message_type!r}.")
+        if body.get(Claim.VERSION) != LTI_VERSION:
+            raise LaunchError(f"SkillCert supports LTI {LTI_VERSION} launches only.")
+        roles = body.get(Claim.ROLES)
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise LaunchError("The launch's roles claim is missing or not a list of roles.")
+        if not isinstance(body.get("sub"), str) or not body["sub"] or len(body["sub"]) > 255:
+            raise LaunchError("The launch does not identify the user (sub).")
+        if message_type == MessageType.RESOURCE_LINK:
+            link = body.get(Claim.RESOURCE_LINK)
+            if not isinstance(link, dict) or not isinstance(link.get("id"), str) or not link["id"]:
+                raise LaunchError("The launch does not identify its resource link.")
+        target = body.get(Claim.TARGET_LINK_URI)
+        if message_type == MessageType.RESOURCE_LINK and not isinstance(target, str):
+            raise LaunchError("The launch has no target_link_uri.")
+        if isinstance(target, str) and not is_on_this_tool(target, self._settings):
+            raise LaunchError("The launch's target_link_uri is not a page of SkillCert.")
+        for claim in (Claim.CONTEXT, Claim.LAUNCH_PRESENTATION, Claim.CUSTOM):
+            if claim in body and not isinstance(body[claim], dict):
+                raise LaunchError(f"The launch's claim {claim} is not an object.")
+        for validator in get_validators():  # pylti1p3's per-message checks
+            if validator.can_validate(body):
+                validator.validate(body)
+
+    def check_browser_binding(self) -> None:
+        """The state must be one we issued, unexpired, to this registration and this browser."""
+        state_value = self._get_request_param("state")
+        state = self._db.get(LoginState, state_value)
+        registration = self._tool_conf.registration
+        assert registration is not None
+        if state is None or state.registration_id != registration.id:
+            raise self._state_not_found_error()
+        if state.expires_at <= utcnow():
+            raise LaunchExpiredError("This launch took too long and has expired.")
+        secret = self._cookies.get(state_cookie_name(state_value)) or self._get_request_param(
+            "browser_secret"
+        )
+        if not secret:
+            raise BrowserNotBound(state)
+        if not hmac.compare_digest(hash_secret(secret), state.browser_secret_hash):
+            raise LaunchError("This launch was started in another browser (state mismatch).")
+        self._login_state = state
+
+    def consume_state_and_nonce(self) -> None:
+        """Delete the state and record the nonce in this transaction; a replay finds neither."""
+        registration = self._tool_conf.registration
+        state = self._login_state
+        assert registration is not None and state is not None
+        nonce = self._jwt["body"]["nonce"]
+        if not isinstance(nonce, str) or not hmac.compare_digest(nonce, state.nonce):
+            raise LaunchError("The launch's nonce does not match the login that started it.")
+        deleted = self._db.execute(
+            delete(LoginState).where(LoginState.state == state.state),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+        if deleted != 1:  # a concurrent replay of the same token won the race
+            raise LaunchExpiredError()
+        self._db.expunge(state)
+        try:
+            with self._db.begin_nested():
+                self._db.execute(
+                    insert(ConsumedNonce).values(
+                        registration_id=registration.id,
+                        nonce=nonce,
+                        expires_at=utcnow() + _NONCE_KEEP,
+                    )
+                )
+        except IntegrityError:
+            raise LaunchExpiredError() from None
+
+    def _state_not_found_error(self) -> LaunchError:
+        registration = self._tool_conf.registration
+        nonce = self._jwt["body"].get("nonce")
+        used = isinstance(nonce, str) and self._db.scalar(
+            select(ConsumedNonce.nonce).where(
+                ConsumedNonce.registration_id == registration.id, ConsumedNonce.nonce == nonce
+            )
+        )
+        if used:
+            return LaunchExpiredError(
+                "This launch link was already used — reload the page from your course."
+            )
+        return LaunchExpiredError(
+            "SkillCert does not recognise this launch: it expired or was started elsewhere."
+        )
+
+
+def state_cookie_name(state: str) -> str:
+    return "lti_" + state

@@ -1,0 +1,195 @@
+"""Registering platforms and deployments; what an LMS administrator pastes on their side.
+
+The CLI, the demo LMS and the tests all register through these functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lti_tool.lti.presets import get_preset
+from lti_tool.lti.urls import jwks_url, launch_url, login_url
+from lti_tool.models import Deployment, Registration
+from lti_tool.outbound import check_platform_url
+from lti_tool.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def add_platform(
+    session: Session,
+    settings: Settings,
+    *,
+    preset: str,
+    client_id: str,
+    deployment_id: str | None = None,
+    issuer: str | None = None,
+    site_url: str | None = None,
+    name: str | None = None,
+    auth_login_url: str | None = None,
+    auth_token_url: str | None = None,
+    key_set_url: str | None = None,
+    key_set: dict[str, Any] | None = None,
+    auth_audience: str | None = None,
+) -> Registration:
+    """Register a platform from a preset, explicit values overriding it.
+
+    Raises ValueError with a message for the administrator when something is missing,
+    not https, or already registered.
+    """
+    template = get_preset(preset)
+    issuer = issuer or template.issuer or site_url
+    if not issuer:
+        raise ValueError(f"The {template.title} preset needs --issuer (the LMS's site URL).")
+    site = site_url or (issuer if template.issuer is None else None)
+
+    def pick(given: str | None, preset_value: str | None) -> str | None:
+        if given:
+            return given
+        return (
+            template.expand(preset_value, site=site, client_id=client_id) if preset_value else None
+        )
+
+    urls = {
+        "auth_login_url": pick(auth_login_url, template.auth_login_url),
+        "auth_token_url": pick(auth_token_url, template.auth_token_url),
+        "key_set_url": None if key_set else pick(key_set_url, template.key_set_url),
+        "auth_audience": pick(auth_audience, template.auth_audience),
+    }
+    for option in ("auth_login_url", "auth_token_url"):
+        if not urls[option]:
+            raise ValueError(
+                f"--{option.replace('_', '-')} is required for the {template.title} preset."
+            )
+    if not urls["key_set_url"] and not key_set:
+        raise ValueError("--key-set-url is required (or static keys).")
+    check_platform_url(issuer, settings, "The issuer")
+    for option, url in urls.items():
+        if url and option != "auth_audience":
+            check_platform_url(url, settings, f"--{option.replace('_', '-')}")
+    if session.scalar(
+        select(Registration.id).where(
+            Registration.issuer == issuer, Registration.client_id == client_id
+        )
+    ):
+        raise ValueError(f"Issuer {issuer} with client id {client_id} is already registered.")
+    registration = Registration(
+        name=name or f"{template.title} ({issuer})",
+        preset=template.name,
+        issuer=issuer,
+        client_id=client_id,
+        key_set=key_set,
+        **urls,
+    )
+    session.add(registration)
+    session.flush()
+    log.info("Registered platform %s: issuer=%s client_id=%s", registration.id, issuer, client_id)
+    if deployment_id:
+        add_deployment(session, registration, deployment_id)
+    return registration
+
+
+def find_registration(session: Session, issuer: str, client_id: str | None = None) -> Registration:
+    query = select(Registration).where(Registration.issuer == issuer)
+    if client_id:
+        query = query.where(Registration.client_id == client_id)
+    rows = session.scalars(query.limit(2)).all()
+    if not rows:
+        raise ValueError(f"No platform is registered with issuer {issuer}.")
+    if len(rows) > 1:
+        raise ValueError(f"Issuer {issuer} has several registrations: give --client-id.")
+    return rows[0]
+
+
+def add_deployment(
+    session: Session, registration: Registration, deployment_id: str, name: str = ""
+) -> Deployment:
+    existing = session.scalar(
+        select(Deployment).where(
+            Deployment.registration_id == registration.id,
+            Deployment.deployment_id == deployment_id,
+        )
+    )
+    if existing is not None:
+        raise ValueError(f"Deployment {deployment_id} is already added to {registration.name}.")
+    deployment = Deployment(registration=registration, deployment_id=deployment_id, name=name)
+    session.add(deployment)
+    session.flush()
+    log.info("Added deployment %s to registration %s", deployment_id, registration.id)
+    return deployment
+
+
+def platform_setup(lms: str, settings: Settings) -> str | dict[str, Any]:
+    """What the LMS administrator enters on their side: Canvas's developer-key JSON, or text."""
+    preset = get_preset(lms)
+    if preset.name == "canvas":
+        return canvas_developer_key(settings)
+    lines = [
+        f"Settings for registering SkillCert in {preset.title}:",
+        f"  Tool URL / target link URI:   {launch_url(settings)}",
+        f"  Login initiation URL:         {login_url(settings)}",
+        f"  Redirect URI(s):              {launch_url(settings)}",
+        f"  Public keyset URL (JWKS):     {jwks_url(settings)}",
+        "  Signature method:             RS256 (public keyset URL)",
+        "  Services:                     Assignment and Grade Services; Names and Role",
+        "                                Provisioning Services; Deep Linking",
+        "  Share launcher's name:        yes (shown to instructors; email is not needed)",
+        "",
+        preset.notes,
+    ]
+    return "\n".join(lines)
+
+
+def canvas_developer_key(settings: Settings) -> dict[str, Any]:
+    """Canvas "LTI key" JSON (Admin > Developer Keys > + LTI Key > Paste JSON)."""
+    host = settings.base_url.split("://", 1)[1].split("/", 1)[0]
+    return {
+        "title": "SkillCert",
+        "description": (
+            "Enterprise AI Practitioner and AI Education for K-12 Teachers certification"
+        ),
+        "oidc_initiation_url": login_url(settings),
+        "target_link_uri": launch_url(settings),
+        "public_jwk_url": jwks_url(settings),
+        "scopes": [
+            "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+            "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+            "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+            "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+        ],
+        "extensions": [
+            {
+                "domain": host,
+                "tool_id": "skillcert",
+                "platform": "canvas.instructure.com",
+                "privacy_level": "name_only",
+                "settings": {
+                    "placements": [
+                        {
+                            "placement": "course_navigation",
+                            "message_type": "LtiResourceLinkRequest",
+                            "target_link_uri": launch_url(settings),
+                            "text": "SkillCert",
+                        },
+                        {
+                            "placement": "assignment_selection",
+                            "message_type": "LtiDeepLinkingRequest",
+                            "target_link_uri": launch_url(settings),
+                            "text": "SkillCert activity",
+                        },
+                        {
+                            "placement": "link_selection",
+                            "message_type": "LtiDeepLinkingRequest",
+                            "target_link_uri": launch_url(settings),
+                            "text": "SkillCert module",
+                        },
+                    ]
+                },
+            }
+        ],
+        "custom_fields": {},
+    }

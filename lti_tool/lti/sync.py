@@ -1,0 +1,100 @@
+"""Record what a validated launch tells us: context, resource link, user, membership."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lti_tool.lti.constants import Claim
+from lti_tool.lti.launch import ValidatedLaunch
+from lti_tool.lti.roles import skillcert_role
+from lti_tool.models import Context, Membership, ResourceLink, User, utcnow
+from lti_tool.upsert import upsert_returning_id
+
+#: Claims later requests need (services, return URL, deep linking); nothing personal.
+_KEPT_CLAIMS = (
+    Claim.LAUNCH_PRESENTATION,
+    Claim.AGS_ENDPOINT,
+    Claim.NRPS_SERVICE,
+    Claim.DEEP_LINKING_SETTINGS,
+    Claim.CUSTOM,
+    Claim.TOOL_PLATFORM,
+)
+
+
+def _text(value: Any, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def record_launch(session: Session, launch: ValidatedLaunch) -> dict[str, Any]:
+    """Upsert the launch's rows; return the fields of its launch session."""
+    claims = launch.claims
+    now = utcnow()
+    user_id = upsert_returning_id(
+        session,
+        User,
+        {
+            "registration_id": launch.registration.id,
+            "sub": claims["sub"],
+            "name": _text(claims.get("name"), 500),
+            "updated_at": now,
+        },
+        conflict=("registration_id", "sub"),
+        update=("name", "updated_at"),
+    )
+    lti_roles = claims[Claim.ROLES]
+    role = skillcert_role(lti_roles)
+    context_id = resource_link_id = None
+    context = claims.get(Claim.CONTEXT)
+    if context and isinstance(context.get("id"), str) and context["id"]:
+        context_id = upsert_returning_id(
+            session,
+            Context,
+            {
+                "deployment_id": launch.deployment.id,
+                "context_id": context["id"][:255],
+                "title": _text(context.get("title"), 500),
+                "label": _text(context.get("label"), 255),
+                "updated_at": now,
+            },
+            conflict=("deployment_id", "context_id"),
+            update=("title", "label", "updated_at"),
+        )
+        upsert_returning_id(
+            session,
+            Membership,
+            {
+                "context_id": context_id,
+                "user_id": user_id,
+                "role": role.value,
+                "lti_roles": lti_roles,
+                "last_launch_at": now,
+            },
+            conflict=("context_id", "user_id"),
+            update=("role", "lti_roles", "last_launch_at"),
+        )
+        link = claims.get(Claim.RESOURCE_LINK)
+        if isinstance(link, dict) and isinstance(link.get("id"), str):
+            resource_link_id = upsert_returning_id(
+                session,
+                ResourceLink,
+                {
+                    "context_id": context_id,
+                    "resource_link_id": link["id"][:255],
+                    "title": _text(link.get("title"), 500),
+                    "updated_at": now,
+                },
+                conflict=("context_id", "resource_link_id"),
+                update=("title", "updated_at"),
+            )
+    return {
+        "registration_id": launch.registration.id,
+        "deployment_id": launch.deployment.id,
+        "context_id": context_id,
+        "resource_link_id": resource_link_id,
+        "user_id": user_id,
+        "role": role.value,
+        "message_type": launch.message_type,
+        "claims": {str(c): claims[c] for c in _KEPT_CLAIMS if c in claims},
+    }

@@ -1,0 +1,30 @@
+"""All models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
+
+from lti_tool.models.base import Base, utcnow
+from lti_tool.models.keys import ToolKey
+from lti_tool.models.launch import ConsumedNonce, Launch, LoginState
+from lti_tool.models.lti import (
+    Context,
+    Deployment,
+    Membership,
+    Registration,
+    ResourceLink,
+    Role,
+    User,
+)
+
+__all__ = [
+    "Base",
+    "ConsumedNonce",
+    "Context",
+    "Deployment",
+    "Launch",
+    "LoginState",
+    "Membership",
+    "Registration",
+    "ResourceLink",
+    "Role",
+    "ToolKey",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,150 @@
+"""LTI tenants and the people and places a launch names.
+
+A tenant is a registration (issuer + client_id) plus one of its deployments. Contexts,
+resource links and memberships hang below a deployment, so every query that starts from a
+launch's deployment stays inside its tenant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lti_tool.models.base import Base, JSONType, utcnow
+
+
+class Registration(Base):
+    """A platform (LMS) registered with this tool: one issuer + client_id pair."""
+
+    __tablename__ = "registration"
+    __table_args__ = (UniqueConstraint("issuer", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: A name for people: "Springfield Canvas".
+    name: Mapped[str] = mapped_column(String(200))
+    #: The LMS family whose quirks apply (config/platforms/<preset>.toml).
+    preset: Mapped[str] = mapped_column(String(40), default="generic")
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(255))
+    #: The platform's OIDC authorisation endpoint, where /lti/login redirects.
+    auth_login_url: Mapped[str] = mapped_column(String(1000))
+    #: The platform's OAuth2 token endpoint (AGS, NRPS).
+    auth_token_url: Mapped[str] = mapped_column(String(1000))
+    #: Audience of our client assertions when it is not the token URL (Brightspace).
+    auth_audience: Mapped[str | None] = mapped_column(String(1000))
+    #: Where the platform publishes its public keys; or
+    key_set_url: Mapped[str | None] = mapped_column(String(1000))
+    #: the platform's public keys as a JWKS, for platforms without a key set URL.
+    key_set: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    deployments: Mapped[list[Deployment]] = relationship(back_populates="registration")
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} {self.issuer} client_id={self.client_id}>"
+
+
+class Deployment(Base):
+    """One deployment of the tool on a platform; Blackboard tells institutions apart by it."""
+
+    __tablename__ = "deployment"
+    __table_args__ = (UniqueConstraint("registration_id", "deployment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
+    #: The platform's deployment_id claim.
+    deployment_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    #: Launches from inactive deployments are refused until an administrator activates them.
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    registration: Mapped[Registration] = relationship(back_populates="deployments")
+
+    def __repr__(self) -> str:
+        return f"<Deployment {self.id} registration={self.registration_id} {self.deployment_id}>"
+
+
+class Context(Base):
+    """A course (or other context) in one deployment."""
+
+    __tablename__ = "context"
+    __table_args__ = (UniqueConstraint("deployment_id", "context_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id", ondelete="CASCADE"))
+    #: The platform's context.id.
+    context_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    label: Mapped[str] = mapped_column(String(255), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Context {self.id} deployment={self.deployment_id} {self.context_id}>"
+
+
+class ResourceLink(Base):
+    """A placement of the tool in a context (a link in the course)."""
+
+    __tablename__ = "resource_link"
+    __table_args__ = (UniqueConstraint("context_id", "resource_link_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"))
+    #: The platform's resource_link.id.
+    resource_link_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ResourceLink {self.id} context={self.context_id} {self.resource_link_id}>"
+
+
+class User(Base):
+    """A person as one registration knows them. We keep ``sub`` and the name we show, no more."""
+
+    __tablename__ = "lti_user"
+    __table_args__ = (UniqueConstraint("registration_id", "sub"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
+    sub: Mapped[str] = mapped_column(String(255))
+    #: The ``name`` claim, shown to instructors; empty when the platform withholds it.
+    name: Mapped[str] = mapped_column(String(500), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} registration={self.registration_id}>"
+
+
+class Role(enum.StrEnum):
+    """What a person may do in SkillCert, derived from their LTI roles."""
+
+    LEARNER = "learner"
+    INSTRUCTOR = "instructor"
+    ADMINISTRATOR = "administrator"
+
+
+class Membership(Base):
+    """A user's roles in a context, as of their latest launch (or roster sync)."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("context_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    )
+    #: The LTI role URIs as the platform sent them.
+    lti_roles: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    last_launch_at: Mapped[dt.datetime | None] = mapped_column()
+
+    def __repr__(self) -> str:
+        return f"<Membership {self.id} context={self.context_id} user={self.user_id} {self.role}>"

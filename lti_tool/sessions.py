@@ -1,0 +1,151 @@
+"""Launch sessions: a validated launch becomes a row; the browser holds only a random token.
+
+Every view reads the tenant (registration, deployment), context, resource link, user and
+role from :class:`CurrentLaunch`, loaded once a request from the session cookie.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, current_app, g, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lti_tool.db import get_session
+from lti_tool.errors import ForbiddenError, NoLaunchSessionError
+from lti_tool.models import Context, Launch, Registration, ResourceLink, Role, User, utcnow
+from lti_tool.settings import Settings
+
+SESSION_COOKIE = "skillcert_session"
+
+
+@dataclasses.dataclass(frozen=True)
+class CurrentLaunch:
+    """What the current browser session may see: one tenant, one context, one user."""
+
+    registration_id: int
+    deployment_id: int
+    context_id: int | None
+    resource_link_id: int | None
+    user_id: int
+    role: Role
+    message_type: str
+    claims: dict[str, Any]
+    user_name: str
+    context_title: str
+    resource_link_title: str
+    platform_name: str
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role in (Role.INSTRUCTOR, Role.ADMINISTRATOR)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_launch_session(session: Session, settings: Settings, **fields: Any) -> str:
+    """Store a launch session and return the token for the browser's cookie."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        Launch(
+            id=_token_hash(token),
+            created_at=now,
+            expires_at=now + dt.timedelta(minutes=settings.session_lifetime_minutes),
+            **fields,
+        )
+    )
+    return token
+
+
+def set_cookie(response: Response, name: str, value: str, max_age: int, settings: Settings) -> None:
+    """Cookies that survive an LMS iframe: SameSite=None; Secure (Lax on local http only)."""
+    local = settings.is_local_http
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        secure=not local,
+        httponly=True,
+        samesite="Lax" if local else "None",
+    )
+
+
+def current_launch() -> CurrentLaunch | None:
+    """The launch this request's session cookie names, or None."""
+    if "launch" not in g:
+        g.launch = _load_launch(request.cookies.get(SESSION_COOKIE))
+    return g.launch
+
+
+def _load_launch(token: str | None) -> CurrentLaunch | None:
+    if not token or len(token) > 100:
+        return None
+    row = (
+        get_session()
+        .execute(
+            select(Launch, User.name, Context.title, ResourceLink.title, Registration.name)
+            .join(User, User.id == Launch.user_id)
+            .join(Registration, Registration.id == Launch.registration_id)
+            .outerjoin(Context, Context.id == Launch.context_id)
+            .outerjoin(ResourceLink, ResourceLink.id == Launch.resource_link_id)
+            .where(Launch.id == _token_hash(token), Launch.expires_at > utcnow())
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    launch, user_name, context_title, link_title, platform_name = row
+    return CurrentLaunch(
+        registration_id=launch.registration_id,
+        deployment_id=launch.deployment_id,
+        context_id=launch.context_id,
+        resource_link_id=launch.resource_link_id,
+        user_id=launch.user_id,
+        role=Role(launch.role),
+        message_type=launch.message_type,
+        claims=launch.claims,
+        user_name=user_name,
+        context_title=context_title or "",
+        resource_link_title=link_title or "",
+        platform_name=platform_name,
+    )
+
+
+def launch_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse (401 page) a request without a launch session."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_launch() is None:
+            raise NoLaunchSessionError()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def instructor_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse a request unless its launch is an instructor's or administrator's (401/403)."""
+
+    @functools.wraps(view)
+    @launch_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_launch().is_instructor:
+            raise ForbiddenError()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def settings() -> Settings:
+    return current_app.config["SETTINGS"]

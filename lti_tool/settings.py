@@ -1,0 +1,231 @@
+"""Typed settings: defaults < TOML config file (``SKILLCERT_CONFIG``) < ``SKILLCERT_*`` environment.
+
+Every setting is a field of :class:`Settings` with its default and a ``#:`` comment.
+The loaded object is frozen; :func:`load_settings` validates it, so a bad value stops
+start-up with one message that names the setting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import logging
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from lti_tool.errors import SettingsError
+
+log = logging.getLogger(__name__)
+
+ENV_PREFIX = "SKILLCERT_"
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    #: SQLAlchemy URL of the database. Empty: a SQLite file in the instance folder.
+    database_url: str = ""
+    #: Public URL of this tool as the LMS sees it; https, except http on localhost for trials.
+    base_url: str = "http://localhost:5000"
+    #: Signs session cookies. Empty: generated once and kept in the instance folder.
+    secret_key: str = ""
+    #: Folder for the SQLite database, the generated secret key and other local state.
+    instance_path: str = ""
+    #: Mount the built-in demo LMS at /demo-lms (``skillcert serve --demo`` turns it on).
+    demo: bool = False
+    #: How long a launch session lasts without a new launch from the LMS.
+    session_lifetime_minutes: int = 480
+    #: How long a login may take between /lti/login and /lti/launch.
+    launch_state_seconds: int = 600
+    #: Clock skew allowed when checking an id_token's exp and iat.
+    jwt_leeway_seconds: int = 60
+    #: Largest id_token accepted, in bytes.
+    max_id_token_bytes: int = 65536
+    #: How long a platform's key set is cached (an unknown kid fetches it again sooner).
+    jwks_cache_seconds: int = 300
+    #: Timeout for every call to an LMS, in seconds.
+    http_timeout_seconds: float = 5.0
+    #: Largest response read from an LMS, in bytes.
+    http_max_response_bytes: int = 1_000_000
+    #: Days a rotated-out tool key stays published so platforms' caches catch up.
+    key_overlap_days: int = 14
+    #: Logins plus launches allowed per client address per minute (0 turns the limit off).
+    rate_limit_per_minute: int = 6000
+    #: Reverse proxies in front of the tool whose X-Forwarded-* headers are trusted.
+    trusted_proxy_count: int = 0
+    #: Address gunicorn binds to for ``skillcert serve``.
+    bind: str = "127.0.0.1:8000"
+    #: Gunicorn worker processes for ``skillcert serve``.
+    workers: int = 2
+    #: Python logging level.
+    log_level: str = "INFO"
+    #: Set by tests only.
+    testing: bool = False
+
+    @property
+    def is_local_http(self) -> bool:
+        """True when the tool runs on plain http on this machine (demo, tests, a first try)."""
+        parts = urlsplit(self.base_url)
+        return parts.scheme == "http" and is_loopback_host(parts.hostname or "")
+
+    @property
+    def sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def url_for(self, path: str) -> str:
+        """Absolute public URL of a path on this tool."""
+        return self.base_url.rstrip("/") + path
+
+
+FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+
+
+def is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    default_instance_path: str | os.PathLike[str] = "instance",
+) -> Settings:
+    """Merge defaults < config file < environment < ``overrides`` and validate the result."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    config_file = environ.get(ENV_PREFIX + "CONFIG")
+    if config_file:
+        values.update(_read_config_file(Path(config_file)))
+    for name, field in FIELDS.items():
+        raw = environ.get(ENV_PREFIX + name.upper())
+        if raw is not None:
+            values[name] = _parse(name, field.type, raw)
+    for name, value in (overrides or {}).items():
+        if name not in FIELDS:
+            raise SettingsError(f"Unknown setting {name!r}.")
+        values[name] = value
+    values.setdefault("instance_path", str(default_instance_path))
+    for name, value in values.items():
+        _check_type(name, value)
+    settings = Settings(**values)
+    return _complete(settings)
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(f"SKILLCERT_CONFIG: cannot read {path}: {exc.strerror}.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"SKILLCERT_CONFIG: {path} is not valid TOML: {exc}.") from exc
+    known = {}
+    for name, value in data.items():
+        if name in FIELDS:
+            known[name] = value
+        else:
+            log.warning("Ignoring unknown setting %r in %s", name, path)
+    return known
+
+
+def _parse(name: str, type_name: Any, raw: str) -> Any:
+    env_name = ENV_PREFIX + name.upper()
+    if type_name == "bool":
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off", ""}:
+            return False
+        raise SettingsError(f"{env_name} must be true or false, not {raw!r}.")
+    if type_name in {"int", "float"}:
+        try:
+            return int(raw) if type_name == "int" else float(raw)
+        except ValueError:
+            raise SettingsError(f"{env_name} must be a number, not {raw!r}.") from None
+    return raw
+
+
+def _check_type(name: str, value: Any) -> None:
+    expected = {"bool": bool, "int": int, "float": (int, float), "str": str}[FIELDS[name].type]
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        raise SettingsError(f"Setting {name} must be of type {FIELDS[name].type}, not {value!r}.")
+
+
+def _complete(settings: Settings) -> Settings:
+    """Fill the generated defaults and check what the types alone cannot."""
+    instance = Path(settings.instance_path).resolve()
+    changes: dict[str, Any] = {"instance_path": str(instance)}
+    if not settings.database_url:
+        changes["database_url"] = f"sqlite:///{instance / 'skillcert.db'}"
+    if not settings.secret_key:
+        changes["secret_key"] = _stored_secret_key(instance)
+    settings = dataclasses.replace(settings, **changes)
+
+    base = urlsplit(settings.base_url)
+    if base.scheme not in {"http", "https"} or not base.hostname or base.query or base.fragment:
+        raise SettingsError(
+            "SKILLCERT_BASE_URL must be the tool's public URL, like "
+            f"https://skillcert.example.edu, not {settings.base_url!r}."
+        )
+    if base.scheme == "http" and not settings.is_local_http:
+        raise SettingsError(
+            "SKILLCERT_BASE_URL must use https (LMSs launch tools only over TLS); "
+            "plain http is allowed only for localhost."
+        )
+    if not settings.database_url.startswith(("sqlite", "postgresql")):
+        raise SettingsError("SKILLCERT_DATABASE_URL must be a sqlite:/// or postgresql:// URL.")
+    for name in (
+        "session_lifetime_minutes",
+        "launch_state_seconds",
+        "max_id_token_bytes",
+        "jwks_cache_seconds",
+        "http_max_response_bytes",
+        "workers",
+    ):
+        if getattr(settings, name) <= 0:
+            raise SettingsError(f"Setting {name} must be greater than 0.")
+    for name in (
+        "jwt_leeway_seconds",
+        "key_overlap_days",
+        "rate_limit_per_minute",
+        "trusted_proxy_count",
+    ):
+        if getattr(settings, name) < 0:
+            raise SettingsError(f"Setting {name} must not be negative.")
+    if not 0 < settings.http_timeout_seconds <= 60:
+        raise SettingsError("Setting http_timeout_seconds must be between 0 and 60 seconds.")
+    if settings.jwt_leeway_seconds > 300:
+        raise SettingsError("Setting jwt_leeway_seconds must be at most 300 seconds.")
+    if logging.getLevelName(settings.log_level.upper()) == f"Level {settings.log_level.upper()}":
+        raise SettingsError("Setting log_level must be DEBUG, INFO, WARNING or ERROR.")
+    return settings
+
+
+def _stored_secret_key(instance: Path) -> str:
+    """Read the instance's secret key, creating it (readable by this user only) on first run."""
+    path = instance / "secret_key"
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    instance.mkdir(parents=True, exist_ok=True)
+    # Write a private temporary file, then link it into place: a concurrent first start
+    # (two gunicorn workers) either wins the link or reads the winner's complete file.
+    tmp = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(secrets.token_urlsafe(48))
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text(encoding="ascii").strip()
