@@ -234,3 +234,5 @@ main = FlaskGroup(
     help="SkillCert, the LTI 1.3 certification tool.",
 )
 main.add_command(serve)
+if __name__ == "__main__":  # python -m lti_tool.cli
+    main()

@@ -22,7 +22,11 @@ def check_platform_url(url: str, settings: Settings, what: str = "URL") -> str:
         raise ValueError(f"{what} {url!r} is not an absolute URL.")
     if parts.scheme == "https":
         return url
-    if parts.scheme == "http" and settings.is_local_http and is_loopback_host(parts.hostname):
+    if (
+        parts.scheme == "http"
+        and settings.allows_http_loopback_platforms
+        and is_loopback_host(parts.hostname)
+    ):
         return url
     raise ValueError(f"{what} {url!r} must use https.")
 

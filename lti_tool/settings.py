@@ -73,6 +73,11 @@ class Settings:
         return parts.scheme == "http" and is_loopback_host(parts.hostname or "")
 
     @property
+    def allows_http_loopback_platforms(self) -> bool:
+        """Platforms on this machine over plain http: the demo LMS and the tests' LMS only."""
+        return self.is_local_http or self.testing
+
+    @property
     def sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 

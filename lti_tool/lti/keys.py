@@ -35,7 +35,8 @@ def _thumbprint_kid(public_jwk: dict[str, Any]) -> str:
 
 def new_key() -> ToolKey:
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public_jwk = RSAAlgorithm.to_jwk(private.public_key(), as_dict=True)
+    exported = RSAAlgorithm.to_jwk(private.public_key(), as_dict=True)
+    public_jwk = {name: exported[name] for name in ("kty", "n", "e")}
     kid = _thumbprint_kid(public_jwk)
     public_jwk.update({"kid": kid, "alg": "RS256", "use": "sig"})
     pem = private.private_bytes(

@@ -2,8 +2,9 @@
 
 pylti1p3 fetches the key set on every launch without a timeout and converts each key to
 PEM; here parsed keys are cached per key set URL for ``jwks_cache_seconds``, and a kid
-the cache does not know triggers one refetch (at most every ``_REFETCH_SECONDS`` per URL,
-so a flood of made-up kids cannot turn us into a load generator against the LMS).
+the cache does not know triggers a refetch — the LMS rotated its key — but at most one per
+``_REFETCH_SECONDS`` per URL, so a flood of made-up kids cannot turn us into a load
+generator against the LMS.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class PlatformKeyCache:
         self._keys: TTLCache[str, dict[str, PyJWK]] = TTLCache(
             maxsize=1024, ttl=settings.jwks_cache_seconds
         )
-        self._fetched_at: dict[str, float] = {}
+        self._refetched_at: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def key_for(
@@ -55,12 +56,13 @@ class PlatformKeyCache:
     def _cached_or_fetched(self, url: str, kid: str) -> dict[str, PyJWK]:
         with self._lock:
             keys = self._keys.get(url)
-            if keys is not None and kid in keys:
-                return keys
-            recently = time.monotonic() - self._fetched_at.get(url, -_REFETCH_SECONDS)
-            if keys is not None and recently < _REFETCH_SECONDS:
-                return keys
-            self._fetched_at[url] = time.monotonic()
+            if keys is not None:
+                if kid in keys:
+                    return keys
+                now = time.monotonic()
+                if now - self._refetched_at.get(url, -_REFETCH_SECONDS) < _REFETCH_SECONDS:
+                    return keys
+                self._refetched_at[url] = now
         # Fetch outside the lock: a slow LMS must not stall launches from other LMSs.
         try:
             document = fetch_json(self.http, url, self._settings)

@@ -1,0 +1,251 @@
+"""Fixtures: ``app``, ``client``, ``runner`` and ``lms`` (a simulated LMS that launches the tool).
+
+The database comes from ``db_url``: a fresh SQLite file per test, and, when
+SKILLCERT_TEST_POSTGRES_URL is set (CI sets it), the same tests again on PostgreSQL in a
+schema of their own, emptied between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from werkzeug.test import TestResponse
+
+from lti_tool import migrations
+from lti_tool.app import create_app
+from lti_tool.db import transaction
+from lti_tool.lti.registrations import add_deployment, add_platform
+from lti_tool.models import Base, Registration
+from tests.simulated_lms import LaunchSpec, SimulatedLMS
+
+BASE_URL = "http://localhost"
+POSTGRES_URL = os.environ.get("SKILLCERT_TEST_POSTGRES_URL")
+LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
+
+
+# -- no traffic beyond this machine -----------------------------------------------------
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only_connect(self: socket.socket, address: Any) -> Any:
+    host = address[0] if isinstance(address, tuple) else ""
+    if self.family in (socket.AF_INET, socket.AF_INET6) and host not in (
+        "127.0.0.1",
+        "::1",
+        "localhost",
+    ):
+        raise RuntimeError(f"Tests must not connect beyond loopback (tried {address!r}).")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only_connect)
+
+
+# -- databases --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database that each test copies (migrating once is much faster)."""
+    path = tmp_path_factory.mktemp("template") / "skillcert.db"
+    engine = create_engine(f"sqlite:///{path}")
+    migrations.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url() -> Iterator[str]:
+    """A private schema in the CI PostgreSQL database, migrated once, dropped at the end."""
+    schema = f"skillcert_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    migrations.upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "skillcert.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("SKILLCERT_TEST_POSTGRES_URL is not set (CI sets it to the local PostgreSQL)")
+    url = request.getfixturevalue("postgres_schema_url")
+    yield url
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+# -- the app ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_app(db_url: str, tmp_path: Path):
+    """Build an app on this test's database with some settings changed."""
+
+    def make(**overrides: Any) -> Flask:
+        config = {
+            "testing": True,
+            "database_url": db_url,
+            "instance_path": str(tmp_path / "instance"),
+            "base_url": BASE_URL,
+            "secret_key": "test-secret-key",
+            **overrides,
+        }
+        return create_app(config)
+
+    return make
+
+
+@pytest.fixture
+def app(make_app) -> Iterator[Flask]:
+    app = make_app()
+    yield app
+    app.extensions["skillcert.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+# -- the simulated LMS ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def simulated_lms() -> Iterator[SimulatedLMS]:
+    lms = SimulatedLMS()
+    yield lms
+    lms.close()
+
+
+class LmsDriver:
+    """Launches the tool from the simulated LMS the way a browser would.
+
+    ``launch()`` runs the whole flow — login at the tool, the LMS's auth endpoint over
+    HTTP, the form post back — and returns the tool's answer to the launch post.
+    """
+
+    def __init__(self, app: Flask, client: FlaskClient, sim: SimulatedLMS) -> None:
+        self.app = app
+        self.client = client
+        self.sim = sim
+        self.issuer = sim.url
+        self.client_id = "client-" + secrets.token_hex(3)
+        self.deployment_id = "deployment-1"
+
+    def register(
+        self,
+        preset: str = "generic",
+        issuer: str | None = None,
+        deployment_id: str = "deployment-1",
+        client_id: str | None = None,
+    ) -> Registration:
+        self.issuer = issuer or self.sim.url
+        self.deployment_id = deployment_id
+        self.client_id = client_id or self.client_id
+        with transaction(self.app) as session:
+            return add_platform(
+                session,
+                self.app.config["SETTINGS"],
+                preset=preset,
+                issuer=self.issuer,
+                client_id=self.client_id,
+                deployment_id=deployment_id,
+                auth_login_url=self.sim.auth_login_url,
+                auth_token_url=self.sim.token_url,
+                key_set_url=self.sim.key_set_url,
+            )
+
+    def add_deployment(self, deployment_id: str) -> None:
+        with transaction(self.app) as session:
+            registration = (
+                session.query(Registration)
+                .filter_by(issuer=self.issuer, client_id=self.client_id)
+                .one()
+            )
+            add_deployment(session, registration, deployment_id)
+
+    def spec(self, **fields: Any) -> LaunchSpec:
+        defaults = {
+            "issuer": self.issuer,
+            "client_id": self.client_id,
+            "deployment_id": self.deployment_id,
+            "target_link_uri": f"{BASE_URL}/lti/launch",
+        }
+        return LaunchSpec(**{**defaults, **fields})
+
+    def login(self, spec: LaunchSpec, client: FlaskClient | None = None, **params: str):
+        """Start a login at the tool; returns its response (a redirect to the LMS)."""
+        query = {
+            "iss": self.issuer,
+            "login_hint": self.sim.expect_launch(spec),
+            "target_link_uri": spec.target_link_uri,
+            "client_id": self.client_id,
+            "lti_deployment_id": spec.deployment_id,
+            **params,
+        }
+        return (client or self.client).get("/lti/login?" + urlencode(query))
+
+    def authorize(self, login_response: TestResponse) -> dict[str, str]:
+        assert login_response.status_code == 302, login_response.get_data(as_text=True)
+        return self.sim.authorize(login_response.headers["Location"])
+
+    def launch(
+        self, role: str = "learner", client: FlaskClient | None = None, **fields: Any
+    ) -> TestResponse:
+        if role == "instructor":
+            fields.setdefault("roles", [INSTRUCTOR])
+            fields.setdefault("sub", "teacher-1")
+            fields.setdefault("name", "Grace Hopper")
+        client = client or self.client
+        form = self.authorize(self.login(self.spec(**fields), client))
+        return client.post("/lti/launch", data=form)
+
+    def session_info(self, client: FlaskClient | None = None) -> TestResponse:
+        return (client or self.client).get("/session")
+
+
+@pytest.fixture
+def lms(app: Flask, client: FlaskClient, simulated_lms: SimulatedLMS) -> LmsDriver:
+    driver = LmsDriver(app, client, simulated_lms)
+    driver.register()
+    return driver
+
+
+def query_of(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}

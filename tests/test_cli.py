@@ -1,0 +1,132 @@
+"""The `skillcert` commands an operator uses to register LMSs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lti_tool.db import transaction
+from lti_tool.models import Deployment, Registration
+
+
+def test_platform_add_from_preset_and_list(runner, app):
+    result = runner.invoke(
+        args=[
+            "platform",
+            "add",
+            "--preset",
+            "moodle",
+            "--issuer",
+            "https://moodle.school.edu",
+            "--client-id",
+            "abc123",
+            "--deployment-id",
+            "7",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    with transaction(app) as session:
+        row = session.query(Registration).one()
+        assert row.auth_login_url == "https://moodle.school.edu/mod/lti/auth.php"
+        assert row.auth_token_url == "https://moodle.school.edu/mod/lti/token.php"
+        assert row.key_set_url == "https://moodle.school.edu/mod/lti/certs.php"
+        assert [d.deployment_id for d in row.deployments] == ["7"]
+    listing = json.loads(runner.invoke(args=["platform", "list", "--json"]).output)
+    assert listing[0]["issuer"] == "https://moodle.school.edu"
+    assert listing[0]["deployments"] == ["7"]
+
+
+def test_blackboard_one_client_many_deployments(runner, app):
+    runner.invoke(
+        args=[
+            "platform",
+            "add",
+            "--preset",
+            "blackboard",
+            "--client-id",
+            "bb-app",
+            "--deployment-id",
+            "inst-1",
+        ]
+    )
+    result = runner.invoke(
+        args=[
+            "deployment",
+            "add",
+            "--issuer",
+            "https://blackboard.com",
+            "--deployment-id",
+            "inst-2",
+            "--name",
+            "Second University",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    with transaction(app) as session:
+        row = session.query(Registration).one()
+        assert row.issuer == "https://blackboard.com"
+        assert row.key_set_url.endswith("/applications/bb-app/jwks.json")
+        assert session.query(Deployment).count() == 2
+    again = runner.invoke(
+        args=[
+            "deployment",
+            "add",
+            "--issuer",
+            "https://blackboard.com",
+            "--deployment-id",
+            "inst-2",
+        ]
+    )
+    assert again.exit_code != 0 and "already added" in again.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--preset", "moodle", "--client-id", "x"], "needs --issuer"),
+        (["--preset", "nosuchlms", "--client-id", "x"], "Unknown LMS preset 'nosuchlms'"),
+        (
+            ["--preset", "generic", "--issuer", "https://lms.example", "--client-id", "x"],
+            "--auth-login-url is required",
+        ),
+        (
+            ["--preset", "moodle", "--issuer", "http://moodle.example", "--client-id", "x"],
+            "must use https",
+        ),
+    ],
+)
+def test_platform_add_errors_are_clear(runner, app, args, message):
+    result = runner.invoke(args=["platform", "add", *args])
+    assert result.exit_code != 0
+    assert message in result.output
+    with transaction(app) as session:
+        assert session.query(Registration).count() == 0
+
+
+def test_duplicate_registration_is_refused_and_keeps_the_first(runner, app):
+    args = ["platform", "add", "--preset", "canvas", "--client-id", "1000000000001"]
+    assert runner.invoke(args=args).exit_code == 0
+    result = runner.invoke(args=args)
+    assert result.exit_code != 0 and "already registered" in result.output
+    with transaction(app) as session:
+        assert session.query(Registration).count() == 1
+
+
+def test_platform_config_canvas_prints_developer_key_json(runner):
+    result = runner.invoke(args=["platform", "config", "--lms", "canvas"])
+    assert result.exit_code == 0, result.output
+    key = json.loads(result.output)
+    assert key["oidc_initiation_url"] == "http://localhost/lti/login"
+    assert key["target_link_uri"] == "http://localhost/lti/launch"
+    assert key["public_jwk_url"] == "http://localhost/lti/jwks.json"
+    placements = {p["message_type"] for p in key["extensions"][0]["settings"]["placements"]}
+    assert placements == {"LtiResourceLinkRequest", "LtiDeepLinkingRequest"}
+
+
+@pytest.mark.parametrize("lms", ["moodle", "blackboard", "brightspace", "schoology", "sakai"])
+def test_platform_config_other_lms_prints_urls(runner, lms):
+    result = runner.invoke(args=["platform", "config", "--lms", lms])
+    assert result.exit_code == 0, result.output
+    assert "http://localhost/lti/login" in result.output
+    assert "http://localhost/lti/jwks.json" in result.output
