@@ -19,6 +19,7 @@ from lti_tool.db import transaction
 from lti_tool.errors import SettingsError
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti import registrations
+from lti_tool.lti.housekeeping import purge_expired
 from lti_tool.models import Registration
 from lti_tool.resources import resource_dir
 
@@ -55,6 +56,15 @@ def db_upgrade() -> None:
     """Apply every pending migration (and create the first tool key)."""
     prepare_database(current_app)
     click.echo("Database is up to date.")
+
+
+@db_cli.command("purge")
+@with_appcontext
+def db_purge() -> None:
+    """Delete expired logins, used nonces and sessions (logins also do this now and then)."""
+    with transaction(current_app) as session:
+        counts = purge_expired(session)
+    click.echo(", ".join(f"{table}: {n}" for table, n in counts.items()))
 
 
 # -- keys -------------------------------------------------------------------------------

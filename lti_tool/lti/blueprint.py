@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 
 from lti_tool.db import get_session
 from lti_tool.lti import keys
+from lti_tool.lti.housekeeping import maybe_purge_expired
 from lti_tool.lti.launch import BrowserNotBound, SkillCertMessageLaunch, state_cookie_name
 from lti_tool.lti.login import platform_origin, start_login
 from lti_tool.lti.sync import record_launch
@@ -24,8 +25,9 @@ bp = Blueprint("lti", __name__, url_prefix="/lti")
 @bp.route("/login", methods=["GET", "POST"])
 @rate_limited
 def login():
-    params = request.values
-    redirect_ = start_login(params, get_session(), settings())
+    session = get_session()
+    redirect_ = start_login(request.values, session, settings())
+    maybe_purge_expired(session)
     if redirect_.storage_target:
         # Platform storage: the page stores the secret in the LMS's frame, then redirects.
         response = current_app.make_response(

@@ -1,0 +1,90 @@
+"""`skillcert serve`: the demo as the README runs it, and gunicorn in production mode."""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(tmp_path: Path, *args: str) -> Iterator[str]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "SKILLCERT_BASE_URL": base,
+        "SKILLCERT_INSTANCE_PATH": str(tmp_path / "instance"),
+        "SKILLCERT_BIND": f"127.0.0.1:{port}",
+    }
+    env.pop("SKILLCERT_DATABASE_URL", None)
+    env.pop("SKILLCERT_CONFIG", None)
+    log_path = tmp_path / f"serve-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "lti_tool.cli", "serve", *args, "--bind", f"127.0.0.1:{port}"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, log_path.read_text()
+            with contextlib.suppress(requests.ConnectionError):
+                if requests.get(base + "/healthz", timeout=2).status_code == 200:
+                    break
+            assert time.monotonic() < deadline, "server did not start in 60 s"
+            time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def launch_from_demo_lms(base: str, role: str) -> requests.Session:
+    browser = requests.Session()
+    course = browser.get(f"{base}/demo-lms/?as={role}", timeout=10)
+    assert course.status_code == 200
+    frame_src = html.unescape(re.search(r'<iframe[^>]*src="([^"]+)"', course.text).group(1))
+    auth_page = browser.get(base + frame_src, timeout=10)  # tool login → LMS auth (redirects)
+    assert auth_page.status_code == 200, auth_page.text
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', auth_page.text))
+    action = html.unescape(re.search(r'<form method="post" action="([^"]+)"', auth_page.text).group(1))
+    landing = browser.post(action, data={k: html.unescape(v) for k, v in fields.items()}, timeout=10)
+    assert landing.status_code == 200, landing.text
+    return browser
+
+
+def test_demo_serves_learner_and_instructor_pages(tmp_path):
+    with serving(tmp_path, "--demo") as base:
+        learner = launch_from_demo_lms(base, "learner")
+        assert learner.get(base + "/session", timeout=5).json()["role"] == "learner"
+        assert "Your certification tracks" in learner.get(base + "/learn/", timeout=5).text
+        instructor = launch_from_demo_lms(base, "instructor")
+        teach = instructor.get(base + "/teach/", timeout=5).text
+        assert "Ada Lovelace" in teach and "Grace Hopper" in teach
+    # A second start finds the demo LMS registered already and works the same.
+    with serving(tmp_path, "--demo") as base:
+        assert launch_from_demo_lms(base, "learner").get(base + "/learn/", timeout=5).ok
+
+
+def test_production_serve_runs_gunicorn_without_demo_lms(tmp_path):
+    with serving(tmp_path, "--workers", "2") as base:
+        assert requests.get(base + "/demo-lms/", timeout=5).status_code == 404
+        keys = requests.get(base + "/lti/jwks.json", timeout=5).json()["keys"]
+        assert len(keys) == 1 and "d" not in keys[0]
