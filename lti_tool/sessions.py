@@ -15,12 +15,12 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, current_app, g, request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.db import get_session
 from lti_tool.errors import ForbiddenError, NoLaunchSessionError
-from lti_tool.models import Context, Launch, Registration, ResourceLink, Role, User, utcnow
+from lti_tool.lti import statements
+from lti_tool.models import Role, utcnow
 from lti_tool.settings import Settings
 
 SESSION_COOKIE = "skillcert_session"
@@ -56,13 +56,14 @@ def create_launch_session(session: Session, settings: Settings, **fields: Any) -
     """Store a launch session and return the token for the browser's cookie."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(
-        Launch(
-            id=_token_hash(token),
-            created_at=now,
-            expires_at=now + dt.timedelta(minutes=settings.session_lifetime_minutes),
+    session.connection().execute(
+        statements.INSERT_LAUNCH,
+        {
+            "id": _token_hash(token),
+            "created_at": now,
+            "expires_at": now + dt.timedelta(minutes=settings.session_lifetime_minutes),
             **fields,
-        )
+        },
     )
     return token
 
@@ -93,32 +94,25 @@ def _load_launch(token: str | None) -> CurrentLaunch | None:
         return None
     row = (
         get_session()
-        .execute(
-            select(Launch, User.name, Context.title, ResourceLink.title, Registration.name)
-            .join(User, User.id == Launch.user_id)
-            .join(Registration, Registration.id == Launch.registration_id)
-            .outerjoin(Context, Context.id == Launch.context_id)
-            .outerjoin(ResourceLink, ResourceLink.id == Launch.resource_link_id)
-            .where(Launch.id == _token_hash(token), Launch.expires_at > utcnow())
-        )
+        .connection()
+        .execute(statements.LAUNCH_SESSION, {"id": _token_hash(token), "now": utcnow()})
         .first()
     )
     if row is None:
         return None
-    launch, user_name, context_title, link_title, platform_name = row
     return CurrentLaunch(
-        registration_id=launch.registration_id,
-        deployment_id=launch.deployment_id,
-        context_id=launch.context_id,
-        resource_link_id=launch.resource_link_id,
-        user_id=launch.user_id,
-        role=Role(launch.role),
-        message_type=launch.message_type,
-        claims=launch.claims,
-        user_name=user_name,
-        context_title=context_title or "",
-        resource_link_title=link_title or "",
-        platform_name=platform_name,
+        registration_id=row.registration_id,
+        deployment_id=row.deployment_id,
+        context_id=row.context_id,
+        resource_link_id=row.resource_link_id,
+        user_id=row.user_id,
+        role=Role(row.role),
+        message_type=row.message_type,
+        claims=row.claims,
+        user_name=row.user_name,
+        context_title=row.context_title or "",
+        resource_link_title=row.resource_link_title or "",
+        platform_name=row.platform_name,
     )
 
 

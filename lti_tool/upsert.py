@@ -1,29 +1,35 @@
 """INSERT … ON CONFLICT DO UPDATE … RETURNING id, on SQLite and PostgreSQL alike.
 
 Concurrent launches of the same user and course (several tabs) race to create the same
-rows; an upsert lets every one of them succeed without a retry loop.
+rows; an upsert lets every one of them succeed without a retry loop. Statements are built
+once per table and dialect (see lti_tool/lti/statements.py for why).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+
+
+@functools.cache
+def _statement(dialect: str, table: Table, conflict: tuple[str, ...], update: tuple[str, ...]):
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return insert.on_conflict_do_update(
+        index_elements=list(conflict),
+        set_={name: insert.excluded[name] for name in update},
+    ).returning(table.c.id)
 
 
 def upsert_returning_id(
-    session: Session,
-    model: Any,
+    conn: Connection,
+    table: Table,
     values: Mapping[str, Any],
-    conflict: Iterable[str],
-    update: Iterable[str],
+    conflict: Sequence[str],
+    update: Sequence[str],
 ) -> int:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(model).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(conflict),
-        set_={name: statement.excluded[name] for name in update},
-    ).returning(model.id)
-    return session.execute(statement).scalar_one()
+    statement = _statement(conn.dialect.name, table, tuple(conflict), tuple(update))
+    return conn.execute(statement, values).scalar_one()

@@ -39,14 +39,17 @@ def serving(tmp_path: Path, *args: str) -> Iterator[str]:
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "lti_tool.cli", "serve", *args, "--bind", f"127.0.0.1:{port}"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         deadline = time.monotonic() + 60
         while True:
             assert process.poll() is None, log_path.read_text()
-            with contextlib.suppress(requests.ConnectionError):
-                if requests.get(base + "/healthz", timeout=2).status_code == 200:
+            with contextlib.suppress(requests.ConnectionError, requests.Timeout):
+                if requests.get(base + "/healthz", timeout=10).status_code == 200:
                     break
             assert time.monotonic() < deadline, "server did not start in 60 s"
             time.sleep(0.2)
@@ -64,8 +67,9 @@ def launch_from_demo_lms(base: str, role: str) -> requests.Session:
     auth_page = browser.get(base + frame_src, timeout=10)  # tool login → LMS auth (redirects)
     assert auth_page.status_code == 200, auth_page.text
     fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', auth_page.text))
-    action = html.unescape(re.search(r'<form method="post" action="([^"]+)"', auth_page.text).group(1))
-    landing = browser.post(action, data={k: html.unescape(v) for k, v in fields.items()}, timeout=10)
+    action = re.search(r'<form method="post" action="([^"]+)"', auth_page.text).group(1)
+    form = {name: html.unescape(value) for name, value in fields.items()}
+    landing = browser.post(html.unescape(action), data=form, timeout=10)
     assert landing.status_code == 200, landing.text
     return browser
 

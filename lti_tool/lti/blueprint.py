@@ -55,6 +55,7 @@ def launch():
             request.form, request.cookies, session, conf, current_app.extensions["skillcert.keys"]
         ).run()
     except BrowserNotBound as unbound:
+        session.rollback()  # keep the login state for the second post
         return _complete_without_cookie(unbound)
     fields = record_launch(session, validated)
     token = create_launch_session(session, conf, **fields)

@@ -22,17 +22,18 @@ import jwt
 from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
 from pylti1p3.message_validators import get_validators
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti_tool.errors import LaunchError, LaunchExpiredError, NotRegisteredError
+from lti_tool.lti import statements
 from lti_tool.lti.constants import LTI_VERSION, Claim, MessageType
 from lti_tool.lti.login import hash_secret
 from lti_tool.lti.platform_keys import PlatformKeyCache
 from lti_tool.lti.tool_config import DatabaseToolConfig
 from lti_tool.lti.urls import is_on_this_tool
-from lti_tool.models import ConsumedNonce, Deployment, LoginState, Registration, utcnow
+from lti_tool.models import utcnow
 from lti_tool.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class BrowserNotBound(LaunchError):
 
     status_code = 401
 
-    def __init__(self, state: LoginState) -> None:
+    def __init__(self, state: Row) -> None:
         super().__init__()
         self.state = state
 
@@ -59,8 +60,9 @@ class BrowserNotBound(LaunchError):
 @dataclasses.dataclass(frozen=True)
 class ValidatedLaunch:
     claims: dict[str, Any]
-    registration: Registration
-    deployment: Deployment
+    #: The registration and deployment rows (id, issuer, client_id, …).
+    registration: Row
+    deployment: Row
     state: str
 
     @property
@@ -87,7 +89,6 @@ class SkillCertMessageLaunch(MessageLaunch):
         self._settings = settings
         self._keys = keys
         self._tool_conf = DatabaseToolConfig(session)
-        self._login_state: LoginState | None = None
         super().__init__(
             request=None,
             tool_config=self._tool_conf,
@@ -110,8 +111,7 @@ class SkillCertMessageLaunch(MessageLaunch):
             self.validate_jwt_signature()
             self.check_deployment()
             self.check_message()
-            self.check_browser_binding()
-            self.consume_state_and_nonce()
+            self.take_login_state()
         except LtiException as exc:
             raise LaunchError(f"The LMS sent a launch SkillCert cannot accept: {exc}.") from exc
         assert self._tool_conf.registration and self._tool_conf.deployment
@@ -172,7 +172,7 @@ class SkillCertMessageLaunch(MessageLaunch):
         if not isinstance(iss, str) or not iss:
             raise LaunchError("The launch token has no issuer (iss).")
         client_id = self.get_client_id()
-        if self._tool_conf.find_registration_by_params(iss, client_id) is None:
+        if self._tool_conf.find_registration_row(iss, client_id) is None:
             raise NotRegisteredError(
                 f"This LMS is not registered: ask your administrator to register issuer {iss} "
                 f"with client id {client_id}."
@@ -253,59 +253,53 @@ class SkillCertMessageLaunch(MessageLaunch):
             if validator.can_validate(body):
                 validator.validate(body)
 
-    def check_browser_binding(self) -> None:
-        """The state must be one we issued, unexpired, to this registration and this browser."""
-        state_value = self._get_request_param("state")
-        state = self._db.get(LoginState, state_value)
+    def take_login_state(self) -> None:
+        """Consume the login: its state must exist, be unexpired, be ours, match this browser.
+
+        The state row is deleted here; a failed check rolls the request back, which puts
+        it back (and :class:`BrowserNotBound` callers roll back themselves).
+        """
         registration = self._tool_conf.registration
         assert registration is not None
+        conn = self._db.connection()
+        state = conn.execute(
+            statements.TAKE_LOGIN_STATE, {"state": self._get_request_param("state")}
+        ).first()
         if state is None or state.registration_id != registration.id:
             raise self._state_not_found_error()
         if state.expires_at <= utcnow():
             raise LaunchExpiredError("This launch took too long and has expired.")
-        secret = self._cookies.get(state_cookie_name(state_value)) or self._get_request_param(
+        secret = self._cookies.get(state_cookie_name(state.state)) or self._get_request_param(
             "browser_secret"
         )
         if not secret:
             raise BrowserNotBound(state)
         if not hmac.compare_digest(hash_secret(secret), state.browser_secret_hash):
             raise LaunchError("This launch was started in another browser (state mismatch).")
-        self._login_state = state
-
-    def consume_state_and_nonce(self) -> None:
-        """Delete the state and record the nonce in this transaction; a replay finds neither."""
-        registration = self._tool_conf.registration
-        state = self._login_state
-        assert registration is not None and state is not None
         nonce = self._jwt["body"]["nonce"]
         if not isinstance(nonce, str) or not hmac.compare_digest(nonce, state.nonce):
             raise LaunchError("The launch's nonce does not match the login that started it.")
-        deleted = self._db.execute(
-            delete(LoginState).where(LoginState.state == state.state),
-            execution_options={"synchronize_session": False},
-        ).rowcount
-        if deleted != 1:  # a concurrent replay of the same token won the race
-            raise LaunchExpiredError()
-        self._db.expunge(state)
         try:
-            with self._db.begin_nested():
-                self._db.execute(
-                    insert(ConsumedNonce).values(
-                        registration_id=registration.id,
-                        nonce=nonce,
-                        expires_at=utcnow() + _NONCE_KEEP,
-                    )
-                )
+            conn.execute(
+                statements.INSERT_NONCE,
+                {
+                    "registration_id": registration.id,
+                    "nonce": nonce,
+                    "expires_at": utcnow() + _NONCE_KEEP,
+                },
+            )
         except IntegrityError:
+            self._db.rollback()
             raise LaunchExpiredError() from None
 
     def _state_not_found_error(self) -> LaunchError:
         registration = self._tool_conf.registration
         nonce = self._jwt["body"].get("nonce")
-        used = isinstance(nonce, str) and self._db.scalar(
-            select(ConsumedNonce.nonce).where(
-                ConsumedNonce.registration_id == registration.id, ConsumedNonce.nonce == nonce
-            )
+        used = (
+            isinstance(nonce, str)
+            and self._db.connection()
+            .execute(statements.NONCE_USED, {"registration_id": registration.id, "nonce": nonce})
+            .first()
         )
         if used:
             return LaunchExpiredError(

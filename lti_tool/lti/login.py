@@ -17,9 +17,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from sqlalchemy.orm import Session
 
 from lti_tool.errors import LaunchError, NotRegisteredError
+from lti_tool.lti import statements
 from lti_tool.lti.tool_config import DatabaseToolConfig
 from lti_tool.lti.urls import is_on_this_tool, launch_url
-from lti_tool.models import LoginState, utcnow
+from lti_tool.models import utcnow
 from lti_tool.settings import Settings
 
 #: Login parameters we keep to restart the login in a new window.
@@ -86,16 +87,17 @@ def start_login(params: Mapping[str, str], session: Session, settings: Settings)
     storage_target = params.get("lti_storage_target") or None
     if storage_target is not None and len(storage_target) > 100:
         storage_target = None
-    session.add(
-        LoginState(
-            state=state,
-            nonce=nonce,
-            registration_id=registration.id,
-            browser_secret_hash=hash_secret(browser_secret),
-            storage_target=storage_target,
-            login_params=login,
-            expires_at=utcnow() + dt.timedelta(seconds=settings.launch_state_seconds),
-        )
+    session.connection().execute(
+        statements.INSERT_LOGIN_STATE,
+        {
+            "state": state,
+            "nonce": nonce,
+            "registration_id": registration.id,
+            "browser_secret_hash": hash_secret(browser_secret),
+            "storage_target": storage_target,
+            "login_params": login,
+            "expires_at": utcnow() + dt.timedelta(seconds=settings.launch_state_seconds),
+        },
     )
     query = {
         "scope": "openid",

@@ -31,9 +31,10 @@ def record_launch(session: Session, launch: ValidatedLaunch) -> dict[str, Any]:
     """Upsert the launch's rows; return the fields of its launch session."""
     claims = launch.claims
     now = utcnow()
+    conn = session.connection()
     user_id = upsert_returning_id(
-        session,
-        User,
+        conn,
+        User.__table__,
         {
             "registration_id": launch.registration.id,
             "sub": claims["sub"],
@@ -49,8 +50,8 @@ def record_launch(session: Session, launch: ValidatedLaunch) -> dict[str, Any]:
     context = claims.get(Claim.CONTEXT)
     if context and isinstance(context.get("id"), str) and context["id"]:
         context_id = upsert_returning_id(
-            session,
-            Context,
+            conn,
+            Context.__table__,
             {
                 "deployment_id": launch.deployment.id,
                 "context_id": context["id"][:255],
@@ -62,8 +63,8 @@ def record_launch(session: Session, launch: ValidatedLaunch) -> dict[str, Any]:
             update=("title", "label", "updated_at"),
         )
         upsert_returning_id(
-            session,
-            Membership,
+            conn,
+            Membership.__table__,
             {
                 "context_id": context_id,
                 "user_id": user_id,
@@ -77,8 +78,8 @@ def record_launch(session: Session, launch: ValidatedLaunch) -> dict[str, Any]:
         link = claims.get(Claim.RESOURCE_LINK)
         if isinstance(link, dict) and isinstance(link.get("id"), str):
             resource_link_id = upsert_returning_id(
-                session,
-                ResourceLink,
+                conn,
+                ResourceLink.__table__,
                 {
                     "context_id": context_id,
                     "resource_link_id": link["id"][:255],

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pylti1p3.deployment import Deployment as PyltiDeployment
 from pylti1p3.registration import Registration as PyltiRegistration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
-from sqlalchemy import select
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from lti_tool.models import Deployment, Registration
+from lti_tool.lti import statements
 
 
 class DatabaseToolConfig(ToolConfAbstract):
@@ -20,9 +20,9 @@ class DatabaseToolConfig(ToolConfAbstract):
 
     def __init__(self, session: Session) -> None:
         super().__init__()
-        self._session = session
-        self.registration: Registration | None = None
-        self.deployment: Deployment | None = None
+        self._conn = session.connection()
+        self.registration: Row | None = None
+        self.deployment: Row | None = None
 
     def check_iss_has_one_client(self, iss: str) -> bool:
         return False
@@ -30,13 +30,15 @@ class DatabaseToolConfig(ToolConfAbstract):
     def check_iss_has_many_clients(self, iss: str) -> bool:
         return True
 
-    def find_registration_row(self, iss: str, client_id: str | None) -> Registration | None:
+    def find_registration_row(self, iss: str, client_id: str | None) -> Row | None:
         """The active registration for ``iss`` and ``client_id`` (or the issuer's only one)."""
-        query = select(Registration).where(Registration.issuer == iss, Registration.is_active)
-        if client_id is not None:
-            query = query.where(Registration.client_id == client_id)
-        rows = self._session.scalars(query.limit(2)).all()
-        self.registration = rows[0] if len(rows) == 1 else None
+        if client_id is None:
+            rows = self._conn.execute(statements.REGISTRATIONS_OF_ISSUER, {"issuer": iss}).all()
+            self.registration = rows[0] if len(rows) == 1 else None
+        else:
+            self.registration = self._conn.execute(
+                statements.REGISTRATION, {"issuer": iss, "client_id": client_id}
+            ).first()
         return self.registration
 
     def find_registration_by_issuer(self, iss: str, *args, **kwargs) -> PyltiRegistration | None:
@@ -45,12 +47,7 @@ class DatabaseToolConfig(ToolConfAbstract):
     def find_registration_by_params(
         self, iss: str, client_id: str, *args, **kwargs
     ) -> PyltiRegistration | None:
-        if self.registration is None or (self.registration.issuer, self.registration.client_id) != (
-            iss,
-            client_id,
-        ):
-            self.find_registration_row(iss, client_id)
-        return self._to_pylti(self.registration)
+        return self._to_pylti(self.find_registration_row(iss, client_id))
 
     def find_deployment(self, iss: str, deployment_id: str) -> PyltiDeployment | None:
         return self.find_deployment_by_params(iss, deployment_id, None)
@@ -61,18 +58,16 @@ class DatabaseToolConfig(ToolConfAbstract):
         """The deployment row, active or not: the launch tells the two cases apart."""
         if self.registration is None:
             return None
-        self.deployment = self._session.scalar(
-            select(Deployment).where(
-                Deployment.registration_id == self.registration.id,
-                Deployment.deployment_id == deployment_id,
-            )
-        )
+        self.deployment = self._conn.execute(
+            statements.DEPLOYMENT,
+            {"registration_id": self.registration.id, "deployment_id": deployment_id},
+        ).first()
         if self.deployment is None:
             return None
         return PyltiDeployment().set_deployment_id(self.deployment.deployment_id)
 
     @staticmethod
-    def _to_pylti(row: Registration | None) -> PyltiRegistration | None:
+    def _to_pylti(row: Row | None) -> PyltiRegistration | None:
         if row is None:
             return None
         registration = (
