@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import sys
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
@@ -116,8 +117,14 @@ platform_cli = click.Group("platform", help="LMS registrations.")
 @click.option("--auth-token-url")
 @click.option("--key-set-url")
 @click.option("--auth-audience")
+@click.option(
+    "--frame-origin",
+    "frame_origins",
+    multiple=True,
+    help="An origin the LMS shows SkillCert in, when it is not the issuer's (repeatable).",
+)
 @with_appcontext
-def platform_add(**options: str | None) -> None:
+def platform_add(**options: Any) -> None:
     """Register an LMS."""
     try:
         with transaction(current_app) as session:

@@ -34,6 +34,7 @@ def check_platform_url(url: str, settings: Settings, what: str = "URL") -> str:
 def make_http_session() -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = "SkillCert-LTI-Tool"
+    session.max_redirects = 3
     return session
 
 
@@ -45,20 +46,29 @@ def fetch_json(http: requests.Session, url: str, settings: Settings) -> Any:
             url,
             timeout=settings.http_timeout_seconds,
             stream=True,
-            allow_redirects=False,
             headers={"Accept": "application/json"},
+            hooks={"response": lambda r, **_: _check_redirect(r, settings)},
         ) as response:
             if response.status_code != 200:
                 raise OutboundError(f"{url} answered HTTP {response.status_code}")
             body = _read_limited(response, settings.http_max_response_bytes)
     except ValueError as exc:
         raise OutboundError(str(exc)) from exc
+    except requests.TooManyRedirects as exc:
+        raise OutboundError(f"{url} redirected too many times") from exc
     except requests.RequestException as exc:
         raise OutboundError(f"{url} could not be reached ({type(exc).__name__})") from exc
     try:
         return json.loads(body)
     except ValueError as exc:
         raise OutboundError(f"{url} did not return JSON") from exc
+
+
+def _check_redirect(response: requests.Response, settings: Settings) -> None:
+    """Follow an LMS's redirects (hosts move) only to URLs it would be allowed to give us."""
+    location = response.headers.get("Location")
+    if response.is_redirect and location:
+        check_platform_url(requests.compat.urljoin(response.url, location), settings, "Redirect")
 
 
 def _read_limited(response: requests.Response, limit: int) -> bytes:

@@ -180,6 +180,11 @@ class SimulatedLMS:
                 if url.path == "/jwks.json":
                     lms.jwks_requests += 1
                     self._send(200, json.dumps(lms.jwks()), "application/json")
+                elif url.path == "/moved/jwks.json":  # the LMS moved its key set
+                    self.send_response(301)
+                    self.send_header("Location", "/jwks.json")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                 elif url.path == "/auth":
                     self._auth({k: v[0] for k, v in parse_qs(url.query).items()})
                 else:

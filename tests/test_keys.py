@@ -84,3 +84,14 @@ def test_made_up_kids_trigger_at_most_one_refetch(lms, simulated_lms):
     for n in range(3):
         assert lms.launch(header={"kid": f"made-up-{n}"}).status_code == 400
     assert simulated_lms.jwks_requests == fetches + 1
+
+
+def test_key_set_redirect_is_followed(app, client, simulated_lms):
+    from tests.conftest import LmsDriver
+
+    lms = LmsDriver(app, client, simulated_lms)
+    registration = lms.register()
+    with transaction(app) as session:
+        row = session.get(type(registration), registration.id)
+        row.key_set_url = simulated_lms.url + "/moved/jwks.json"
+    assert lms.launch().status_code == 302

@@ -76,3 +76,49 @@ def test_error_pages_are_html_with_reference(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert "Reference:" in response.get_data(as_text=True)
+
+
+def test_frame_origin_option_and_launch_return_url_allow_framing(
+    app, client, runner, simulated_lms
+):
+    result = runner.invoke(
+        args=[
+            "platform",
+            "add",
+            "--preset",
+            "canvas",
+            "--client-id",
+            "77",
+            "--frame-origin",
+            "https://canvas.school.edu/courses/1",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "https://canvas.school.edu" in client.get("/").headers["Content-Security-Policy"]
+
+    lms = LmsDriver(app, client, simulated_lms)
+    lms.register()
+    return_url = "https://lms.university.example/courses/9/return?x=1"
+    lms.launch(
+        claims={
+            "https://purl.imsglobal.org/spec/lti/claim/launch_presentation": {
+                "return_url": return_url
+            }
+        }
+    )
+    page_csp = client.get("/learn/").headers["Content-Security-Policy"]
+    assert page_csp.endswith(" https://lms.university.example")
+    other_browser_csp = app.test_client().get("/").headers["Content-Security-Policy"]
+    assert "lms.university.example" not in other_browser_csp
+
+
+def test_launch_return_url_cannot_inject_csp(lms):
+    lms.launch(
+        claims={
+            "https://purl.imsglobal.org/spec/lti/claim/launch_presentation": {
+                "return_url": "https://evil.example;script-src *"
+            }
+        }
+    )
+    csp = lms.client.get("/learn/").headers["Content-Security-Policy"]
+    assert "evil" not in csp and csp.count("script-src") == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +36,7 @@ def add_platform(
     key_set_url: str | None = None,
     key_set: dict[str, Any] | None = None,
     auth_audience: str | None = None,
+    frame_origins: tuple[str, ...] = (),
 ) -> Registration:
     """Register a platform from a preset, explicit values overriding it.
 
@@ -71,6 +73,7 @@ def add_platform(
     for option, url in urls.items():
         if url and option != "auth_audience":
             check_platform_url(url, settings, f"--{option.replace('_', '-')}")
+    origins = [_origin_of(url, settings) for url in frame_origins]
     if session.scalar(
         select(Registration.id).where(
             Registration.issuer == issuer, Registration.client_id == client_id
@@ -83,6 +86,7 @@ def add_platform(
         issuer=issuer,
         client_id=client_id,
         key_set=key_set,
+        frame_origins=origins,
         **urls,
     )
     session.add(registration)
@@ -91,6 +95,13 @@ def add_platform(
     if deployment_id:
         add_deployment(session, registration, deployment_id)
     return registration
+
+
+def _origin_of(url: str, settings: Settings) -> str:
+    """``https://host[:port]`` of a URL the LMS frames the tool from."""
+    check_platform_url(url, settings, "--frame-origin")
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def find_registration(session: Session, issuer: str, client_id: str | None = None) -> Registration:

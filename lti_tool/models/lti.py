@@ -40,6 +40,9 @@ class Registration(Base):
     key_set_url: Mapped[str | None] = mapped_column(String(1000))
     #: the platform's public keys as a JWKS, for platforms without a key set URL.
     key_set: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    #: Origins the LMS shows the tool in, beyond its issuer's and login URL's
+    #: (an LMS on the institution's own domain: https://canvas.school.edu).
+    frame_origins: Mapped[list[str]] = mapped_column(JSONType, default=list)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("auth_audience", sa.String(length=1000), nullable=True),
         sa.Column("key_set_url", sa.String(length=1000), nullable=True),
         sa.Column("key_set", JSON, nullable=True),
+        sa.Column("frame_origins", JSON, nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("created_at", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_registration")),
