@@ -1,5 +1,7 @@
-"""Database engine and the one session a request, CLI command or worker uses.
+"""Database engine, and the one connection and transaction a request uses.
 
+A request gets a connection on first use (:func:`get_connection`); views that want ORM
+objects get a session bound to that same connection and transaction (:func:`get_session`).
 Views never commit: the request commits once when it succeeded (status < 400) and rolls
 back otherwise, so a failed launch leaves nothing behind.
 """
@@ -9,11 +11,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from lti_tool.settings import Settings
+
+#: Execution option: False for requests that only read (GET), so SQLite need not lock.
+WRITES = "skillcert_writes"
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -36,28 +41,50 @@ def make_engine(settings: Settings) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _sqlite_begin_immediate(conn) -> None:
-        # Take the write lock up front: a deferred transaction that reads and then writes
-        # fails at once with "database is locked" when another writer got there first,
-        # whatever the busy timeout; an immediate one waits its turn.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    def _sqlite_begin(conn: Connection) -> None:
+        # A transaction that may write takes the write lock up front: a deferred one that
+        # reads and then writes fails at once with "database is locked" when another
+        # writer got there first, whatever the busy timeout; an immediate one waits its
+        # turn. Read-only requests begin deferred, so they never queue behind writers.
+        writes = conn.get_execution_options().get(WRITES, True)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
 
 
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["SETTINGS"])
-    app.extensions["skillcert.db"] = sessionmaker(engine, expire_on_commit=False)
     app.extensions["skillcert.engine"] = engine
+    app.extensions["skillcert.db"] = sessionmaker(engine, expire_on_commit=False)
     app.after_request(_commit_if_successful)
-    app.teardown_appcontext(_close_session)
+    app.teardown_appcontext(_close)
+
+
+def get_connection() -> Connection:
+    """The current request's connection; its transaction begins on first use."""
+    if "db_connection" not in g:
+        conn = current_app.extensions["skillcert.engine"].connect()
+        if has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"):
+            conn = conn.execution_options(**{WRITES: False})
+        g.db_connection = conn
+    return g.db_connection
 
 
 def get_session() -> Session:
-    """The session of the current request (or app context), opened on first use."""
+    """An ORM session in the request's transaction, for views that work with models."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["skillcert.db"]()
+        g.db_session = Session(bind=get_connection(), expire_on_commit=False)
     return g.db_session
+
+
+def rollback() -> None:
+    """Undo what the request did so far; later statements start a new transaction."""
+    session: Session | None = g.get("db_session")
+    if session is not None:
+        session.rollback()
+    conn: Connection | None = g.get("db_connection")
+    if conn is not None:
+        conn.rollback()
 
 
 @contextlib.contextmanager
@@ -68,16 +95,23 @@ def transaction(app: Flask) -> Iterator[Session]:
 
 
 def _commit_if_successful(response):
+    conn: Connection | None = g.get("db_connection")
+    if conn is None:
+        return response
     session: Session | None = g.get("db_session")
-    if session is not None:
-        if response.status_code < 400:
-            session.commit()
-        else:
-            session.rollback()
+    if response.status_code < 400:
+        if session is not None:
+            session.flush()
+        conn.commit()
+    else:
+        rollback()
     return response
 
 
-def _close_session(_exc: BaseException | None) -> None:
+def _close(_exc: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is not None:
         session.close()
+    conn: Connection | None = g.pop("db_connection", None)
+    if conn is not None:
+        conn.close()

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, current_app, g, request
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
-from lti_tool.db import get_session
+from lti_tool.db import get_connection
 from lti_tool.errors import ForbiddenError, NoLaunchSessionError
 from lti_tool.lti import statements
 from lti_tool.models import Role, utcnow
@@ -52,11 +52,11 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_launch_session(session: Session, settings: Settings, **fields: Any) -> str:
+def create_launch_session(conn: Connection, settings: Settings, **fields: Any) -> str:
     """Store a launch session and return the token for the browser's cookie."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    session.connection().execute(
+    conn.execute(
         statements.INSERT_LAUNCH,
         {
             "id": _token_hash(token),
@@ -93,8 +93,7 @@ def _load_launch(token: str | None) -> CurrentLaunch | None:
     if not token or len(token) > 100:
         return None
     row = (
-        get_session()
-        .connection()
+        get_connection()
         .execute(statements.LAUNCH_SESSION, {"id": _token_hash(token), "now": utcnow()})
         .first()
     )

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
-from lti_tool.db import get_session
+from lti_tool.db import get_connection, get_session, rollback
 from lti_tool.lti import keys
 from lti_tool.lti.housekeeping import maybe_purge_expired
 from lti_tool.lti.launch import BrowserNotBound, SkillCertMessageLaunch, state_cookie_name
@@ -25,9 +25,9 @@ bp = Blueprint("lti", __name__, url_prefix="/lti")
 @bp.route("/login", methods=["GET", "POST"])
 @rate_limited
 def login():
-    session = get_session()
-    redirect_ = start_login(request.values, session, settings())
-    maybe_purge_expired(session)
+    conn = get_connection()
+    redirect_ = start_login(request.values, conn, settings())
+    maybe_purge_expired(conn)
     if redirect_.storage_target:
         # Platform storage: the page stores the secret in the LMS's frame, then redirects.
         response = current_app.make_response(
@@ -48,17 +48,17 @@ def login():
 @bp.post("/launch")
 @rate_limited
 def launch():
-    session = get_session()
+    conn = get_connection()
     conf = settings()
     try:
         validated = SkillCertMessageLaunch(
-            request.form, request.cookies, session, conf, current_app.extensions["skillcert.keys"]
+            request.form, request.cookies, conn, conf, current_app.extensions["skillcert.keys"]
         ).run()
     except BrowserNotBound as unbound:
-        session.rollback()  # keep the login state for the second post
+        rollback()  # keep the login state for the second post
         return _complete_without_cookie(unbound)
-    fields = record_launch(session, validated)
-    token = create_launch_session(session, conf, **fields)
+    fields = record_launch(conn, validated)
+    token = create_launch_session(conn, conf, **fields)
     log.info(
         "Launch accepted: registration=%s deployment=%s user=%s role=%s message=%s",
         validated.registration.id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import random
 
-from sqlalchemy import delete
+from sqlalchemy import Connection, delete
 from sqlalchemy.orm import Session
 
 from lti_tool.models import ConsumedNonce, Launch, LoginState, utcnow
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 PURGE_PROBABILITY = 0.01
 
 
-def purge_expired(session: Session) -> dict[str, int]:
+def purge_expired(session: Session | Connection) -> dict[str, int]:
     """Delete expired rows of the launch-state tables; returns how many per table."""
     now = utcnow()
     counts = {}
@@ -27,6 +27,6 @@ def purge_expired(session: Session) -> dict[str, int]:
     return counts
 
 
-def maybe_purge_expired(session: Session) -> None:
+def maybe_purge_expired(conn: Connection) -> None:
     if random.random() < PURGE_PROBABILITY:  # noqa: S311 (scheduling, not security)
-        purge_expired(session)
+        purge_expired(conn)

@@ -22,9 +22,8 @@ import jwt
 from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
 from pylti1p3.message_validators import get_validators
-from sqlalchemy import Row
+from sqlalchemy import Connection, Row
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from lti_tool.errors import LaunchError, LaunchExpiredError, NotRegisteredError
 from lti_tool.lti import statements
@@ -79,16 +78,16 @@ class SkillCertMessageLaunch(MessageLaunch):
         self,
         form: Mapping[str, str],
         cookies: Mapping[str, str],
-        session: Session,
+        conn: Connection,
         settings: Settings,
         keys: PlatformKeyCache,
     ) -> None:
         self._form = form
         self._cookies = cookies
-        self._db = session
+        self._conn = conn
         self._settings = settings
         self._keys = keys
-        self._tool_conf = DatabaseToolConfig(session)
+        self._tool_conf = DatabaseToolConfig(conn)
         super().__init__(
             request=None,
             tool_config=self._tool_conf,
@@ -261,7 +260,7 @@ class SkillCertMessageLaunch(MessageLaunch):
         """
         registration = self._tool_conf.registration
         assert registration is not None
-        conn = self._db.connection()
+        conn = self._conn
         state = conn.execute(
             statements.TAKE_LOGIN_STATE, {"state": self._get_request_param("state")}
         ).first()
@@ -289,17 +288,16 @@ class SkillCertMessageLaunch(MessageLaunch):
                 },
             )
         except IntegrityError:
-            self._db.rollback()
-            raise LaunchExpiredError() from None
+            raise LaunchExpiredError() from None  # the request's rollback undoes the rest
 
     def _state_not_found_error(self) -> LaunchError:
         registration = self._tool_conf.registration
         nonce = self._jwt["body"].get("nonce")
         used = (
             isinstance(nonce, str)
-            and self._db.connection()
-            .execute(statements.NONCE_USED, {"registration_id": registration.id, "nonce": nonce})
-            .first()
+            and self._conn.execute(
+                statements.NONCE_USED, {"registration_id": registration.id, "nonce": nonce}
+            ).first()
         )
         if used:
             return LaunchExpiredError(

@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from lti_tool.errors import LaunchError, NotRegisteredError
 from lti_tool.lti import statements
@@ -55,7 +55,7 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def start_login(params: Mapping[str, str], session: Session, settings: Settings) -> LoginRedirect:
+def start_login(params: Mapping[str, str], conn: Connection, settings: Settings) -> LoginRedirect:
     """Validate the login request, store its state and build the authorisation redirect."""
     login = {name: params[name] for name in LOGIN_PARAMS if params.get(name)}
     for name in ("iss", "login_hint", "target_link_uri"):
@@ -72,7 +72,7 @@ def start_login(params: Mapping[str, str], session: Session, settings: Settings)
             advice=f"Ask your administrator to set the tool's target link URI to a URL under "
             f"{settings.base_url}.",
         )
-    config = DatabaseToolConfig(session)
+    config = DatabaseToolConfig(conn)
     registration = config.find_registration_row(login["iss"], login.get("client_id"))
     if registration is None:
         raise NotRegisteredError(
@@ -87,7 +87,7 @@ def start_login(params: Mapping[str, str], session: Session, settings: Settings)
     storage_target = params.get("lti_storage_target") or None
     if storage_target is not None and len(storage_target) > 100:
         storage_target = None
-    session.connection().execute(
+    conn.execute(
         statements.INSERT_LOGIN_STATE,
         {
             "state": state,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from lti_tool.lti.constants import Claim
 from lti_tool.lti.launch import ValidatedLaunch
@@ -27,11 +27,10 @@ def _text(value: Any, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-def record_launch(session: Session, launch: ValidatedLaunch) -> dict[str, Any]:
+def record_launch(conn: Connection, launch: ValidatedLaunch) -> dict[str, Any]:
     """Upsert the launch's rows; return the fields of its launch session."""
     claims = launch.claims
     now = utcnow()
-    conn = session.connection()
     user_id = upsert_returning_id(
         conn,
         User.__table__,

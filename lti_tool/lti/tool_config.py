@@ -5,8 +5,7 @@ from __future__ import annotations
 from pylti1p3.deployment import Deployment as PyltiDeployment
 from pylti1p3.registration import Registration as PyltiRegistration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
-from sqlalchemy import Row
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Row
 
 from lti_tool.lti import statements
 
@@ -18,9 +17,9 @@ class DatabaseToolConfig(ToolConfAbstract):
     that asked does not query for them again.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, conn: Connection) -> None:
         super().__init__()
-        self._conn = session.connection()
+        self._conn = conn
         self.registration: Row | None = None
         self.deployment: Row | None = None
 

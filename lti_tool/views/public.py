@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template
 from sqlalchemy import text
 
-from lti_tool.db import get_session
+from lti_tool.db import get_connection
 from lti_tool.errors import NoLaunchSessionError
 from lti_tool.sessions import current_launch, settings
 
@@ -20,7 +20,7 @@ def index():
 @bp.get("/healthz")
 def healthz():
     try:
-        get_session().execute(text("SELECT 1"))
+        get_connection().execute(text("SELECT 1"))
     except Exception:  # any database failure means unhealthy; the reason goes to the log
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
