@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import re
-import threading
+import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from cachetools import TTLCache
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy import select
 
-from lti_tool.db import get_session
+from lti_tool.db import get_connection
 from lti_tool.lti.constants import Claim
 from lti_tool.lti.presets import load_presets
 from lti_tool.models import Registration
 
-_CACHE_KEY = "frame_ancestors"
+_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; "
+)
 #: What may stand in a CSP source expression: nothing that could end the directive.
 _ORIGIN = re.compile(r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
@@ -25,21 +28,31 @@ def _origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
-def frame_ancestors(app: Flask) -> str:
-    """'self' plus every active registration's LMS origins, refreshed every 60 s.
+class _Expiring:
+    """A value recomputed at most every ``seconds``; swapping one tuple needs no lock."""
 
-    Read in the request's own session: on SQLite a second connection would wait for the
-    request's write lock.
-    """
-    cache: TTLCache = app.extensions["skillcert.frame_ancestors"]
-    lock: threading.Lock = app.extensions["skillcert.frame_ancestors_lock"]
-    with lock:
-        value = cache.get(_CACHE_KEY)
-    if value is not None:
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._value: tuple[str, float] = ("", 0.0)
+
+    def get(self, compute: Callable[[], str]) -> str:
+        value, expires = self._value
+        now = time.monotonic()
+        if now >= expires:
+            value = compute()
+            self._value = (value, now + self._seconds)
         return value
+
+
+def _frame_ancestors() -> str:
+    """'self' plus every active registration's LMS origins.
+
+    Read in the request's own transaction: on SQLite a second connection would wait for
+    the request's write lock.
+    """
     presets = load_presets()
     origins: set[str] = set()
-    rows = get_session().execute(
+    rows = get_connection().execute(
         select(
             Registration.issuer,
             Registration.auth_login_url,
@@ -52,15 +65,7 @@ def frame_ancestors(app: Flask) -> str:
         origins.update(frame_origins or ())
         if preset in presets:
             origins.update(presets[preset].frame_origins)
-    value = " ".join(["'self'", *sorted(origins)])
-    with lock:
-        cache[_CACHE_KEY] = value
-    return value
-
-
-def forget_frame_ancestors(app: Flask) -> None:
-    """Call after registrations change, so the next page lists the new LMS at once."""
-    app.extensions["skillcert.frame_ancestors"].clear()
+    return _POLICY + " ".join(["frame-ancestors 'self'", *sorted(origins)])
 
 
 def _launch_origin() -> str:
@@ -82,13 +87,8 @@ def _launch_origin() -> str:
 
 def _add_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "object-src 'none'; base-uri 'none'; "
-        f"frame-ancestors {frame_ancestors(current_app._get_current_object())}"
-        f"{_launch_origin()}",
-    )
+    policy: _Expiring = current_app.extensions["skillcert.csp"]
+    headers.setdefault("Content-Security-Policy", policy.get(_frame_ancestors) + _launch_origin())
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if request.is_secure:
@@ -99,6 +99,6 @@ def _add_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["skillcert.frame_ancestors"] = TTLCache(maxsize=1, ttl=60)
-    app.extensions["skillcert.frame_ancestors_lock"] = threading.Lock()
+    # Registrations change rarely; a new LMS can frame the tool within a minute.
+    app.extensions["skillcert.csp"] = _Expiring(seconds=60)
     app.after_request(_add_headers)

@@ -62,7 +62,7 @@ def launch():
     log.info(
         "Launch accepted: registration=%s deployment=%s user=%s role=%s message=%s",
         validated.registration.id,
-        validated.deployment.id,
+        validated.deployment_pk,
         fields["user_id"],
         fields["role"],
         validated.message_type,

@@ -4,8 +4,9 @@
 state and nonce live in the database and are consumed exactly once; the platform's keys
 come from a bounded, cached fetch; the signature check pins RS256 and checks ``aud``,
 ``azp``, ``iss``, ``exp`` and ``iat``; the token's size is capped before it is parsed.
-pylti1p3 still finds the registration and deployment (through
-:class:`DatabaseToolConfig`) and runs its per-message-type validators.
+:class:`DatabaseToolConfig` (pylti1p3's tool-config interface over our rows) finds the
+registration and its deployment in one query, and pylti1p3's per-message-type validators
+still run.
 """
 
 from __future__ import annotations
@@ -59,9 +60,10 @@ class BrowserNotBound(LaunchError):
 @dataclasses.dataclass(frozen=True)
 class ValidatedLaunch:
     claims: dict[str, Any]
-    #: The registration and deployment rows (id, issuer, client_id, …).
+    #: The registration row (id, issuer, client_id, …).
     registration: Row
-    deployment: Row
+    #: Primary key of the launch's deployment row.
+    deployment_pk: int
     state: str
 
     @property
@@ -113,11 +115,12 @@ class SkillCertMessageLaunch(MessageLaunch):
             self.take_login_state()
         except LtiException as exc:
             raise LaunchError(f"The LMS sent a launch SkillCert cannot accept: {exc}.") from exc
-        assert self._tool_conf.registration and self._tool_conf.deployment
+        registration = self._tool_conf.registration
+        assert registration is not None
         return ValidatedLaunch(
             claims=self._jwt["body"],
-            registration=self._tool_conf.registration,
-            deployment=self._tool_conf.deployment,
+            registration=registration,
+            deployment_pk=registration.deployment_pk,
             state=self._form["state"],
         )
 
@@ -171,7 +174,10 @@ class SkillCertMessageLaunch(MessageLaunch):
         if not isinstance(iss, str) or not iss:
             raise LaunchError("The launch token has no issuer (iss).")
         client_id = self.get_client_id()
-        if self._tool_conf.find_registration_row(iss, client_id) is None:
+        deployment_id = self._jwt["body"].get(Claim.DEPLOYMENT_ID)
+        if not isinstance(deployment_id, str):
+            deployment_id = ""  # check_deployment explains what is wrong with it
+        if self._tool_conf.find_tenant(iss, client_id, deployment_id) is None:
             raise NotRegisteredError(
                 f"This LMS is not registered: ask your administrator to register issuer {iss} "
                 f"with client id {client_id}."
@@ -215,9 +221,7 @@ class SkillCertMessageLaunch(MessageLaunch):
             raise LaunchError("The launch does not name its deployment (deployment_id).")
         registration = self._tool_conf.registration
         assert registration is not None
-        self._tool_conf.find_deployment_by_params(registration.issuer, deployment_id, None)
-        deployment = self._tool_conf.deployment
-        if deployment is None or not deployment.is_active:
+        if not registration.deployment_active:  # None: not added; False: switched off
             raise NotRegisteredError(
                 f"This LMS deployment ({deployment_id}) is not enabled in SkillCert: ask your "
                 f"administrator to add it for issuer {registration.issuer}.",

@@ -8,7 +8,7 @@ compiled-cache lookup, and results are plain rows.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import and_, bindparam, delete, insert, select
 
 from lti_tool.models import (
     ConsumedNonce,
@@ -39,6 +39,29 @@ REGISTRATIONS_OF_ISSUER = (
     select(_registration)
     .where(_registration.c.issuer == bindparam("issuer"), _registration.c.is_active)
     .limit(2)
+)
+
+#: A launch's tenant in one query: the active registration of an issuer and client_id,
+#: with its deployment ``deployment_id`` (deployment_pk and deployment_active are None
+#: when the registration has no such deployment).
+TENANT = (
+    select(
+        _registration,
+        _deployment.c.id.label("deployment_pk"),
+        _deployment.c.is_active.label("deployment_active"),
+    )
+    .outerjoin(
+        _deployment,
+        and_(
+            _deployment.c.registration_id == _registration.c.id,
+            _deployment.c.deployment_id == bindparam("deployment_id"),
+        ),
+    )
+    .where(
+        _registration.c.issuer == bindparam("issuer"),
+        _registration.c.client_id == bindparam("client_id"),
+        _registration.c.is_active,
+    )
 )
 
 #: A registration's deployment by the platform's deployment_id.

@@ -52,7 +52,7 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> dict[str, Any]:
             conn,
             Context.__table__,
             {
-                "deployment_id": launch.deployment.id,
+                "deployment_id": launch.deployment_pk,
                 "context_id": context["id"][:255],
                 "title": _text(context.get("title"), 500),
                 "label": _text(context.get("label"), 255),
@@ -90,7 +90,7 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> dict[str, Any]:
             )
     return {
         "registration_id": launch.registration.id,
-        "deployment_id": launch.deployment.id,
+        "deployment_id": launch.deployment_pk,
         "context_id": context_id,
         "resource_link_id": resource_link_id,
         "user_id": user_id,

@@ -40,6 +40,14 @@ class DatabaseToolConfig(ToolConfAbstract):
             ).first()
         return self.registration
 
+    def find_tenant(self, iss: str, client_id: str, deployment_id: str) -> Row | None:
+        """The registration with its deployment (``deployment_pk``, ``deployment_active``)."""
+        self.registration = self._conn.execute(
+            statements.TENANT,
+            {"issuer": iss, "client_id": client_id, "deployment_id": deployment_id},
+        ).first()
+        return self.registration
+
     def find_registration_by_issuer(self, iss: str, *args, **kwargs) -> PyltiRegistration | None:
         return self._to_pylti(self.find_registration_row(iss, None))
 
