@@ -9,7 +9,8 @@ back otherwise, so a failed launch leaves nothing behind.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lti_tool.settings import Settings
 
-#: Execution option: False for requests that only read (GET), so SQLite need not lock.
+#: Execution option: False for views marked @read_only, so SQLite need not lock.
 WRITES = "skillcert_writes"
 
 
@@ -45,7 +46,7 @@ def make_engine(settings: Settings) -> Engine:
         # A transaction that may write takes the write lock up front: a deferred one that
         # reads and then writes fails at once with "database is locked" when another
         # writer got there first, whatever the busy timeout; an immediate one waits its
-        # turn. Read-only requests begin deferred, so they never queue behind writers.
+        # turn. Views marked @read_only begin deferred, so they never queue behind writers.
         writes = conn.get_execution_options().get(WRITES, True)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
@@ -60,14 +61,28 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(_close)
 
 
+def read_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view that never writes, so SQLite begins its transaction without the write lock.
+
+    Not every GET is read-only: the LTI login is a GET that stores the login state.
+    """
+    view.read_only = True  # type: ignore[attr-defined]
+    return view
+
+
 def get_connection() -> Connection:
     """The current request's connection; its transaction begins on first use."""
     if "db_connection" not in g:
         conn = current_app.extensions["skillcert.engine"].connect()
-        if has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"):
+        if has_request_context() and _view_is_read_only():
             conn = conn.execution_options(**{WRITES: False})
         g.db_connection = conn
     return g.db_connection
+
+
+def _view_is_read_only() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "read_only", False)
 
 
 def get_session() -> Session:

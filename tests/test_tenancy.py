@@ -97,3 +97,27 @@ def test_same_browser_many_tabs_share_cookie_jar(lms):
     statuses = [lms.client.post("/lti/launch", data=form).status_code for form in reversed(forms)]
     assert statuses == [302] * 4
     assert lms.session_info().get_json()["user"]["name"] == "Ada Lovelace"
+
+
+def test_a_class_logging_in_and_launching_at_once(lms, app):
+    """Logins (GET, they write) and launches of many learners overlap: none may fail."""
+    learners = 12
+    barrier = threading.Barrier(learners)
+    statuses: list[tuple[int, int]] = []
+
+    def learner(n: int) -> None:
+        browser = app.test_client()
+        spec = lms.spec(sub=f"learner-{n}", name=f"Learner {n}")
+        barrier.wait()
+        login = lms.login(spec, client=browser)
+        form = lms.sim.authorize(login.headers["Location"]) if login.status_code == 302 else {}
+        launch = browser.post("/lti/launch", data=form)
+        landing = browser.get("/learn/")
+        statuses.append((login.status_code, launch.status_code, landing.status_code))
+
+    threads = [threading.Thread(target=learner, args=(n,)) for n in range(learners)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert statuses == [(302, 302, 200)] * learners

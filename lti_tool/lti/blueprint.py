@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
-from lti_tool.db import get_connection, get_session, rollback
+from lti_tool.db import get_connection, get_session, read_only, rollback
 from lti_tool.lti import keys
 from lti_tool.lti.housekeeping import maybe_purge_expired
 from lti_tool.lti.launch import BrowserNotBound, SkillCertMessageLaunch, state_cookie_name
@@ -97,6 +97,7 @@ def _complete_without_cookie(unbound: BrowserNotBound):
 
 
 @bp.get("/jwks.json")
+@read_only
 def jwks():
     response = jsonify(keys.jwks(get_session()))
     response.headers["Cache-Control"] = "public, max-age=300"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from sqlalchemy import select
 
-from lti_tool.db import get_session
+from lti_tool.db import get_session, read_only
 from lti_tool.models import Membership, ResourceLink, User
 from lti_tool.sessions import current_launch, instructor_required
 
@@ -13,6 +13,7 @@ bp = Blueprint("instructor", __name__, url_prefix="/teach")
 
 
 @bp.get("/")
+@read_only
 @instructor_required
 def home():
     launch = current_launch()

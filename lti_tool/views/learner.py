@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from assessments.catalog import list_tracks
+from lti_tool.db import read_only
 from lti_tool.sessions import current_launch, launch_required
 
 bp = Blueprint("learner", __name__, url_prefix="/learn")
 
 
 @bp.get("/")
+@read_only
 @launch_required
 def home():
     return render_template("learner/home.html", launch=current_launch(), tracks=list_tracks())

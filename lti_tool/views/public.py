@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template
 from sqlalchemy import text
 
-from lti_tool.db import get_connection
+from lti_tool.db import get_connection, read_only
 from lti_tool.errors import NoLaunchSessionError
 from lti_tool.sessions import current_launch, settings
 
@@ -13,11 +13,13 @@ bp = Blueprint("public", __name__)
 
 
 @bp.get("/")
+@read_only
 def index():
     return render_template("index.html", demo=settings().demo)
 
 
 @bp.get("/healthz")
+@read_only
 def healthz():
     try:
         get_connection().execute(text("SELECT 1"))
@@ -27,6 +29,7 @@ def healthz():
 
 
 @bp.get("/session")
+@read_only
 def session_info():
     """The current launch, for the pages' scripts and for tests; 401 without a launch."""
     launch = current_launch()
