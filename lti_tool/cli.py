@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
 import sys
+import threading
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +20,7 @@ from werkzeug.serving import run_simple
 from lti_tool import migrations
 from lti_tool.db import transaction
 from lti_tool.errors import SettingsError
+from lti_tool.jobs.worker import Worker
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti import registrations
 from lti_tool.lti.housekeeping import purge_expired
@@ -206,6 +209,33 @@ def deployment_add(issuer: str, client_id: str | None, deployment_id: str, name:
     click.echo(f"Added deployment {deployment_id} to issuer {issuer}.")
 
 
+# -- background work --------------------------------------------------------------------
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run the jobs that are due, then stop.")
+@click.option("--poll-seconds", type=float, default=1.0, show_default=True)
+def worker(once: bool, poll_seconds: float) -> None:
+    """Run background jobs (lab grading, …) until stopped with SIGTERM or Ctrl-C.
+
+    Run several on PostgreSQL (they never take the same job); one on SQLite.
+    """
+    app = _load_app()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    runner = Worker(app)
+    click.echo(f"Worker {runner.worker_id} started.")
+    try:
+        if once:
+            while runner.run_once():
+                pass
+        else:
+            runner.run(stop, poll_seconds=poll_seconds)
+    except KeyboardInterrupt:
+        pass
+    click.echo(f"Worker {runner.worker_id} stopped.")
+
+
 # -- serving ----------------------------------------------------------------------------
 
 
@@ -226,6 +256,8 @@ def serve(demo: bool, workers: int | None, bind: str | None) -> None:
         from lti_tool.demo_lms.platform import register_demo_platform
 
         register_demo_platform(app)
+        # The demo runs its background jobs in-process; production runs `skillcert worker`.
+        threading.Thread(target=Worker(app).run, args=(threading.Event(),), daemon=True).start()
         base = urlsplit(settings.base_url)
         host, port = bind.rsplit(":", 1) if bind else (base.hostname, base.port or 80)
         click.echo(f"SkillCert demo: open {settings.url_for('/demo-lms/')} in your browser.")
@@ -251,5 +283,6 @@ main = FlaskGroup(
     help="SkillCert, the LTI 1.3 certification tool.",
 )
 main.add_command(serve)
+main.add_command(worker)
 if __name__ == "__main__":  # python -m lti_tool.cli
     main()

@@ -92,3 +92,21 @@ def test_production_serve_runs_gunicorn_without_demo_lms(tmp_path):
         assert requests.get(base + "/demo-lms/", timeout=5).status_code == 404
         keys = requests.get(base + "/lti/jwks.json", timeout=5).json()["keys"]
         assert len(keys) == 1 and "d" not in keys[0]
+
+
+def test_worker_command_runs_due_jobs_and_stops(tmp_path):
+    env = {**os.environ, "SKILLCERT_INSTANCE_PATH": str(tmp_path / "instance")}
+    env.pop("SKILLCERT_DATABASE_URL", None)
+    env.pop("SKILLCERT_CONFIG", None)
+    upgrade = [sys.executable, "-m", "lti_tool.cli", "db", "upgrade"]
+    subprocess.run(upgrade, env=env, check=True, capture_output=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "lti_tool.cli", "worker", "--once"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout and "stopped" in result.stdout

@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
 
 from lti_tool.models.base import Base, utcnow
+from lti_tool.models.jobs import Job, JobEvent, JobStatus
 from lti_tool.models.keys import ToolKey
 from lti_tool.models.launch import ConsumedNonce, Launch, LoginState
 from lti_tool.models.lti import (
@@ -18,6 +19,9 @@ __all__ = [
     "ConsumedNonce",
     "Context",
     "Deployment",
+    "Job",
+    "JobEvent",
+    "JobStatus",
     "Launch",
     "LoginState",
     "Membership",

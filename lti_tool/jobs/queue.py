@@ -1,0 +1,210 @@
+"""The queue's state machine, in SQL: enqueue, claim, finish, retry, fail, recover.
+
+Every transition names the state it expects (``WHERE status = 'running' AND locked_by =
+:worker``), so a worker that lost its job to stall recovery cannot overwrite what another
+worker did; each leaves a ``job_event`` row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, exists, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from lti_tool.jobs.retry import RetryPolicy
+from lti_tool.models import Job, JobEvent, JobStatus, utcnow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RETRY = RetryPolicy()
+
+_job = Job.__table__
+_event = JobEvent.__table__
+
+
+@dataclasses.dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    max_attempts: int
+
+
+def _record(conn: Connection, job_id: int, status: str, detail: str = "") -> None:
+    conn.execute(insert(_event), {"job_id": job_id, "status": status, "detail": detail[:2000]})
+
+
+def enqueue(
+    conn: Connection,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    lock_key: str | None = None,
+    dedupe_key: str | None = None,
+    max_attempts: int = 5,
+    run_after: dt.datetime | None = None,
+) -> int:
+    """Queue a job in the caller's transaction; it replaces a queued job with its dedupe key."""
+    if dedupe_key is not None:
+        conn.execute(
+            delete(_job).where(_job.c.dedupe_key == dedupe_key, _job.c.status == JobStatus.QUEUED)
+        )
+    job_id = conn.execute(
+        insert(_job).returning(_job.c.id),
+        {
+            "kind": kind,
+            "payload": payload,
+            "status": JobStatus.QUEUED,
+            "lock_key": lock_key,
+            "dedupe_key": dedupe_key,
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "run_after": run_after or utcnow(),
+            "created_at": utcnow(),
+        },
+    ).scalar_one()
+    _record(conn, job_id, JobStatus.QUEUED)
+    return job_id
+
+
+def claim(conn: Connection, worker_id: str, kinds: Iterable[str]) -> ClaimedJob | None:
+    """Take the oldest due job of ``kinds`` whose lock key is free, or None.
+
+    On PostgreSQL concurrent workers skip each other's candidates (``SKIP LOCKED``);
+    SQLite runs one worker. A job waits while an older job with its lock key is queued or
+    running, so one learner's (or one line item's) jobs run in order.
+    """
+    now = utcnow()
+    candidate, other = _job.alias("candidate"), _job.alias("other")
+    same_key_busy = exists().where(
+        other.c.lock_key == candidate.c.lock_key,
+        or_(
+            other.c.status == JobStatus.RUNNING,
+            and_(other.c.status == JobStatus.QUEUED, other.c.id < candidate.c.id),
+        ),
+    )
+    oldest_due = (
+        select(candidate.c.id)
+        .where(
+            candidate.c.status == JobStatus.QUEUED,
+            candidate.c.kind.in_(list(kinds)),
+            candidate.c.run_after <= now,
+            ~same_key_busy,
+        )
+        .order_by(candidate.c.run_after, candidate.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    try:
+        with conn.begin_nested():
+            row = conn.execute(
+                update(_job)
+                .where(_job.c.id == oldest_due, _job.c.status == JobStatus.QUEUED)
+                .values(
+                    status=JobStatus.RUNNING,
+                    locked_by=worker_id,
+                    heartbeat_at=now,
+                    attempts=_job.c.attempts + 1,
+                )
+                .returning(
+                    _job.c.id, _job.c.kind, _job.c.payload, _job.c.attempts, _job.c.max_attempts
+                )
+            ).first()
+    except IntegrityError:
+        return None  # another worker started this lock key's job first; try again later
+    if row is None:
+        return None
+    _record(conn, row.id, JobStatus.RUNNING, worker_id)
+    return ClaimedJob(*row)
+
+
+def _transition(
+    conn: Connection, job: ClaimedJob, worker_id: str, status: JobStatus, detail: str, **values: Any
+) -> bool:
+    changed = conn.execute(
+        update(_job)
+        .where(
+            _job.c.id == job.id,
+            _job.c.status == JobStatus.RUNNING,
+            _job.c.locked_by == worker_id,
+        )
+        .values(status=status, locked_by=None, heartbeat_at=None, **values)
+    ).rowcount
+    if changed != 1:
+        log.warning("Job %s was no longer held by %s; left as it is", job.id, worker_id)
+        return False
+    _record(conn, job.id, status, detail)
+    return True
+
+
+def finish(conn: Connection, job: ClaimedJob, worker_id: str) -> bool:
+    return _transition(
+        conn, job, worker_id, JobStatus.DONE, "", finished_at=utcnow(), last_error=None
+    )
+
+
+def fail(
+    conn: Connection,
+    job: ClaimedJob,
+    worker_id: str,
+    error: str,
+    *,
+    permanent: bool = False,
+    policy: RetryPolicy = DEFAULT_RETRY,
+) -> JobStatus | None:
+    """Schedule a retry (transient error, attempts left) or mark the job dead; returns which."""
+    delay = None if permanent else policy.delay(job.attempts, job.max_attempts)
+    if delay is None:
+        done = _transition(
+            conn, job, worker_id, JobStatus.DEAD, error, finished_at=utcnow(), last_error=error
+        )
+        return JobStatus.DEAD if done else None
+    done = _transition(
+        conn, job, worker_id, JobStatus.QUEUED, error, run_after=utcnow() + delay, last_error=error
+    )
+    return JobStatus.QUEUED if done else None
+
+
+def requeue(conn: Connection, job_id: int, who: str) -> bool:
+    """Send a dead job again (a person asked): attempts start over."""
+    changed = conn.execute(
+        update(_job)
+        .where(_job.c.id == job_id, _job.c.status == JobStatus.DEAD)
+        .values(status=JobStatus.QUEUED, attempts=0, run_after=utcnow(), finished_at=None)
+    ).rowcount
+    if changed:
+        _record(conn, job_id, JobStatus.QUEUED, f"re-queued by {who}")
+    return bool(changed)
+
+
+def heartbeat(conn: Connection, job_id: int, worker_id: str) -> None:
+    conn.execute(
+        update(_job)
+        .where(_job.c.id == job_id, _job.c.locked_by == worker_id)
+        .values(heartbeat_at=utcnow())
+    )
+
+
+def recover_stalled(conn: Connection, stalled_after: dt.timedelta) -> list[int]:
+    """Re-queue running jobs whose worker stopped sending heartbeats (it crashed)."""
+    cutoff = utcnow() - stalled_after
+    ids = (
+        conn.execute(
+            update(_job)
+            .where(_job.c.status == JobStatus.RUNNING, _job.c.heartbeat_at < cutoff)
+            .values(status=JobStatus.QUEUED, locked_by=None, heartbeat_at=None, run_after=utcnow())
+            .returning(_job.c.id)
+        )
+        .scalars()
+        .all()
+    )
+    for job_id in ids:
+        _record(conn, job_id, JobStatus.QUEUED, "worker stopped responding; re-queued")
+    return list(ids)
