@@ -1,35 +1,27 @@
-"""The tracks on offer: one folder per track under assessments/tracks, described by track.yaml."""
+"""The tracks on offer: every track under assessments/tracks that loads without problems.
+
+A track with problems is left out (and logged) rather than shown half-built; run
+``skillcert content validate`` to see why.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import functools
+import logging
 from pathlib import Path
 
-import yaml
+from assessments.loader import load_tracks
+from assessments.model import Track
 
 TRACKS_DIR = Path(__file__).resolve().parent / "tracks"
 
-
-@dataclasses.dataclass(frozen=True)
-class TrackSummary:
-    id: str
-    title: str
-    summary: str
-    audience: str
+log = logging.getLogger(__name__)
 
 
 @functools.cache
-def list_tracks(tracks_dir: Path = TRACKS_DIR) -> tuple[TrackSummary, ...]:
-    tracks = []
-    for path in sorted(tracks_dir.glob("*/track.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        tracks.append(
-            TrackSummary(
-                id=data["id"],
-                title=data["title"],
-                summary=data["summary"].strip(),
-                audience=data["audience"],
-            )
-        )
-    return tuple(tracks)
+def list_tracks(tracks_dir: Path = TRACKS_DIR) -> tuple[Track, ...]:
+    """Loaded tracks, each with ``.id``, ``.title``, ``.summary`` and ``.audience``."""
+    result = load_tracks(tracks_dir)
+    for problem in result.problems:
+        log.error("track content problem: %s", problem)
+    return result.tracks

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +18,8 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
+from assessments import loader
+from assessments.catalog import TRACKS_DIR
 from lti_tool import migrations
 from lti_tool.db import transaction
 from lti_tool.errors import SettingsError
@@ -209,6 +212,39 @@ def deployment_add(issuer: str, client_id: str | None, deployment_id: str, name:
     click.echo(f"Added deployment {deployment_id} to issuer {issuer}.")
 
 
+# -- content ----------------------------------------------------------------------------
+
+content_cli = click.Group("content", help="Track content (assessments/tracks).")
+
+
+@content_cli.command("validate")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+def content_validate(path: Path | None) -> None:
+    """Check a track folder (or a folder of tracks); list every problem as file:line: message."""
+    problems = loader.validate_path(path or TRACKS_DIR)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) found; nothing was loaded.")
+    click.echo("Content is valid.")
+
+
+@content_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def content_list(as_json: bool) -> None:
+    """List the tracks with their counts of modules, lessons, items, labs, scenarios, …"""
+    result = loader.load_tracks(TRACKS_DIR)
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    rows = loader.summarise(result.tracks)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        counts = ", ".join(f"{k} {v}" for k, v in row.items() if isinstance(v, int))
+        click.echo(f"{row['id']} {row['version']}: {row['title']} ({counts})")
+
+
 # -- background work --------------------------------------------------------------------
 
 
@@ -284,5 +320,6 @@ main = FlaskGroup(
 )
 main.add_command(serve)
 main.add_command(worker)
+main.add_command(content_cli)
 if __name__ == "__main__":  # python -m lti_tool.cli
     main()

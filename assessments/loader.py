@@ -1,0 +1,552 @@
+"""Track content from files: one folder per track, YAML for structure, Markdown for prose.
+
+Layout of a track folder::
+
+    track.yaml                    id, version, title, competencies, modules, completion
+    modules/<module-id>/module.yaml   id, version, title, activities (inline or `file:`)
+    modules/<module-id>/*.md      lesson bodies and item stems (`body_file`, `stem_file`)
+    labs/...                      grader files that lab activities declare
+
+Loading validates everything and reports every problem at once, as ``file:line: message``
+(lines come from PyYAML's node marks). A track with any problem is not loaded at all — the
+caller gets its problems and no ``Track`` — so a half-valid track never reaches learners.
+Results are also kept per file (``FileReport``), in the spirit of PrairieLearn's sync.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Hashable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assessments import policy, rubrics, scenarios
+from assessments.items import ITEM_TYPES, ItemType
+from assessments.markdown import render
+from assessments.model import Activity, ActivityKind, Competency, Item, LabSpec, Module, Track
+from assessments.spec import LineList, LineMap, Problem, ProblemSink, Spec
+
+log = logging.getLogger(__name__)
+
+TRACK_FILE = "track.yaml"
+MODULE_FILE = "module.yaml"
+MAX_FILE_BYTES = 5_000_000  #: a content file larger than this is refused, not parsed
+
+#: Keys only some activity kinds take; others are told the key does not belong to them.
+KIND_KEYS: Mapping[ActivityKind, frozenset[str]] = {
+    ActivityKind.LESSON: frozenset(),
+    ActivityKind.QUIZ: frozenset({"items", "pool", "competencies"}),
+    ActivityKind.EXAM: frozenset({"items", "pool", "competencies"}),
+    ActivityKind.LAB: frozenset({"lab", "competencies"}),
+    ActivityKind.SCENARIO: frozenset({"scenario", "competencies"}),
+    ActivityKind.PROJECT: frozenset({"rubric", "competencies"}),
+}
+_ALL_KIND_KEYS = frozenset().union(*KIND_KEYS.values())
+
+
+# -- results -----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FileReport:
+    path: str
+    problems: tuple[Problem, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TrackReport:
+    """What became of one track folder: the track, or its problems file by file."""
+
+    folder: str
+    track: Track | None
+    files: tuple[FileReport, ...]
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [problem for report in self.files for problem in report.problems]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LoadResult:
+    reports: tuple[TrackReport, ...]
+    extra_problems: tuple[Problem, ...] = ()  #: problems that belong to no track folder
+
+    @property
+    def tracks(self) -> tuple[Track, ...]:
+        return tuple(r.track for r in self.reports if r.track is not None)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [*self.extra_problems, *(p for r in self.reports for p in r.problems)]
+
+
+# -- public functions --------------------------------------------------------------------
+
+
+def load_tracks(tracks_dir: Path) -> LoadResult:
+    """Load every track folder (one with a ``track.yaml``) directly under ``tracks_dir``."""
+    folders = sorted(p.parent for p in Path(tracks_dir).glob(f"*/{TRACK_FILE}"))
+    return _load(folders, Path(tracks_dir))
+
+
+def load_track(track_dir: Path) -> LoadResult:
+    """Load one track folder, plus the sibling tracks it extends (reported and returned too)."""
+    track_dir = Path(track_dir)
+    siblings = sorted(p.parent for p in track_dir.parent.glob(f"*/{TRACK_FILE}"))
+    return _load(siblings, track_dir.parent, wanted=track_dir.resolve())
+
+
+def validate_path(path: Path) -> list[Problem]:
+    """Every problem in a track folder, or in every track folder under a directory.
+
+    This is ``skillcert content validate PATH``: an empty list means the content is valid.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        return [Problem(str(path), None, "no such folder")]
+    if (path / TRACK_FILE).is_file():
+        return load_track(path).problems
+    result = load_tracks(path)
+    if not result.reports:
+        return [Problem(str(path), None, f"no track folders (with a {TRACK_FILE}) here")]
+    return result.problems
+
+
+def summarise(tracks: Iterable[Track]) -> list[dict[str, Any]]:
+    """Per track: id, version, title and counts; this is ``skillcert content list --json``."""
+    rows = []
+    for track in tracks:
+        activities = list(track.activities())
+
+        def count(kind: ActivityKind, activities: list[Activity] = activities) -> int:
+            return sum(1 for a in activities if a.kind is kind)
+
+        rows.append(
+            {
+                "id": track.id,
+                "version": str(track.version),
+                "title": track.title,
+                "extends": track.extends,
+                "modules": len(track.modules),
+                "lessons": count(ActivityKind.LESSON),
+                "items": sum(len(a.items) for a in activities),
+                "labs": count(ActivityKind.LAB),
+                "scenarios": count(ActivityKind.SCENARIO),
+                "projects": count(ActivityKind.PROJECT),
+                "quizzes": count(ActivityKind.QUIZ),
+                "exams": count(ActivityKind.EXAM),
+                "competencies": len(track.competencies),
+            }
+        )
+    return rows
+
+
+# -- YAML with line numbers --------------------------------------------------------------
+
+
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML whose mappings and sequences remember their lines (see ``LineMap``)."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineMap:
+    loader.flatten_mapping(node)
+    mapping = LineMap()
+    mapping.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if not isinstance(key, Hashable):
+            raise yaml.MarkedYAMLError(
+                problem="a key must be plain text", problem_mark=key_node.start_mark
+            )
+        if key in mapping:
+            mapping.duplicates.append((key, line))
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[key] = line
+    return mapping
+
+
+def _construct_sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> LineList:
+    sequence = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    sequence.line = node.start_mark.line + 1
+    sequence.lines = [child.start_mark.line + 1 for child in node.value]
+    return sequence
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+
+
+# -- one track ---------------------------------------------------------------------------
+
+
+class _TrackReader:
+    """Reads one track folder; collects problems per file; claims ids across the track."""
+
+    def __init__(self, folder: Path, label_root: Path) -> None:
+        self.folder = folder
+        self.root = folder.resolve()
+        self.label_root = label_root
+        self.sinks: dict[str, ProblemSink] = {}
+        self.competencies: set[str] = set()
+        self.claimed: dict[tuple[str, str], str] = {}  # (what, id) → where it was defined
+        self.unreadable = False  #: a file could not be parsed, so some ids are unknown
+
+    def label(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.label_root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def sink(self, path: Path) -> ProblemSink:
+        label = self.label(path)
+        return self.sinks.setdefault(label, ProblemSink(label))
+
+    def read_yaml(self, path: Path) -> Spec | None:
+        sink = self.sink(path)
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                sink.add(None, f"file is larger than {MAX_FILE_BYTES:,} bytes")
+                return None
+            data = yaml.load(path.read_bytes(), Loader=_LineLoader)  # noqa: S506 (safe: _LineLoader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            sink.add(mark.line + 1 if mark else None, f"not valid YAML: {exc.problem or exc}")
+        except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+            sink.add(None, f"cannot be read: {exc}")
+        else:
+            return Spec(data, sink, 1)
+        self.unreadable = True
+        return None
+
+    def inside(self, spec: Spec, key: str, relative: str, base: Path) -> Path | None:
+        """A file an author refers to: must exist and stay inside the track folder."""
+        path = (base / relative).resolve()
+        if not path.is_relative_to(self.root):
+            spec.error(f"'{key}' {relative!r} points outside the track folder", key)
+        elif not path.is_file():
+            spec.error(f"'{key}' {relative!r}: no such file in the track", key)
+        else:
+            return path
+        return None
+
+    def markdown(self, spec: Spec, key: str, base: Path, *, required: bool) -> str:
+        """``key`` (inline Markdown) or ``key_file`` (a .md file), rendered and sanitised."""
+        file_key = f"{key}_file"
+        if spec.has(key) and spec.has(file_key):
+            spec.error(f"give '{key}' or '{file_key}', not both", file_key)
+        if spec.has(file_key):
+            name = spec.text(file_key)
+            path = self.inside(spec, file_key, name, base) if name else None
+            if path is None:
+                return ""
+            try:
+                return render(path.read_text(encoding="utf-8"))
+            except UnicodeDecodeError:
+                spec.error(f"'{file_key}' {name!r} is not UTF-8 text", file_key)
+                return ""
+        if not spec.has(key):
+            if required:
+                spec.error(f"'{key}' (Markdown) or '{file_key}' (a .md file) is required")
+            return ""
+        text = spec.text(key)
+        return render(text) if text else ""
+
+    def claim(self, what: str, spec: Spec, value: str | None) -> None:
+        """Ids must be unique within a track (including the modules it inherits)."""
+        if value is None:
+            return
+        where = f"{spec.sink.file}:{spec.line_of('id')}"
+        first = self.claimed.setdefault((what, value), where)
+        if first != where:
+            spec.error(f"{what} id {value!r} is already used at {first}", "id")
+
+    def known_competencies(self, spec: Spec, key: str, required: bool) -> tuple[str, ...]:
+        ids = spec.ids(key, required=required)
+        for unknown in [c for c in ids if c not in self.competencies]:
+            spec.error(f"competency {unknown!r} is not in the track's framework", key)
+        return ids
+
+    def reports(self) -> tuple[FileReport, ...]:
+        return tuple(
+            FileReport(label, tuple(sorted(s.problems, key=lambda p: p.line or 0)))
+            for label, s in sorted(self.sinks.items())
+        )
+
+
+@dataclasses.dataclass
+class _Header:
+    """track.yaml read before its modules: what other tracks need to know about it."""
+
+    folder: Path
+    reader: _TrackReader
+    spec: Spec | None
+    id: str | None
+    extends: str | None
+
+
+def _read_header(folder: Path, label_root: Path) -> _Header:
+    reader = _TrackReader(folder, label_root)
+    spec = reader.read_yaml(folder / TRACK_FILE)
+    if spec is None:
+        return _Header(folder, reader, None, None, None)
+    return _Header(folder, reader, spec, spec.ident("id"), spec.ident("extends", None))
+
+
+def _load(folders: list[Path], label_root: Path, wanted: Path | None = None) -> LoadResult:
+    headers = [_read_header(folder, label_root) for folder in folders]
+    by_id: dict[str, _Header] = {}
+    for header in headers:
+        if header.id is None:
+            continue
+        if (first := by_id.get(header.id)) is not None:
+            where = first.reader.label(first.folder)
+            header.spec.error(f"track id {header.id!r} is already used by {where}", "id")
+        else:
+            by_id[header.id] = header
+    done: dict[Path, TrackReport] = {}
+
+    def build(header: _Header, chain: tuple[str, ...] = ()) -> TrackReport:
+        if header.folder in done:
+            return done[header.folder]
+        base = None
+        if header.spec is not None and header.extends is not None:
+            parent = by_id.get(header.extends)
+            if parent is None:
+                header.spec.error(
+                    f"extends {header.extends!r}, which is not a track here", "extends"
+                )
+            elif header.extends in chain or header.extends == header.id:
+                header.spec.error(
+                    f"extends forms a loop: {' → '.join((*chain, header.id, header.extends))}",
+                    "extends",
+                )
+            else:
+                base = build(parent, (*chain, header.id)).track
+                if base is None:
+                    header.spec.error(f"extends {header.extends!r}, which has problems", "extends")
+        track = _read_track(header, base) if header.spec is not None else None
+        if any(sink.problems for sink in header.reader.sinks.values()):
+            track = None
+        report = TrackReport(header.reader.label(header.folder), track, header.reader.reports())
+        done[header.folder] = report
+        return report
+
+    for header in headers:
+        if wanted is None or header.folder.resolve() == wanted:
+            build(header)
+    # In folder order; with ``wanted``, that track and the tracks it extends.
+    return LoadResult(tuple(done[h.folder] for h in headers if h.folder in done))
+
+
+def _read_track(header: _Header, base: Track | None) -> Track | None:
+    spec, reader = header.spec, header.reader
+    if spec is None:
+        return None
+    version = spec.version()
+    title, summary = spec.text("title"), spec.text("summary")
+    audience = spec.text("audience")
+    competencies = list(base.competencies) if base else []
+    reader.competencies = {c.id for c in competencies}
+    for child in spec.children("competencies", required=False):
+        competency_id, c_title = child.ident(), child.text("title")
+        description = child.text("description", "")
+        child.done()
+        if competency_id in reader.competencies:
+            child.error(f"competency id {competency_id!r} is used twice", "id")
+        elif competency_id is not None and c_title is not None:
+            reader.competencies.add(competency_id)
+            competencies.append(Competency(competency_id, c_title, description.strip()))
+    modules = list(base.modules) if base else []
+    for module in modules:
+        reader.claimed[("module", module.id)] = f"track {module.track_id!r}"
+        for activity in module.activities:
+            reader.claimed[("activity", activity.id)] = f"track {module.track_id!r}"
+            for item in activity.items:
+                reader.claimed[("item", item.id)] = f"track {module.track_id!r}"
+    declared = {m.id for m in modules}
+    for module_id, line in _module_entries(spec):
+        declared.add(module_id)
+        module = _read_module(reader, header.id, module_id, spec, line)
+        if module is not None:
+            modules.append(module)
+    completion_spec = spec.child("completion", {})
+    completion = None
+    if completion_spec is not None:
+        # Ids in a file that could not be parsed are unknown: do not guess about them.
+        activities = {key for what, key in reader.claimed if what == "activity"}
+        known = None if reader.unreadable else activities
+        completion = policy.parse_completion(completion_spec, declared, known)
+    spec.done()
+    if not spec.ok or None in (header.id, version, title, summary, audience, completion):
+        return None
+    return Track(
+        id=header.id,
+        version=version,
+        title=title,
+        summary=summary.strip(),
+        audience=audience,
+        competencies=tuple(competencies),
+        modules=tuple(modules),
+        completion=completion,
+        extends=header.extends,
+    )
+
+
+def _module_entries(spec: Spec) -> list[tuple[str, int | None]]:
+    entries = []
+    for value, line in spec.entries("modules", required=False):
+        if isinstance(value, str) and value and "/" not in value and not value.startswith("."):
+            entries.append((value, line))
+        else:
+            spec.sink.add(line, f"'modules' entries are module folder names, found {value!r}")
+    return entries
+
+
+def _read_module(
+    reader: _TrackReader, track_id: str | None, module_id: str, track_spec: Spec, line: int | None
+) -> Module | None:
+    folder = reader.folder / "modules" / module_id
+    if not (folder / MODULE_FILE).is_file():
+        track_spec.sink.add(
+            line, f"module {module_id!r}: no file modules/{module_id}/{MODULE_FILE}"
+        )
+        return None
+    spec = reader.read_yaml(folder / MODULE_FILE)
+    if spec is None:
+        return None
+    found_id = spec.ident()
+    if found_id is not None and found_id != module_id:
+        spec.error(f"module id {found_id!r} must match its folder name {module_id!r}", "id")
+    reader.claim("module", spec, found_id)
+    version, title = spec.version(), spec.text("title")
+    summary = spec.text("summary", "")
+    activities = []
+    for value, entry_line in spec.entries("activities"):
+        activity_spec = Spec(value, spec.sink, entry_line)
+        if isinstance(value, Mapping) and set(value) == {"file"}:
+            activity_spec = _included(reader, activity_spec, folder)
+        if activity_spec is not None:
+            activity = _read_activity(reader, activity_spec, folder)
+            if activity is not None:
+                activities.append(activity)
+    spec.done()
+    if not spec.ok or None in (found_id, version, title, track_id):
+        return None
+    return Module(found_id, version, title, summary.strip(), tuple(activities), track_id)
+
+
+def _included(reader: _TrackReader, entry: Spec, folder: Path) -> Spec | None:
+    """An activity kept in a file of its own: ``- file: exam.yaml``."""
+    name = entry.text("file")
+    entry.done()
+    path = reader.inside(entry, "file", name, folder) if name else None
+    return reader.read_yaml(path) if path is not None else None
+
+
+def _read_activity(reader: _TrackReader, spec: Spec, folder: Path) -> Activity | None:
+    activity_id, version = spec.ident(), spec.version()
+    reader.claim("activity", spec, activity_id)
+    kind, title = spec.choice("kind", ActivityKind), spec.text("title")
+    body = reader.markdown(spec, "body", folder, required=kind is ActivityKind.LESSON)
+    policy_spec = spec.child("policy", None)
+    attempt_policy = policy.parse_policy(policy_spec) if policy_spec is not None else None
+    if kind is None:
+        return None  # the kind decides which other keys are valid: nothing more to check
+    for key in sorted(_ALL_KIND_KEYS - KIND_KEYS[kind]):
+        if spec.has(key):
+            spec.raw(key)
+            spec.error(f"a {kind} activity does not take '{key}'", key)
+    fields: dict[str, Any] = {}
+    needs_alignment = kind in (ActivityKind.LAB, ActivityKind.SCENARIO, ActivityKind.PROJECT)
+    if kind.is_assessed:
+        fields["competencies"] = reader.known_competencies(spec, "competencies", needs_alignment)
+    if kind.has_items:
+        fields.update(_read_items(reader, spec, folder, fields["competencies"]))
+    elif kind is ActivityKind.LAB and (lab := spec.child("lab")) is not None:
+        fields["lab"] = _read_lab(reader, lab)
+    elif kind is ActivityKind.SCENARIO and (graph := spec.child("scenario")) is not None:
+        fields["scenario"] = scenarios.parse(graph)
+    elif kind is ActivityKind.PROJECT and (rubric := spec.child("rubric")) is not None:
+        fields["rubric"] = rubrics.parse(rubric)
+    spec.done()
+    if not spec.ok or None in (activity_id, version, title):
+        return None
+    return Activity(activity_id, version, kind, title, body, policy=attempt_policy, **fields)
+
+
+def _read_items(
+    reader: _TrackReader, spec: Spec, folder: Path, activity_competencies: tuple[str, ...]
+) -> dict[str, Any]:
+    items = []
+    for child in spec.children("items"):
+        item = _read_item(reader, child, folder, activity_competencies)
+        if item is not None:
+            items.append(item)
+    pool = None
+    if (pool_spec := spec.child("pool", None)) is not None:
+        draw = pool_spec.integer("draw", minimum=1)
+        pool_spec.done()
+        if draw is not None and draw > len(spec.data.get("items") or ()):
+            pool_spec.error(f"'draw' is {draw} but the activity has fewer items", "draw")
+        elif draw is not None:
+            pool = policy.ItemPool(draw)
+    return {"items": tuple(items), "pool": pool}
+
+
+def _read_item(
+    reader: _TrackReader, spec: Spec, folder: Path, activity_competencies: tuple[str, ...]
+) -> Item | None:
+    item_id, version = spec.ident(), spec.version()
+    reader.claim("item", spec, item_id)
+    item_type = spec.choice("type", ItemType)
+    stem = reader.markdown(spec, "stem", folder, required=True)
+    points = spec.number("points", 1.0, minimum=0)
+    if points == 0:
+        spec.error("'points' must be more than 0", "points")
+    competencies = reader.known_competencies(spec, "competencies", required=False)
+    if not competencies and not activity_competencies:
+        spec.error("an assessed item must align to at least one competency", "id")
+    if item_type is None or points is None:
+        return None  # the type decides which other keys are valid: nothing more to check
+    definition = ITEM_TYPES[item_type](spec, points)
+    if definition is None or None in (item_id, version):
+        return None
+    return Item(
+        item_id, version, item_type, stem, points, competencies or activity_competencies, definition
+    )
+
+
+def _read_lab(reader: _TrackReader, spec: Spec) -> LabSpec | None:
+    """Only checks that the declared files exist; ``assessments.labs`` runs them."""
+    grader = spec.text("grader")
+    files = []
+    for value, line in spec.entries("files", required=False):
+        if not isinstance(value, str) or not value:
+            spec.sink.add(line, f"'files' entries are paths, found {value!r}")
+        else:
+            files.append(value)
+    points = spec.number("points", 100.0, minimum=0)
+    spec.done()
+    if grader is not None:
+        reader.inside(spec, "grader", grader, reader.folder)
+    for name in files:
+        reader.inside(spec, "files", name, reader.folder)
+    if not spec.ok or grader is None or points is None:
+        return None
+    return LabSpec(grader, tuple(files), points)
+
+
+__all__ = [
+    "FileReport",
+    "LoadResult",
+    "Problem",
+    "TrackReport",
+    "load_track",
+    "load_tracks",
+    "summarise",
+    "validate_path",
+]

@@ -1,0 +1,280 @@
+"""The content model: Track → Module → Activity → Item, competencies, versions, attempt records.
+
+Everything here is a frozen value. Content is loaded once (see ``loader.py``) and shared by
+every request, so nothing may change it after loading. Each level carries a stable id and a
+semantic version; an ``AttemptRecord`` keeps the versions an attempt was taken on, so an
+edit to the content later never changes what a past result meant.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator, Mapping
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assessments.items.base import ItemDefinition, ItemResult
+    from assessments.policy import AttemptPolicy, CompletionRules, ItemPool
+    from assessments.rubrics import Rubric
+    from assessments.scenarios import Scenario
+
+
+# -- errors ------------------------------------------------------------------------------
+
+
+class AssessmentError(Exception):
+    """Something went wrong in the assessment engine."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or (self.__doc__ or "").strip())
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class AnswerError(AssessmentError):
+    """This answer cannot be accepted; nothing was saved."""
+
+
+# -- enums and small values --------------------------------------------------------------
+
+
+class ActivityKind(StrEnum):
+    """What a learner does in an activity; decides which fields the activity needs."""
+
+    LESSON = "lesson"
+    LAB = "lab"
+    SCENARIO = "scenario"
+    PROJECT = "project"
+    QUIZ = "quiz"
+    EXAM = "exam"
+
+    @property
+    def is_assessed(self) -> bool:
+        return self is not ActivityKind.LESSON
+
+    @property
+    def has_items(self) -> bool:
+        return self in (ActivityKind.QUIZ, ActivityKind.EXAM)
+
+
+class ResultStatus(StrEnum):
+    """How a scored answer or activity stands; ``pending`` waits for an instructor."""
+
+    CORRECT = "correct"
+    PARTIAL = "partial"
+    INCORRECT = "incorrect"
+    PENDING = "pending"
+
+    @classmethod
+    def of(cls, score: float, max_score: float) -> ResultStatus:
+        if score >= max_score:
+            return cls.CORRECT
+        return cls.PARTIAL if score > 0 else cls.INCORRECT
+
+
+_SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+@dataclasses.dataclass(frozen=True, order=True, slots=True)
+class Version:
+    """A semantic version, MAJOR.MINOR.PATCH; ordered so "is this newer" is one comparison."""
+
+    major: int
+    minor: int
+    patch: int
+
+    @classmethod
+    def parse(cls, text: str) -> Version:
+        match = _SEMVER.fullmatch(text)
+        if match is None:
+            raise ValueError(f"{text!r} is not a version like 1.0.0")
+        return cls(*(int(part) for part in match.groups()))
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Competency:
+    """One entry of a track's competency framework; assessed work aligns to these ids."""
+
+    id: str
+    title: str
+    description: str
+
+
+# -- the content tree --------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Item:
+    """One question. ``definition`` is the type-specific part that checks and scores answers."""
+
+    id: str
+    version: Version
+    type: str
+    stem_html: str
+    points: float
+    competencies: tuple[str, ...]
+    definition: ItemDefinition
+
+    def score(self, answer: object) -> ItemResult:
+        """Score a learner's raw answer; raises ``AnswerError`` when its shape is wrong."""
+        return self.definition.score(answer)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LabSpec:
+    """What a lab declares; the runner in ``assessments.labs`` executes it."""
+
+    grader: str  #: path of the grader file, relative to the track folder
+    files: tuple[str, ...] = ()  #: starter files given to the learner, relative likewise
+    points: float = 100.0
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Activity:
+    """Something a learner does. Which optional fields are set follows ``kind``."""
+
+    id: str
+    version: Version
+    kind: ActivityKind
+    title: str
+    body_html: str
+    competencies: tuple[str, ...] = ()
+    items: tuple[Item, ...] = ()
+    pool: ItemPool | None = None
+    policy: AttemptPolicy | None = None
+    lab: LabSpec | None = None
+    scenario: Scenario | None = None
+    rubric: Rubric | None = None
+
+    @property
+    def aligned_competencies(self) -> frozenset[str]:
+        """Competencies this activity assesses: its own plus those of its items."""
+        return frozenset(self.competencies).union(*(item.competencies for item in self.items))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Module:
+    id: str
+    version: Version
+    title: str
+    summary: str
+    activities: tuple[Activity, ...]
+    track_id: str  #: the track that defines this module (differs for inherited modules)
+
+
+@dataclasses.dataclass(frozen=True)
+class Track:
+    """A certification track. ``modules`` already includes those inherited through ``extends``."""
+
+    id: str
+    version: Version
+    title: str
+    summary: str
+    audience: str
+    competencies: tuple[Competency, ...]
+    modules: tuple[Module, ...]
+    completion: CompletionRules
+    extends: str | None = None
+    _activities: Mapping[str, tuple[Module, Activity]] = dataclasses.field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        index = {a.id: (m, a) for m in self.modules for a in m.activities}
+        object.__setattr__(self, "_activities", index)
+
+    def activity(self, activity_id: str) -> Activity:
+        """The activity with this id; ``KeyError`` when the track has none."""
+        return self._activities[activity_id][1]
+
+    def module_of(self, activity_id: str) -> Module:
+        return self._activities[activity_id][0]
+
+    def module(self, module_id: str) -> Module:
+        for module in self.modules:
+            if module.id == module_id:
+                return module
+        raise KeyError(module_id)
+
+    def activities(self) -> Iterator[Activity]:
+        for module in self.modules:
+            yield from module.activities
+
+
+# -- attempts remember the content they were taken on ------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ContentVersions:
+    """The exact versions an attempt was taken on: id → version for each level."""
+
+    track: tuple[str, str]
+    module: tuple[str, str]
+    activity: tuple[str, str]
+    items: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, track: Track, activity_id: str) -> ContentVersions:
+        module, activity = track.module_of(activity_id), track.activity(activity_id)
+        return cls(
+            track=(track.id, str(track.version)),
+            module=(module.id, str(module.version)),
+            activity=(activity.id, str(activity.version)),
+            items=tuple((item.id, str(item.version)) for item in activity.items),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form for storing next to the attempt."""
+        return {
+            "track": dict([self.track]),
+            "module": dict([self.module]),
+            "activity": dict([self.activity]),
+            "items": dict(self.items),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Mapping[str, str]]) -> ContentVersions:
+        def one(level: str) -> tuple[str, str]:
+            ((key, value),) = data[level].items()
+            return key, value
+
+        return cls(one("track"), one("module"), one("activity"), tuple(data["items"].items()))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """A finished attempt: its score is fixed when recorded and never recomputed."""
+
+    learner_id: str
+    activity_id: str
+    attempt: int
+    versions: ContentVersions
+    score: float | None  #: None while pending manual grading
+    max_score: float
+    status: ResultStatus
+
+    def changed_since(self, track: Track) -> tuple[str, ...]:
+        """Ids whose content differs now from what this attempt saw (to tell the learner)."""
+        now = ContentVersions.of(track, self.activity_id)
+        then_items, now_items = dict(self.versions.items), dict(now.items)
+        changed = [
+            then[0]
+            for then, current in (
+                (self.versions.track, now.track),
+                (self.versions.module, now.module),
+                (self.versions.activity, now.activity),
+            )
+            if then != current
+        ]
+        changed += sorted(
+            k for k in then_items.keys() | now_items.keys() if then_items.get(k) != now_items.get(k)
+        )
+        return tuple(changed)

@@ -1,0 +1,255 @@
+"""Policies: attempts, time limits, accommodations, item pools, availability, completion.
+
+Everything here is a pure function of content, the learner's records and the time, so the
+web layer can answer "may this learner start?", "which questions do they see?" and "have
+they completed the track, and if not, why not?" without any state of its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from collections.abc import Mapping, Sequence, Set
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from assessments.spec import Spec
+
+if TYPE_CHECKING:
+    from assessments.model import Track
+
+
+class CountingRule(StrEnum):
+    """Which of several attempts counts towards the grade."""
+
+    HIGHEST = "highest"
+    LATEST = "latest"
+    AVERAGE = "average"
+
+
+class MandatoryBecause(StrEnum):
+    """Why a module is mandatory regardless of the learner's other results."""
+
+    ETHICS = "ethics"
+    SAFETY = "safety"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Accommodation:
+    """Per-learner adjustments an instructor grants (for example for a documented need)."""
+
+    extra_time_multiplier: float = 1.0
+    extra_attempts: int = 0
+
+
+NO_ACCOMMODATION = Accommodation()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AttemptPolicy:
+    max_attempts: int | None = None  #: None: unlimited
+    counts: CountingRule = CountingRule.HIGHEST
+    time_limit: dt.timedelta | None = None
+    opens_at: dt.datetime | None = None
+    closes_at: dt.datetime | None = None
+
+    def attempts_allowed(self, acc: Accommodation = NO_ACCOMMODATION) -> int | None:
+        return None if self.max_attempts is None else self.max_attempts + acc.extra_attempts
+
+    def time_allowed(self, acc: Accommodation = NO_ACCOMMODATION) -> dt.timedelta | None:
+        return None if self.time_limit is None else self.time_limit * acc.extra_time_multiplier
+
+    def deadline(
+        self, started_at: dt.datetime, acc: Accommodation = NO_ACCOMMODATION
+    ) -> dt.datetime | None:
+        """When an attempt started at ``started_at`` must be submitted."""
+        allowed = self.time_allowed(acc)
+        ends = None if allowed is None else started_at + allowed
+        if self.closes_at is not None and (ends is None or self.closes_at < ends):
+            return self.closes_at
+        return ends
+
+    def can_start(
+        self, attempts_used: int, now: dt.datetime, acc: Accommodation = NO_ACCOMMODATION
+    ) -> Decision:
+        if self.opens_at is not None and now < self.opens_at:
+            return Decision(False, f"This activity opens on {self.opens_at:%Y-%m-%d at %H:%M %Z}.")
+        if self.closes_at is not None and now >= self.closes_at:
+            return Decision(
+                False, f"This activity closed on {self.closes_at:%Y-%m-%d at %H:%M %Z}."
+            )
+        allowed = self.attempts_allowed(acc)
+        if allowed is not None and attempts_used >= allowed:
+            return Decision(False, f"You have used all {allowed} attempts.")
+        return Decision(True)
+
+    def counted(self, scores: Sequence[float]) -> float | None:
+        """The score that counts among ``scores`` (oldest first); None if there are none."""
+        if not scores:
+            return None
+        if self.counts is CountingRule.LATEST:
+            return scores[-1]
+        if self.counts is CountingRule.AVERAGE:
+            return sum(scores) / len(scores)
+        return max(scores)
+
+
+DEFAULT_POLICY = AttemptPolicy()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ItemPool:
+    """Each attempt shows ``draw`` items out of the activity's items."""
+
+    draw: int
+
+
+def draw_items(
+    item_ids: Sequence[str], count: int, learner_id: str, activity_id: str, attempt: int
+) -> tuple[str, ...]:
+    """A per-learner, per-attempt selection of ``count`` ids, the same every time it is asked.
+
+    Each id is ranked by sha256(learner, activity, attempt, id) — stable across processes,
+    hosts and Python versions (unlike ``hash()``), so resuming shows the same questions.
+    """
+    seed = f"{learner_id}\x1f{activity_id}\x1f{attempt}\x1f".encode()
+    ranked = sorted(item_ids, key=lambda item_id: hashlib.sha256(seed + item_id.encode()).digest())
+    return tuple(ranked[:count])
+
+
+# -- completion --------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ModuleRequirement:
+    module: str
+    pass_mark: float  #: percent of the module's assessed points
+    because: MandatoryBecause | None = None  #: set for mandatory ethics/safety modules
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CapstoneRequirement:
+    activity: str
+    pass_mark: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CompletionRules:
+    modules: tuple[ModuleRequirement, ...] = ()
+    capstone: CapstoneRequirement | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CompletionStatus:
+    complete: bool
+    unmet: tuple[str, ...]  #: one plain sentence per requirement not yet met
+
+
+def completion(track: Track, progress: Mapping[str, float | None]) -> CompletionStatus:
+    """Has the learner completed ``track``, and if not, what is left, in plain words.
+
+    ``progress`` maps activity id → the counted score as a share in [0, 1], or ``None``
+    when the work is submitted but waits for manual grading. A module's score is the mean
+    over its assessed activities; a missing activity counts as 0.
+    """
+    unmet = []
+    for rule in track.completion.modules:
+        module = track.module(rule.module)
+        assessed = [a.id for a in module.activities if a.kind.is_assessed]
+        label = f"{module.title} ({rule.because}, mandatory)" if rule.because else module.title
+        waiting = [a for a in assessed if a in progress and progress[a] is None]
+        if not any(a in progress for a in assessed):
+            unmet.append(f"{label}: not started yet.")
+            continue
+        percent = 100 * sum(progress.get(a) or 0.0 for a in assessed) / max(len(assessed), 1)
+        if percent < rule.pass_mark:
+            pending = f"; {len(waiting)} piece(s) still wait for grading" if waiting else ""
+            unmet.append(f"{label}: {percent:.0f}% so far, {rule.pass_mark:g}% needed{pending}.")
+    if (capstone := track.completion.capstone) is not None:
+        title = track.activity(capstone.activity).title
+        if capstone.activity not in progress:
+            unmet.append(f"Capstone '{title}': not submitted yet.")
+        elif (share := progress[capstone.activity]) is None:
+            unmet.append(f"Capstone '{title}': submitted, waiting for an instructor to grade it.")
+        elif 100 * share < capstone.pass_mark:
+            unmet.append(f"Capstone '{title}': {100 * share:.0f}%, {capstone.pass_mark:g}% needed.")
+    return CompletionStatus(not unmet, tuple(unmet))
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def parse_policy(spec: Spec) -> AttemptPolicy | None:
+    """``{attempts?, counts?, time_limit_minutes?, opens?, closes?}`` (ISO dates with a zone)."""
+    attempts = spec.integer("attempts", None, minimum=1)
+    counts = spec.choice("counts", CountingRule, CountingRule.HIGHEST)
+    minutes = spec.number("time_limit_minutes", None, minimum=1)
+    opens, closes = _when(spec, "opens"), _when(spec, "closes")
+    spec.done()
+    if opens and closes and closes <= opens:
+        spec.error("'closes' must be after 'opens'", "closes")
+    if not spec.ok or counts is None:
+        return None
+    limit = None if minutes is None else dt.timedelta(minutes=minutes)
+    return AttemptPolicy(attempts, counts, limit, opens, closes)
+
+
+def _when(spec: Spec, key: str) -> dt.datetime | None:
+    value = spec.get(key, (str, dt.datetime), None)
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            spec.error(f"'{key}' must be a date and time like 2027-01-31T17:00:00+00:00", key)
+            return None
+    if value is not None and value.tzinfo is None:
+        spec.error(f"'{key}' needs a time zone, like +00:00", key)
+        return None
+    return value
+
+
+def parse_completion(
+    spec: Spec, module_ids: Set[str], activity_ids: Set[str] | None
+) -> CompletionRules | None:
+    """``{modules: [{module, pass_mark, mandatory_because?}], capstone: {activity, pass_mark}}``.
+
+    ``module_ids`` and ``activity_ids`` are the track's, so references are checked here
+    (``activity_ids`` is None when some are unknown because a file could not be read).
+    """
+    modules = []
+    for child in spec.children("modules", required=False):
+        module = child.ident("module")
+        mark = _pass_mark(child)
+        because = None
+        if child.has("mandatory_because"):
+            because = child.choice("mandatory_because", MandatoryBecause)
+        child.done()
+        if module is not None and module not in module_ids:
+            child.error(f"module {module!r} is not one of the track's modules", "module")
+        elif module is not None and mark is not None:
+            modules.append(ModuleRequirement(module, mark, because))
+    capstone = None
+    if (child := spec.child("capstone", None)) is not None:
+        activity, mark = child.ident("activity"), _pass_mark(child)
+        child.done()
+        if activity is not None and activity_ids is not None and activity not in activity_ids:
+            child.error(f"capstone {activity!r} is not an activity of the track", "activity")
+        elif activity is not None and mark is not None:
+            capstone = CapstoneRequirement(activity, mark)
+    spec.done()
+    return CompletionRules(tuple(modules), capstone) if spec.ok else None
+
+
+def _pass_mark(spec: Spec) -> float | None:
+    mark = spec.number("pass_mark", minimum=0)
+    if mark is not None and mark > 100:
+        spec.error("'pass_mark' is a percentage, at most 100", "pass_mark")
+        return None
+    return mark

@@ -1,0 +1,40 @@
+"""`skillcert content validate|list`: what an author and an operator run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from lti_tool.cli import main
+
+SAMPLE = Path(__file__).parent / "assessments" / "sample_track"
+
+
+def test_validate_accepts_the_sample_track():
+    result = CliRunner().invoke(main, ["content", "validate", str(SAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert "Content is valid." in result.output
+
+
+def test_validate_lists_problems_with_file_and_line(tmp_path):
+    broken = tmp_path / "sample_track"
+    shutil.copytree(SAMPLE, broken)
+    track_file = broken / "track.yaml"
+    track_file.write_text(track_file.read_text().replace("version:", "versoin:", 1))
+    result = CliRunner().invoke(main, ["content", "validate", str(broken)])
+    assert result.exit_code != 0
+    assert "track.yaml:2: 'version' is required" in result.output
+    assert "nothing was loaded" in result.output
+
+
+def test_list_json_has_counts_per_track():
+    result = CliRunner().invoke(main, ["content", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["id"]: row for row in json.loads(result.output)}
+    assert {"enterprise-ai-practitioner", "k12-ai-education"} <= set(rows)
+    for row in rows.values():
+        for key in ("modules", "lessons", "items", "labs", "scenarios", "projects", "competencies"):
+            assert isinstance(row[key], int)
