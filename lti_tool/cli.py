@@ -245,6 +245,22 @@ def content_list(as_json: bool) -> None:
         click.echo(f"{row['id']} {row['version']}: {row['title']} ({counts})")
 
 
+# -- labs -------------------------------------------------------------------------------
+
+
+@click.command(
+    "labs",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def labs(args: tuple[str, ...]) -> None:
+    """The lab sandbox: `skillcert labs status|setup|overhead` (see docs/labs.md)."""
+    from assessments.labs.__main__ import main as labs_main
+
+    sys.exit(labs_main(list(args), prog="skillcert labs"))
+
+
 # -- background work --------------------------------------------------------------------
 
 
@@ -321,5 +337,6 @@ main = FlaskGroup(
 main.add_command(serve)
 main.add_command(worker)
 main.add_command(content_cli)
+main.add_command(labs)
 if __name__ == "__main__":  # python -m lti_tool.cli
     main()
