@@ -24,4 +24,6 @@ def list_tracks(tracks_dir: Path = TRACKS_DIR) -> tuple[Track, ...]:
     result = load_tracks(tracks_dir)
     for problem in result.problems:
         log.error("track content problem: %s", problem)
+    for warning in result.warnings:
+        log.warning("track content: %s", warning)
     return result.tracks

@@ -10,14 +10,16 @@ Layout of a track folder::
 Loading validates everything and reports every problem at once, as ``file:line: message``
 (lines come from PyYAML's node marks). A track with any problem is not loaded at all — the
 caller gets its problems and no ``Track`` — so a half-valid track never reaches learners.
+Warnings (a module past its ``review_by`` date) are reported apart and never block loading.
 Results are also kept per file (``FileReport``), in the spirit of PrairieLearn's sync.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +27,17 @@ import yaml
 
 from assessments import policy, rubrics, scenarios
 from assessments.items import ITEM_TYPES, ItemType
-from assessments.markdown import render
-from assessments.model import Activity, ActivityKind, Competency, Item, LabSpec, Module, Track
+from assessments.markdown import images_without_alt, render
+from assessments.model import (
+    Activity,
+    ActivityKind,
+    Competency,
+    Difficulty,
+    Item,
+    LabSpec,
+    Module,
+    Track,
+)
 from assessments.spec import LineList, LineMap, Problem, ProblemSink, Spec
 
 log = logging.getLogger(__name__)
@@ -37,7 +48,7 @@ MAX_FILE_BYTES = 5_000_000  #: a content file larger than this is refused, not p
 
 #: Keys only some activity kinds take; others are told the key does not belong to them.
 KIND_KEYS: Mapping[ActivityKind, frozenset[str]] = {
-    ActivityKind.LESSON: frozenset(),
+    ActivityKind.LESSON: frozenset({"reading_level"}),
     ActivityKind.QUIZ: frozenset({"items", "pool", "competencies"}),
     ActivityKind.EXAM: frozenset({"items", "pool", "competencies"}),
     ActivityKind.LAB: frozenset({"lab", "competencies"}),
@@ -54,6 +65,7 @@ _ALL_KIND_KEYS = frozenset().union(*KIND_KEYS.values())
 class FileReport:
     path: str
     problems: tuple[Problem, ...]
+    warnings: tuple[Problem, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -68,6 +80,10 @@ class TrackReport:
     def problems(self) -> list[Problem]:
         return [problem for report in self.files for problem in report.problems]
 
+    @property
+    def warnings(self) -> list[Problem]:
+        return [warning for report in self.files for warning in report.warnings]
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class LoadResult:
@@ -80,43 +96,58 @@ class LoadResult:
 
     @property
     def problems(self) -> list[Problem]:
+        """Errors: a track with any of them was not loaded."""
         return [*self.extra_problems, *(p for r in self.reports for p in r.problems)]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """To fix soon, but the tracks loaded anyway."""
+        return [w for r in self.reports for w in r.warnings]
 
 
 # -- public functions --------------------------------------------------------------------
 
 
-def load_tracks(tracks_dir: Path) -> LoadResult:
-    """Load every track folder (one with a ``track.yaml``) directly under ``tracks_dir``."""
+def load_tracks(tracks_dir: Path, *, today: dt.date | None = None) -> LoadResult:
+    """Load every track folder (one with a ``track.yaml``) directly under ``tracks_dir``.
+
+    ``today`` decides which modules are past their ``review_by`` date (default: today).
+    """
     folders = sorted(p.parent for p in Path(tracks_dir).glob(f"*/{TRACK_FILE}"))
-    return _load(folders, Path(tracks_dir))
+    return _load(folders, Path(tracks_dir), today or dt.date.today())
 
 
-def load_track(track_dir: Path) -> LoadResult:
+def load_track(track_dir: Path, *, today: dt.date | None = None) -> LoadResult:
     """Load one track folder, plus the sibling tracks it extends (reported and returned too)."""
     track_dir = Path(track_dir)
     siblings = sorted(p.parent for p in track_dir.parent.glob(f"*/{TRACK_FILE}"))
-    return _load(siblings, track_dir.parent, wanted=track_dir.resolve())
+    return _load(siblings, track_dir.parent, today or dt.date.today(), wanted=track_dir.resolve())
 
 
-def validate_path(path: Path) -> list[Problem]:
-    """Every problem in a track folder, or in every track folder under a directory.
+def validate_path(path: Path, *, today: dt.date | None = None) -> LoadResult:
+    """Load a track folder, or every track folder under a directory, to see its problems.
 
-    This is ``skillcert content validate PATH``: an empty list means the content is valid.
+    This is ``skillcert content validate PATH``: no ``problems`` means the content is valid
+    (``warnings`` may remain). A missing or empty folder is a problem of its own.
     """
     path = Path(path)
     if not path.is_dir():
-        return [Problem(str(path), None, "no such folder")]
+        return LoadResult((), (Problem(str(path), None, "no such folder"),))
     if (path / TRACK_FILE).is_file():
-        return load_track(path).problems
-    result = load_tracks(path)
+        return load_track(path, today=today)
+    result = load_tracks(path, today=today)
     if not result.reports:
-        return [Problem(str(path), None, f"no track folders (with a {TRACK_FILE}) here")]
-    return result.problems
+        empty = Problem(str(path), None, f"no track folders (with a {TRACK_FILE}) here")
+        return LoadResult((), (empty,))
+    return result
 
 
 def summarise(tracks: Iterable[Track]) -> list[dict[str, Any]]:
-    """Per track: id, version, title and counts; this is ``skillcert content list --json``."""
+    """Per track: counts and balance; this is ``skillcert content list --json``.
+
+    ``practical_share`` is ``policy.practical_share`` (see ``policy.completion_points`` for
+    which points count), rounded to 3 places.
+    """
     rows = []
     for track in tracks:
         activities = list(track.activities())
@@ -124,6 +155,7 @@ def summarise(tracks: Iterable[Track]) -> list[dict[str, Any]]:
         def count(kind: ActivityKind, activities: list[Activity] = activities) -> int:
             return sum(1 for a in activities if a.kind is kind)
 
+        renewal = track.renewal
         rows.append(
             {
                 "id": track.id,
@@ -139,9 +171,23 @@ def summarise(tracks: Iterable[Track]) -> list[dict[str, Any]]:
                 "quizzes": count(ActivityKind.QUIZ),
                 "exams": count(ActivityKind.EXAM),
                 "competencies": len(track.competencies),
+                "practical_share": round(policy.practical_share(track), 3),
+                "competencies_with_fewer_than_two_kinds": _thinly_assessed(track, activities),
+                "renewal_modules": len(renewal.modules) if renewal else 0,
+                "renewal_credits_required": renewal.credits_required if renewal else None,
             }
         )
     return rows
+
+
+def _thinly_assessed(track: Track, activities: list[Activity]) -> list[str]:
+    """Competencies assessed by fewer than two distinct activity kinds (quiz and exam are
+    two kinds): one kind of evidence alone is too narrow to certify a competency on."""
+    kinds: dict[str, set[ActivityKind]] = {c.id: set() for c in track.competencies}
+    for activity in activities:
+        for competency in activity.aligned_competencies:
+            kinds[competency].add(activity.kind)
+    return [competency for competency, found in kinds.items() if len(found) < 2]
 
 
 # -- YAML with line numbers --------------------------------------------------------------
@@ -186,8 +232,9 @@ _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 class _TrackReader:
     """Reads one track folder; collects problems per file; claims ids across the track."""
 
-    def __init__(self, folder: Path, label_root: Path) -> None:
+    def __init__(self, folder: Path, label_root: Path, today: dt.date) -> None:
         self.folder = folder
+        self.today = today  #: modules with an earlier ``review_by`` get a warning
         self.root = folder.resolve()
         self.label_root = label_root
         self.sinks: dict[str, ProblemSink] = {}
@@ -218,6 +265,8 @@ class _TrackReader:
         except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
             sink.add(None, f"cannot be read: {exc}")
         else:
+            for text, line in _strings(data, 1):
+                _report_images_without_alt(sink, text, field_line=line)
             return Spec(data, sink, 1)
         self.unreadable = True
         return None
@@ -244,10 +293,12 @@ class _TrackReader:
             if path is None:
                 return ""
             try:
-                return render(path.read_text(encoding="utf-8"))
+                text = path.read_text(encoding="utf-8")
             except UnicodeDecodeError:
                 spec.error(f"'{file_key}' {name!r} is not UTF-8 text", file_key)
                 return ""
+            _report_images_without_alt(self.sink(path), text)
+            return render(text)
         if not spec.has(key):
             if required:
                 spec.error(f"'{key}' (Markdown) or '{file_key}' (a .md file) is required")
@@ -272,8 +323,38 @@ class _TrackReader:
 
     def reports(self) -> tuple[FileReport, ...]:
         return tuple(
-            FileReport(label, tuple(sorted(s.problems, key=lambda p: p.line or 0)))
+            FileReport(label, _by_line(s.problems), _by_line(s.warnings))
             for label, s in sorted(self.sinks.items())
+        )
+
+
+def _by_line(problems: list[Problem]) -> tuple[Problem, ...]:
+    return tuple(sorted(problems, key=lambda p: p.line or 0))
+
+
+def _strings(data: object, line: int | None) -> Iterator[tuple[str, int | None]]:
+    """Every text value in parsed YAML, with the line of the key or list entry holding it."""
+    if isinstance(data, str):
+        yield data, line
+    elif isinstance(data, LineMap):
+        for key, value in data.items():
+            yield from _strings(value, data.key_lines.get(key, line))
+    elif isinstance(data, LineList):
+        for value, entry_line in zip(data, data.lines, strict=True):
+            yield from _strings(value, entry_line)
+
+
+def _report_images_without_alt(
+    sink: ProblemSink, text: str, *, field_line: int | None = None
+) -> None:
+    """Images need alt text (accessibility). Checked on every text of a YAML file, since any
+    Markdown field may hold an image, and on every Markdown file. In YAML the problem is
+    reported at ``field_line``, the field holding the text; in Markdown, at the image."""
+    for line, src in images_without_alt(text):
+        sink.add(
+            field_line or line,
+            f"image {src!r} has no alt text: describe what it shows, as in ![a bar chart of "
+            'accuracy by group](chart.png), or alt="..." on an <img>',
         )
 
 
@@ -288,16 +369,18 @@ class _Header:
     extends: str | None
 
 
-def _read_header(folder: Path, label_root: Path) -> _Header:
-    reader = _TrackReader(folder, label_root)
+def _read_header(folder: Path, label_root: Path, today: dt.date) -> _Header:
+    reader = _TrackReader(folder, label_root, today)
     spec = reader.read_yaml(folder / TRACK_FILE)
     if spec is None:
         return _Header(folder, reader, None, None, None)
     return _Header(folder, reader, spec, spec.ident("id"), spec.ident("extends", None))
 
 
-def _load(folders: list[Path], label_root: Path, wanted: Path | None = None) -> LoadResult:
-    headers = [_read_header(folder, label_root) for folder in folders]
+def _load(
+    folders: list[Path], label_root: Path, today: dt.date, wanted: Path | None = None
+) -> LoadResult:
+    headers = [_read_header(folder, label_root, today) for folder in folders]
     by_id: dict[str, _Header] = {}
     for header in headers:
         if header.id is None:
@@ -380,6 +463,8 @@ def _read_track(header: _Header, base: Track | None) -> Track | None:
         activities = {key for what, key in reader.claimed if what == "activity"}
         known = None if reader.unreadable else activities
         completion = policy.parse_completion(completion_spec, declared, known)
+    renewal_spec = spec.child("renewal", None)
+    renewal = policy.parse_renewal(renewal_spec, declared) if renewal_spec is not None else None
     spec.done()
     if not spec.ok or None in (header.id, version, title, summary, audience, completion):
         return None
@@ -393,6 +478,7 @@ def _read_track(header: _Header, base: Track | None) -> Track | None:
         modules=tuple(modules),
         completion=completion,
         extends=header.extends,
+        renewal=renewal,
     )
 
 
@@ -424,6 +510,7 @@ def _read_module(
     reader.claim("module", spec, found_id)
     version, title = spec.version(), spec.text("title")
     summary = spec.text("summary", "")
+    reviewed, review_by = _review_dates(spec, reader.today)
     activities = []
     for value, entry_line in spec.entries("activities"):
         activity_spec = Spec(value, spec.sink, entry_line)
@@ -434,9 +521,37 @@ def _read_module(
             if activity is not None:
                 activities.append(activity)
     spec.done()
-    if not spec.ok or None in (found_id, version, title, track_id):
+    if not spec.ok or None in (found_id, version, title, track_id, reviewed, review_by):
         return None
-    return Module(found_id, version, title, summary.strip(), tuple(activities), track_id)
+    return Module(
+        found_id,
+        version,
+        title,
+        summary.strip(),
+        tuple(activities),
+        track_id,
+        reviewed=reviewed,
+        review_by=review_by,
+    )
+
+
+def _review_dates(spec: Spec, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """``reviewed`` and ``review_by``: facts about AI date quickly, so each module says when
+    it was last checked and when it must be checked again. A passed ``review_by`` is a
+    warning, not an error: the module stays correct enough to learn from until reviewed."""
+    reviewed, review_by = spec.date("reviewed"), spec.date("review_by")
+    if reviewed is None or review_by is None:
+        return reviewed, review_by
+    if review_by <= reviewed:
+        spec.error(f"'review_by' ({review_by}) must be after 'reviewed' ({reviewed})", "review_by")
+        return reviewed, None
+    if review_by < today:
+        spec.warn(
+            f"'review_by' {review_by} has passed: check the module's facts, then update "
+            "'reviewed' and 'review_by'",
+            "review_by",
+        )
+    return reviewed, review_by
 
 
 def _included(reader: _TrackReader, entry: Spec, folder: Path) -> Spec | None:
@@ -472,6 +587,8 @@ def _read_activity(reader: _TrackReader, spec: Spec, folder: Path) -> Activity |
         fields["scenario"] = scenarios.parse(graph)
     elif kind is ActivityKind.PROJECT and (rubric := spec.child("rubric")) is not None:
         fields["rubric"] = rubrics.parse(rubric)
+    elif kind is ActivityKind.LESSON:
+        fields["reading_level"] = spec.text("reading_level", None)
     spec.done()
     if not spec.ok or None in (activity_id, version, title):
         return None
@@ -507,16 +624,24 @@ def _read_item(
     points = spec.number("points", 1.0, minimum=0)
     if points == 0:
         spec.error("'points' must be more than 0", "points")
+    difficulty = spec.choice("difficulty", Difficulty)
     competencies = reader.known_competencies(spec, "competencies", required=False)
     if not competencies and not activity_competencies:
         spec.error("an assessed item must align to at least one competency", "id")
     if item_type is None or points is None:
         return None  # the type decides which other keys are valid: nothing more to check
     definition = ITEM_TYPES[item_type](spec, points)
-    if definition is None or None in (item_id, version):
+    if definition is None or None in (item_id, version, difficulty):
         return None
     return Item(
-        item_id, version, item_type, stem, points, competencies or activity_competencies, definition
+        item_id,
+        version,
+        item_type,
+        stem,
+        points,
+        competencies or activity_competencies,
+        difficulty,
+        definition,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+from html.parser import HTMLParser
 
 import nh3
 from markdown_it import MarkdownIt
@@ -74,3 +75,50 @@ def render_inline(text: str) -> SafeHtml:
     if _INLINE_SYNTAX.search(text) is None:
         return SafeHtml(html.escape(text, quote=False))
     return sanitise(_MD.renderInline(text))
+
+
+_IMAGE_SYNTAX = re.compile(r"!\[|<img", re.IGNORECASE)
+
+
+def images_without_alt(text: str) -> list[tuple[int, str]]:
+    """``(line, src)`` of each image in Markdown ``text`` that has no alt text.
+
+    Screen-reader users learn what an image shows only from its alt text, so content must
+    give it. Both Markdown images (``![](x.png)``) and raw ``<img>`` tags are checked; lines
+    count from 1 at the start of ``text``.
+    """
+    if _IMAGE_SYNTAX.search(text) is None:
+        return []
+    missing: list[tuple[int, str]] = []
+    for block in _MD.parse(text):
+        line = block.map[0] + 1 if block.map else 1
+        if block.type == "html_block":
+            missing += _html_images_without_alt(block.content, line)
+        for token in block.children or ():
+            if token.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif token.type == "image" and not token.content.strip():
+                missing.append((line, str(token.attrGet("src") or "")))
+            elif token.type == "html_inline":
+                missing += _html_images_without_alt(token.content, line)
+    return missing
+
+
+class _ImageFinder(HTMLParser):
+    """Collects ``<img>`` tags whose ``alt`` is missing or blank, with their line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.missing: list[tuple[int, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "img" and not (values.get("alt") or "").strip():
+            self.missing.append((self.getpos()[0], values.get("src") or ""))
+
+
+def _html_images_without_alt(fragment: str, first_line: int) -> list[tuple[int, str]]:
+    finder = _ImageFinder()
+    finder.feed(fragment)
+    finder.close()
+    return [(first_line + line - 1, src) for line, src in finder.missing]

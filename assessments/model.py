@@ -9,6 +9,7 @@ edit to the content later never changes what a past result meant.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from assessments.items.base import ItemDefinition, ItemResult
-    from assessments.policy import AttemptPolicy, CompletionRules, ItemPool
+    from assessments.policy import AttemptPolicy, CompletionRules, ItemPool, RenewalRules
     from assessments.rubrics import Rubric
     from assessments.scenarios import Scenario
 
@@ -59,6 +60,19 @@ class ActivityKind(StrEnum):
     @property
     def has_items(self) -> bool:
         return self in (ActivityKind.QUIZ, ActivityKind.EXAM)
+
+    @property
+    def is_practical(self) -> bool:
+        """Work judged by doing (labs, scenarios, projects), not by recognising answers."""
+        return self in (ActivityKind.LAB, ActivityKind.SCENARIO, ActivityKind.PROJECT)
+
+
+class Difficulty(StrEnum):
+    """How hard the author means an item to be; item analysis later checks it against data."""
+
+    INTRODUCTORY = "introductory"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
 
 
 class ResultStatus(StrEnum):
@@ -121,6 +135,7 @@ class Item:
     stem_html: str
     points: float
     competencies: tuple[str, ...]
+    difficulty: Difficulty
     definition: ItemDefinition
 
     def score(self, answer: object) -> ItemResult:
@@ -153,6 +168,8 @@ class Activity:
     lab: LabSpec | None = None
     scenario: Scenario | None = None
     rubric: Rubric | None = None
+    #: for lessons with learner-facing examples, e.g. "grade 3-5" (K-12 content)
+    reading_level: str | None = None
 
     @property
     def aligned_competencies(self) -> frozenset[str]:
@@ -162,12 +179,17 @@ class Activity:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Module:
+    """A unit of a track. Facts about AI date quickly, so every module says when it was last
+    checked (``reviewed``) and when it must be checked again (``review_by``)."""
+
     id: str
     version: Version
     title: str
     summary: str
     activities: tuple[Activity, ...]
     track_id: str  #: the track that defines this module (differs for inherited modules)
+    reviewed: dt.date
+    review_by: dt.date
 
 
 @dataclasses.dataclass(frozen=True)
@@ -183,6 +205,7 @@ class Track:
     modules: tuple[Module, ...]
     completion: CompletionRules
     extends: str | None = None
+    renewal: RenewalRules | None = None  #: continuing-education modules that renew a credential
     _activities: Mapping[str, tuple[Module, Activity]] = dataclasses.field(
         init=False, repr=False, compare=False
     )

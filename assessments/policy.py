@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from assessments.spec import Spec
 
 if TYPE_CHECKING:
-    from assessments.model import Track
+    from assessments.model import Activity, Track
 
 
 class CountingRule(StrEnum):
@@ -146,6 +146,41 @@ class CompletionRules:
     capstone: CapstoneRequirement | None = None
 
 
+#: What each completion requirement (a required module, the capstone) is worth in
+#: ``completion_points``; the same for all, because ``completion`` demands each one on its own.
+REQUIREMENT_POINTS = 100.0
+
+
+def completion_points(track: Track) -> list[tuple[Activity, float]]:
+    """Each activity that counts toward completion, with the points it carries there.
+
+    This mirrors how ``completion`` decides: every required module and the capstone is a
+    requirement worth ``REQUIREMENT_POINTS``. A module's score is the plain mean of its
+    assessed activities, so a module's points are shared equally among them, whatever
+    points each activity is marked out of; the capstone's points go to the capstone
+    activity (on top of its share in its module, if that module is required too). Work in
+    modules that no rule names does not count.
+    """
+    counted: list[tuple[Activity, float]] = []
+    for rule in track.completion.modules:
+        assessed = [a for a in track.module(rule.module).activities if a.kind.is_assessed]
+        counted += [(activity, REQUIREMENT_POINTS / len(assessed)) for activity in assessed]
+    if (capstone := track.completion.capstone) is not None:
+        counted.append((track.activity(capstone.activity), REQUIREMENT_POINTS))
+    return counted
+
+
+def practical_share(track: Track) -> float:
+    """The share (0 to 1) of ``completion_points`` earned by labs, scenarios and projects.
+
+    Certification should rest mostly on doing; 0 when nothing counts toward completion.
+    """
+    counted = completion_points(track)
+    total = sum(points for _, points in counted)
+    practical = sum(points for activity, points in counted if activity.kind.is_practical)
+    return practical / total if total else 0.0
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class CompletionStatus:
     complete: bool
@@ -181,6 +216,23 @@ def completion(track: Track, progress: Mapping[str, float | None]) -> Completion
         elif 100 * share < capstone.pass_mark:
             unmet.append(f"Capstone '{title}': {100 * share:.0f}%, {capstone.pass_mark:g}% needed.")
     return CompletionStatus(not unmet, tuple(unmet))
+
+
+# -- renewal -----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RenewalModule:
+    module: str
+    credits: float  #: continuing-education credits a learner earns by completing it
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RenewalRules:
+    """A credential is renewed by earning ``credits_required`` from these modules."""
+
+    modules: tuple[RenewalModule, ...]
+    credits_required: float
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -253,3 +305,39 @@ def _pass_mark(spec: Spec) -> float | None:
         spec.error("'pass_mark' is a percentage, at most 100", "pass_mark")
         return None
     return mark
+
+
+def parse_renewal(spec: Spec, module_ids: Set[str]) -> RenewalRules | None:
+    """``{credits_required, modules: [{module, credits}]}``; modules are the track's own.
+
+    The required credits must be reachable with the modules offered, or no one could renew.
+    """
+    required = _positive(spec, "credits_required")
+    modules: list[RenewalModule] = []
+    for child in spec.children("modules"):
+        module, credits = child.ident("module"), _positive(child, "credits")
+        child.done()
+        if module is not None and module not in module_ids:
+            child.error(f"module {module!r} is not one of the track's modules", "module")
+        elif module is not None and any(m.module == module for m in modules):
+            child.error(f"module {module!r} is listed twice", "module")
+        elif module is not None and credits is not None:
+            modules.append(RenewalModule(module, credits))
+    spec.done()
+    offered = sum(m.credits for m in modules)
+    if spec.ok and required is not None and required > offered:
+        spec.error(
+            f"renewal needs {required:g} credits but its modules offer only {offered:g}",
+            "credits_required",
+        )
+    if not spec.ok or required is None:
+        return None
+    return RenewalRules(tuple(modules), required)
+
+
+def _positive(spec: Spec, key: str) -> float | None:
+    value = spec.number(key)
+    if value is not None and value <= 0:
+        spec.error(f"'{key}' must be more than 0", key)
+        return None
+    return value

@@ -8,6 +8,7 @@ a track at once as ``file:line: message``.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
 from collections.abc import Iterable, Mapping
 from enum import Enum
@@ -42,25 +43,35 @@ class LineList(list):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Problem:
-    """One mistake in content, printed the way compilers print them: ``file:line: message``."""
+    """One mistake in content, printed the way compilers print them: ``file:line: message``.
+
+    A warning (``file:line: warning: message``) is something to fix soon that does not make
+    the content wrong today, such as a module past its review date: it never blocks loading.
+    """
 
     file: str
     line: int | None
     message: str
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line or 1}: {self.message}"
+        level = "warning: " if self.warning else ""
+        return f"{self.file}:{self.line or 1}: {level}{self.message}"
 
 
 class ProblemSink:
-    """Where problems of one file go; shared by every ``Spec`` read from that file."""
+    """Where problems and warnings of one file go; shared by every ``Spec`` read from it."""
 
     def __init__(self, file: str) -> None:
         self.file = file
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def add(self, line: int | None, message: str) -> None:
         self.problems.append(Problem(self.file, line, message))
+
+    def warn(self, line: int | None, message: str) -> None:
+        self.warnings.append(Problem(self.file, line, message, warning=True))
 
 
 E = TypeVar("E", bound=Enum)
@@ -105,6 +116,10 @@ class Spec:
 
     def error(self, message: str, key: str | None = None) -> None:
         self.sink.add(self.line_of(key), message)
+
+    def warn(self, message: str, key: str | None = None) -> None:
+        """Record a warning: reported to the author, but the content still loads."""
+        self.sink.warn(self.line_of(key), message)
 
     def has(self, key: str) -> bool:
         return key in self.data
@@ -174,6 +189,21 @@ class Spec:
             self.error(f"'{key}' must be at least {minimum}, found {value}", key)
             return None
         return value
+
+    def date(self, key: str) -> dt.date | None:
+        """A calendar date, ``2026-01-31`` (YAML reads it as a date; a quoted one works too)."""
+        value = self.get(key, (str, dt.date))
+        if value is None:
+            return None  # missing or not text: already reported
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        elif not isinstance(value, dt.datetime):
+            return value
+        self.error(f"'{key}' must be a date like 2026-01-31, found {str(value)!r}", key)
+        return None
 
     def choice(self, key: str, enum: type[E], default: E | None = None) -> E | None:
         value = self.get(key, str, _MISSING if default is None else default.value)
@@ -245,6 +275,7 @@ _TYPE_NAMES = {
     bool: "true or false",
     list: "a list",
     Mapping: "a mapping",
+    dt.date: "a date",
 }
 
 

@@ -47,8 +47,16 @@ class Row:
 
 def _item(n: int) -> dict:
     """The n-th generated item, cycling through the automatically scored types."""
-    base = {"id": f"i{n}", "version": "1.0.0", "stem": f"Question number {n} about *models*?"}
-    options = [{"id": f"o{k}", "text": f"Option {k} of item {n}"} for k in range(4)]
+    base = {
+        "id": f"i{n}",
+        "version": "1.0.0",
+        "difficulty": "intermediate",
+        "stem": f"Question number {n} about *models*?",
+    }
+    options = [
+        {"id": f"o{k}", "text": f"Option {k} of item {n}", "rationale": f"Why {k} is so."}
+        for k in range(4)
+    ]
     kind = n % 6
     if kind == 0:
         options[n % 4]["correct"] = True
@@ -94,7 +102,14 @@ def write_track(root: Path) -> Path:
             "competencies": ["c1"],
             "items": items,
         }
-        module = {"id": module_id, "version": "1.0.0", "title": f"Module {m}", "activities": [quiz]}
+        module = {
+            "id": module_id,
+            "version": "1.0.0",
+            "title": f"Module {m}",
+            "reviewed": "2026-01-01",
+            "review_by": "2099-01-01",
+            "activities": [quiz],
+        }
         (folder / "modules" / module_id).mkdir(parents=True)
         (folder / "modules" / module_id / "module.yaml").write_text(
             yaml.safe_dump(module, sort_keys=False)

@@ -220,21 +220,26 @@ content_cli = click.Group("content", help="Track content (assessments/tracks).")
 @content_cli.command("validate")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 def content_validate(path: Path | None) -> None:
-    """Check a track folder (or a folder of tracks); list every problem as file:line: message."""
-    problems = loader.validate_path(path or TRACKS_DIR)
-    for problem in problems:
+    """Check a track folder (or a folder of tracks); list every problem as file:line: message.
+
+    Warnings (such as a module past its review date) are listed too, but do not fail.
+    """
+    result = loader.validate_path(path or TRACKS_DIR)
+    for problem in [*result.problems, *result.warnings]:
         click.echo(str(problem))
-    if problems:
-        raise click.ClickException(f"{len(problems)} problem(s) found; nothing was loaded.")
-    click.echo("Content is valid.")
+    if result.problems:
+        raise click.ClickException(f"{len(result.problems)} problem(s) found; nothing was loaded.")
+    warned = f", with {len(result.warnings)} warning(s)" if result.warnings else ""
+    click.echo(f"Content is valid{warned}.")
 
 
 @content_cli.command("list")
+@click.argument("path", required=False, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def content_list(as_json: bool) -> None:
-    """List the tracks with their counts of modules, lessons, items, labs, scenarios, …"""
-    result = loader.load_tracks(TRACKS_DIR)
-    for problem in result.problems:
+def content_list(path: Path | None, as_json: bool) -> None:
+    """List the tracks (in PATH, default the installed ones) with their counts and balance."""
+    result = loader.load_tracks(path or TRACKS_DIR)
+    for problem in [*result.problems, *result.warnings]:
         click.echo(str(problem), err=True)
     rows = loader.summarise(result.tracks)
     if as_json:
@@ -242,7 +247,11 @@ def content_list(as_json: bool) -> None:
         return
     for row in rows:
         counts = ", ".join(f"{k} {v}" for k, v in row.items() if isinstance(v, int))
-        click.echo(f"{row['id']} {row['version']}: {row['title']} ({counts})")
+        extends = f", extends {row['extends']}" if row["extends"] else ""
+        click.echo(
+            f"{row['id']} {row['version']}: {row['title']} ({counts}; "
+            f"practical share {row['practical_share']:.0%}{extends})"
+        )
 
 
 # -- labs -------------------------------------------------------------------------------

@@ -38,3 +38,28 @@ def test_list_json_has_counts_per_track():
     for row in rows.values():
         for key in ("modules", "lessons", "items", "labs", "scenarios", "projects", "competencies"):
             assert isinstance(row[key], int)
+        assert 0 <= row["practical_share"] <= 1
+
+
+def test_validate_prints_warnings_but_passes(tmp_path):
+    copy = tmp_path / "sample_track"
+    shutil.copytree(SAMPLE, copy)
+    module = copy / "modules" / "practice" / "module.yaml"
+    text = module.read_text()
+    text = text.replace("reviewed: 2026-11-01", "reviewed: 2020-01-01")
+    module.write_text(text.replace("review_by: 2027-11-01", "review_by: 2021-01-01"))
+    result = CliRunner().invoke(main, ["content", "validate", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert "module.yaml:6: warning: 'review_by' 2021-01-01 has passed" in result.output
+    assert "Content is valid, with 1 warning(s)." in result.output
+
+
+def test_list_json_shows_a_specialisation_with_what_it_extends(tmp_path):
+    for folder in ("sample_track", "sample_specialisation"):
+        shutil.copytree(SAMPLE.parent / folder, tmp_path / folder)
+    result = CliRunner().invoke(main, ["content", "list", "--json", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    rows = {row["id"]: row for row in json.loads(result.output)}
+    assert rows["sample-special"]["extends"] == "sample"
+    assert rows["sample"]["extends"] is None
+    assert rows["sample-special"]["competencies_with_fewer_than_two_kinds"] == []

@@ -112,17 +112,28 @@ class Option:
 
 
 def parse_options(
-    spec: Spec, key: str, extra: Callable[[Spec], T] = lambda _child: None
+    spec: Spec,
+    key: str,
+    extra: Callable[[Spec], T] = lambda _child: None,
+    *,
+    explained: bool = False,
 ) -> list[tuple[Option, T]]:
     """Read a list of ``{id, text, rationale?}`` (Markdown), reporting duplicate ids.
 
     ``extra`` reads the fields only one item type has (``correct``, ``answer``) from the same
-    entry, so that unknown keys are still reported once for the whole entry.
+    entry, so that unknown keys are still reported once for the whole entry. ``explained``
+    makes ``rationale`` required: feedback that teaches says why *each* option is right or
+    wrong, not just which one was.
     """
     options: list[tuple[Option, T]] = []
     children = spec.children(key)
     for child in children:
         option_id, text = child.ident("id"), child.text("text")
+        if explained and not child.has("rationale"):
+            child.error(
+                f"option '{option_id or '?'}' needs a 'rationale': why it is right or wrong "
+                "(learners see it after answering)"
+            )
         rationale = child.text("rationale", "")
         value = extra(child)
         child.done()

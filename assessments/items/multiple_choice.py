@@ -44,8 +44,10 @@ class MultipleChoice:
 
 
 def parse(spec: Spec, points: float) -> MultipleChoice | None:
-    """``options: [{id, text, correct?, rationale?}]``, ``partial_credit`` (default per_option)."""
-    entries = parse_options(spec, "options", lambda child: child.get("correct", bool, False))
+    """``options: [{id, text, correct?, rationale}]``, ``partial_credit`` (default per_option)."""
+    entries = parse_options(
+        spec, "options", lambda child: child.get("correct", bool, False), explained=True
+    )
     rule = spec.choice("partial_credit", PartialCredit, PartialCredit.PER_OPTION)
     spec.done()
     correct = frozenset(option.id for option, is_correct in entries if is_correct)

@@ -27,8 +27,10 @@ class SingleChoice:
 
 
 def parse(spec: Spec, points: float) -> SingleChoice | None:
-    """``options: [{id, text, correct?: true, rationale?}]`` with exactly one correct."""
-    entries = parse_options(spec, "options", lambda child: child.get("correct", bool, False))
+    """``options: [{id, text, correct?: true, rationale}]`` with exactly one correct."""
+    entries = parse_options(
+        spec, "options", lambda child: child.get("correct", bool, False), explained=True
+    )
     spec.done()
     correct = [option.id for option, is_correct in entries if is_correct]
     if len(correct) != 1:

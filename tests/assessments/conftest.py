@@ -1,7 +1,8 @@
-"""Fixtures for the engine: the sample track folder, and the track loaded from it."""
+"""Fixtures for the engine: the sample track, the track loaded from it, copies to break."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ from assessments.loader import load_track
 from assessments.model import Track
 
 SAMPLE_DIR = Path(__file__).parent / "sample_track"
+#: A specialisation of the sample track (``extends: sample``); a sibling, as extends needs.
+SPECIALISATION_DIR = Path(__file__).parent / "sample_specialisation"
 
 
 @pytest.fixture(scope="session")
@@ -18,3 +21,20 @@ def sample_track() -> Track:
     assert result.problems == []
     (track,) = result.tracks
     return track
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    """A copy of the sample track in which ``plant`` edits files."""
+    target = tmp_path / "tracks" / "sample_track"
+    shutil.copytree(SAMPLE_DIR, target)
+    return target
+
+
+def plant(folder: Path, relative: str, old: str, new: str) -> int:
+    """Replace ``old`` once in a file and return the (1-based) line where the edit landed."""
+    path = folder / relative
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} must occur once in {relative}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1

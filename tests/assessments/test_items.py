@@ -63,6 +63,10 @@ def test_single_choice_refuses_answers_that_are_not_an_option(answer: object) ->
             "'options' id 'a' is used twice",
         ),
         ({"options": options(True, False), "shuffle": True}, "unknown key 'shuffle'"),
+        (
+            {"options": [{"id": "a", "text": "A", "correct": True}, *options(False)]},
+            "option 'a' needs a 'rationale': why it is right or wrong",
+        ),
         ({"options": [{"id": "A b", "text": "x", "correct": True}]}, "must be lower-case letters"),
     ],
 )

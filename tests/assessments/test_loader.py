@@ -6,12 +6,10 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
-
 from assessments import catalog
 from assessments.loader import load_track, load_tracks, summarise, validate_path
 from assessments.model import ActivityKind, Track
-from tests.assessments.conftest import SAMPLE_DIR
+from tests.assessments.conftest import SAMPLE_DIR, SPECIALISATION_DIR, plant
 
 
 def test_sample_track_loads_with_every_kind_and_item_type(sample_track: Track) -> None:
@@ -21,8 +19,8 @@ def test_sample_track_loads_with_every_kind_and_item_type(sample_track: Track) -
         "version": "1.2.0",
         "title": "Sample Practitioner",
         "extends": None,
-        "modules": 4,
-        "lessons": 2,
+        "modules": 5,
+        "lessons": 3,
         "items": 10,
         "labs": 1,
         "scenarios": 1,
@@ -30,6 +28,11 @@ def test_sample_track_loads_with_every_kind_and_item_type(sample_track: Track) -
         "quizzes": 1,
         "exams": 1,
         "competencies": 3,
+        # basics: quiz 50 + exam 50; ethics: scenario 100; capstone: project 100
+        "practical_share": 0.667,
+        "competencies_with_fewer_than_two_kinds": [],
+        "renewal_modules": 2,
+        "renewal_credits_required": 2.0,
     }
     json.dumps(summary)  # what `skillcert content list --json` prints
     kinds = {a.kind for a in sample_track.activities()}
@@ -59,23 +62,6 @@ def test_real_tracks_load() -> None:
     assert {t.id for t in result.tracks} == {"enterprise-ai-practitioner", "k12-ai-education"}
     listed = catalog.list_tracks()
     assert all(t.title and t.summary and t.audience for t in listed)
-
-
-@pytest.fixture
-def broken(tmp_path: Path) -> Path:
-    """A copy of the sample track in which ``plant`` edits files."""
-    target = tmp_path / "tracks" / "sample_track"
-    shutil.copytree(SAMPLE_DIR, target)
-    return target
-
-
-def plant(folder: Path, relative: str, old: str, new: str) -> int:
-    """Replace ``old`` once in a file and return the (1-based) line where the edit landed."""
-    path = folder / relative
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} must occur once in {relative}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    return text[: text.index(old)].count("\n") + 1
 
 
 def test_broken_copy_reports_every_planted_error_with_file_and_line(broken: Path) -> None:
@@ -223,33 +209,30 @@ def test_files_may_not_escape_the_track(broken: Path) -> None:
 
 
 def test_extends_reuses_modules_and_inherits_competencies(broken: Path) -> None:
-    special = broken.parent / "special"
-    (special / "modules" / "deploy").mkdir(parents=True)
-    (special / "track.yaml").write_text(
-        "id: special\nversion: 0.1.0\ntitle: Special\nsummary: More.\naudience: Some\n"
-        "extends: sample\ncompetencies:\n  - {id: ops, title: Operations}\n"
-        "modules: [deploy]\ncompletion:\n  modules:\n    - {module: basics, pass_mark: 50}\n",
-        encoding="utf-8",
-    )
-    (special / "modules" / "deploy" / "module.yaml").write_text(
-        "id: deploy\nversion: 0.1.0\ntitle: Deploy\nactivities:\n"
-        "  - id: deploy-project\n    version: 0.1.0\n    kind: project\n    title: Ship it\n"
-        "    competencies: [ops, ethics]\n    rubric:\n      criteria:\n"
-        "        - id: c\n          title: C\n          levels: [{id: a, title: A, points: 1}]\n",
-        encoding="utf-8",
-    )
+    special = broken.parent / "sample_specialisation"
+    shutil.copytree(SPECIALISATION_DIR, special)
     result = load_track(special)
     assert result.problems == []
-    track = next(t for t in result.tracks if t.id == "special")
-    assert [m.id for m in track.modules] == ["basics", "ethics", "practice", "capstone", "deploy"]
+    track = next(t for t in result.tracks if t.id == "sample-special")
+    assert track.extends == "sample"
+    assert [m.id for m in track.modules] == [
+        "basics",
+        "ethics",
+        "practice",
+        "capstone",
+        "whats-new",
+        "deploy",
+    ]
     assert [c.id for c in track.competencies] == ["prompting", "evaluation", "ethics", "ops"]
     assert track.module("basics").track_id == "sample"
+    assert track.module("deploy").track_id == "sample-special"
 
     # A specialisation may not redefine an id it inherits...
-    plant(special, "modules/deploy/module.yaml", "id: deploy-project", "id: prompt-lab")
+    deploy = "modules/deploy/module.yaml"
+    line = plant(special, deploy, "id: deploy-project", "id: prompt-lab")
     found = [str(p) for p in load_track(special).problems]
     assert found == [
-        "special/modules/deploy/module.yaml:5: "
+        f"sample_specialisation/{deploy}:{line}: "
         "activity id 'prompt-lab' is already used at track 'sample'"
     ]
     # ...and a broken base blocks it, with the base's own problems listed too.
@@ -260,6 +243,6 @@ def test_extends_reuses_modules_and_inherits_competencies(broken: Path) -> None:
 
 
 def test_validate_path_reports_missing_and_empty_folders(tmp_path: Path) -> None:
-    assert [p.message for p in validate_path(tmp_path / "nope")] == ["no such folder"]
-    assert "no track folders" in validate_path(tmp_path)[0].message
-    assert validate_path(SAMPLE_DIR) == []
+    assert [p.message for p in validate_path(tmp_path / "nope").problems] == ["no such folder"]
+    assert "no track folders" in validate_path(tmp_path).problems[0].message
+    assert validate_path(SAMPLE_DIR).problems == []
