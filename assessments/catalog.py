@@ -10,8 +10,9 @@ import functools
 import logging
 from pathlib import Path
 
+from assessments.labs.spec import LabSpec
 from assessments.loader import load_tracks
-from assessments.model import Track
+from assessments.model import ActivityKind, Track
 
 TRACKS_DIR = Path(__file__).resolve().parent / "tracks"
 
@@ -27,3 +28,18 @@ def list_tracks(tracks_dir: Path = TRACKS_DIR) -> tuple[Track, ...]:
     for warning in result.warnings:
         log.warning("track content: %s", warning)
     return result.tracks
+
+
+@functools.cache
+def lab_spec(track_id: str, activity_id: str, tracks_dir: Path = TRACKS_DIR) -> LabSpec | None:
+    """The grader spec of a lab activity, or None when the track has no such lab (any more)."""
+    track = next((t for t in list_tracks(tracks_dir) if t.id == track_id), None)
+    if track is None:
+        return None
+    try:
+        activity = track.activity(activity_id)
+    except KeyError:
+        return None
+    if activity.kind is not ActivityKind.LAB or activity.lab is None:
+        return None
+    return LabSpec.load(activity.lab.path)

@@ -5,7 +5,7 @@ Layout of a track folder::
     track.yaml                    id, version, title, competencies, modules, completion
     modules/<module-id>/module.yaml   id, version, title, activities (inline or `file:`)
     modules/<module-id>/*.md      lesson bodies and item stems (`body_file`, `stem_file`)
-    labs/...                      grader files that lab activities declare
+    labs/<lab-id>/                lab folders (lab.yaml, hidden.yaml, …; see docs/labs.md)
 
 Loading validates everything and reports every problem at once, as ``file:line: message``
 (lines come from PyYAML's node marks). A track with any problem is not loaded at all — the
@@ -27,6 +27,7 @@ import yaml
 
 from assessments import policy, rubrics, scenarios
 from assessments.items import ITEM_TYPES, ItemType
+from assessments.labs.spec import LabSpec, LabSpecError
 from assessments.markdown import images_without_alt, render
 from assessments.model import (
     Activity,
@@ -34,7 +35,7 @@ from assessments.model import (
     Competency,
     Difficulty,
     Item,
-    LabSpec,
+    Lab,
     Module,
     Track,
 )
@@ -281,6 +282,23 @@ class _TrackReader:
         else:
             return path
         return None
+
+    def lab_folder(self, spec: Spec, relative: str) -> Path | None:
+        """A lab folder inside the track whose lab loads: its problems are reported here."""
+        path = (self.folder / relative).resolve()
+        if not path.is_relative_to(self.root):
+            spec.error(f"'folder' {relative!r} points outside the track folder", "folder")
+            return None
+        if not path.is_dir():
+            spec.error(f"'folder' {relative!r}: no such folder in the track", "folder")
+            return None
+        try:
+            LabSpec.load(path)
+        except LabSpecError as exc:
+            for problem in exc.problems:
+                spec.error(f"lab {relative}: {problem}", "folder")
+            return None
+        return path
 
     def markdown(self, spec: Spec, key: str, base: Path, *, required: bool) -> str:
         """``key`` (inline Markdown) or ``key_file`` (a .md file), rendered and sanitised."""
@@ -645,9 +663,9 @@ def _read_item(
     )
 
 
-def _read_lab(reader: _TrackReader, spec: Spec) -> LabSpec | None:
-    """Only checks that the declared files exist; ``assessments.labs`` runs them."""
-    grader = spec.text("grader")
+def _read_lab(reader: _TrackReader, spec: Spec) -> Lab | None:
+    """The lab folder must hold a valid lab (``assessments.labs`` checks it; we report where)."""
+    folder = spec.text("folder")
     files = []
     for value, line in spec.entries("files", required=False):
         if not isinstance(value, str) or not value:
@@ -656,13 +674,12 @@ def _read_lab(reader: _TrackReader, spec: Spec) -> LabSpec | None:
             files.append(value)
     points = spec.number("points", 100.0, minimum=0)
     spec.done()
-    if grader is not None:
-        reader.inside(spec, "grader", grader, reader.folder)
+    path = reader.lab_folder(spec, folder) if folder is not None else None
     for name in files:
         reader.inside(spec, "files", name, reader.folder)
-    if not spec.ok or grader is None or points is None:
+    if not spec.ok or path is None or points is None:
         return None
-    return LabSpec(grader, tuple(files), points)
+    return Lab(folder, path, tuple(files), points)
 
 
 __all__ = [

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -144,10 +145,11 @@ class Item:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class LabSpec:
-    """What a lab declares; the runner in ``assessments.labs`` executes it."""
+class Lab:
+    """Where a lab activity's lab lives; ``assessments.labs.LabSpec.load(path)`` reads it."""
 
-    grader: str  #: path of the grader file, relative to the track folder
+    folder: str  #: the lab folder (lab.yaml, hidden.yaml, …), relative to the track folder
+    path: Path = dataclasses.field(compare=False)  #: the same folder, absolute
     files: tuple[str, ...] = ()  #: starter files given to the learner, relative likewise
     points: float = 100.0
 
@@ -165,7 +167,7 @@ class Activity:
     items: tuple[Item, ...] = ()
     pool: ItemPool | None = None
     policy: AttemptPolicy | None = None
-    lab: LabSpec | None = None
+    lab: Lab | None = None
     scenario: Scenario | None = None
     rubric: Rubric | None = None
     #: for lessons with learner-facing examples, e.g. "grade 3-5" (K-12 content)

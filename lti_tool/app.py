@@ -63,7 +63,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         demo.init_app(app)
 
     from lti_tool import cli
+    from lti_tool.grading import labs
 
+    labs.init_app(app)
     cli.init_app(app)
     _register_error_pages(app)
     return app

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from assessments.catalog import TRACKS_DIR
 from lti_tool.errors import SettingsError
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ class Settings:
     secret_key: str = ""
     #: Folder for the SQLite database, the generated secret key and other local state.
     instance_path: str = ""
+    #: Folder of track folders to serve. Empty: the tracks that ship with SkillCert.
+    content_path: str = ""
     #: Mount the built-in demo LMS at /demo-lms (``skillcert serve --demo`` turns it on).
     demo: bool = False
     #: How long a launch session lasts without a new launch from the LMS.
@@ -76,6 +79,10 @@ class Settings:
     def allows_http_loopback_platforms(self) -> bool:
         """Platforms on this machine over plain http: the demo LMS and the tests' LMS only."""
         return self.is_local_http or self.testing
+
+    @property
+    def tracks_dir(self) -> Path:
+        return Path(self.content_path) if self.content_path else TRACKS_DIR
 
     @property
     def sqlite(self) -> bool:
@@ -184,6 +191,8 @@ def _complete(settings: Settings) -> Settings:
             "SKILLCERT_BASE_URL must use https (LMSs launch tools only over TLS); "
             "plain http is allowed only for localhost."
         )
+    if settings.content_path and not Path(settings.content_path).is_dir():
+        raise SettingsError(f"SKILLCERT_CONTENT_PATH {settings.content_path!r} is not a folder.")
     if not settings.database_url.startswith(("sqlite", "postgresql")):
         raise SettingsError("SKILLCERT_DATABASE_URL must be a sqlite:/// or postgresql:// URL.")
     for name in (

@@ -3,6 +3,7 @@
 from lti_tool.models.base import Base, utcnow
 from lti_tool.models.jobs import Job, JobEvent, JobStatus
 from lti_tool.models.keys import ToolKey
+from lti_tool.models.labs import LabSubmission, SubmissionStatus
 from lti_tool.models.launch import ConsumedNonce, Launch, LoginState
 from lti_tool.models.lti import (
     Context,
@@ -22,12 +23,14 @@ __all__ = [
     "Job",
     "JobEvent",
     "JobStatus",
+    "LabSubmission",
     "Launch",
     "LoginState",
     "Membership",
     "Registration",
     "ResourceLink",
     "Role",
+    "SubmissionStatus",
     "ToolKey",
     "User",
     "utcnow",

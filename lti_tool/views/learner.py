@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 
 from assessments.catalog import list_tracks
 from lti_tool.db import read_only
-from lti_tool.sessions import current_launch, launch_required
+from lti_tool.sessions import current_launch, launch_required, settings
 
 bp = Blueprint("learner", __name__, url_prefix="/learn")
 
@@ -15,4 +15,5 @@ bp = Blueprint("learner", __name__, url_prefix="/learn")
 @read_only
 @launch_required
 def home():
-    return render_template("learner/home.html", launch=current_launch(), tracks=list_tracks())
+    tracks = list_tracks(settings().tracks_dir)
+    return render_template("learner/home.html", launch=current_launch(), tracks=tracks)

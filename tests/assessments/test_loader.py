@@ -152,10 +152,10 @@ def test_broken_copy_reports_every_planted_error_with_file_and_line(broken: Path
             plant(
                 broken,
                 "modules/practice/module.yaml",
-                "grader: labs/prompt-lab/grader.py",
-                "grader: labs/prompt-lab/missing.py",
+                "folder: labs/prompt-lab",
+                "folder: labs/missing-lab",
             ),
-            "'grader' 'labs/prompt-lab/missing.py': no such file in the track",
+            "'folder' 'labs/missing-lab': no such folder in the track",
         ),
         (
             "modules/capstone/module.yaml",
@@ -170,6 +170,22 @@ def test_broken_copy_reports_every_planted_error_with_file_and_line(broken: Path
         prefix = f"sample_track/{file}:{line}: "
         assert any(f.startswith(prefix) and message in f for f in found), (prefix, message, found)
     assert len(found) == len(expected), found
+
+
+def test_a_broken_lab_folder_is_reported_where_the_activity_names_it(broken: Path) -> None:
+    line = plant(
+        broken, "modules/practice/module.yaml", "folder: labs/prompt-lab", "folder: labs/prompt-lab"
+    )
+    lab_yaml = broken / "labs" / "prompt-lab" / "lab.yaml"
+    lab_yaml.write_text(lab_yaml.read_text().replace('entry: "solution:classify"', "entry: 42"))
+    result = load_track(broken)
+    assert result.tracks == ()
+    messages = [str(p) for p in result.problems]
+    assert any(
+        m.startswith(f"sample_track/modules/practice/module.yaml:{line}: lab labs/prompt-lab:")
+        and "entry" in m
+        for m in messages
+    ), messages
 
 
 def test_yaml_syntax_errors_and_missing_modules_are_reported(broken: Path) -> None:

@@ -1,3 +1,3 @@
 def classify(text: str) -> str:
-    """Return "positive" or "negative"."""
+    """Return "positive" or "negative" for a short product review."""
     raise NotImplementedError

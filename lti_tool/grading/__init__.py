@@ -1,0 +1,1 @@
+"""Grading work that happens outside the request: labs now (sandboxed, by the worker)."""

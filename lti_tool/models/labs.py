@@ -1,0 +1,57 @@
+"""Lab submissions: the learner's code, and the result the sandboxed grader returned."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import Enum, Float, ForeignKey, Index, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lti_tool.models.base import Base, JSONType, utcnow
+
+
+class SubmissionStatus(enum.StrEnum):
+    QUEUED = "queued"
+    GRADED = "graded"
+    #: The code could not be run (syntax error, missing file): not counted against the learner.
+    NOT_GRADABLE = "not_gradable"
+    #: Grading failed for good (the lab no longer exists, the grader broke): staff must look.
+    FAILED = "failed"
+
+
+class LabSubmission(Base):
+    __tablename__ = "lab_submission"
+    __table_args__ = (Index(None, "context_id", "user_id", "activity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id", ondelete="CASCADE"))
+    context_id: Mapped[int | None] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"))
+    track_id: Mapped[str] = mapped_column(String(64))
+    activity_id: Mapped[str] = mapped_column(String(64))
+    #: The exact content versions the submission was made against.
+    content_versions: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    #: The submission as a zip archive (a single uploaded file is zipped on arrival).
+    archive: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[SubmissionStatus] = mapped_column(
+        Enum(
+            SubmissionStatus,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+            validate_strings=True,
+        ),
+        default=SubmissionStatus.QUEUED,
+    )
+    #: Score in [0, 1] once graded.
+    score: Mapped[float | None] = mapped_column(Float)
+    #: The grader's full result (staff view); learners see ``LabResult.for_learner()``.
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    graded_at: Mapped[dt.datetime | None] = mapped_column()
+
+    def __repr__(self) -> str:
+        return f"<LabSubmission {self.id} {self.activity_id} user={self.user_id} {self.status}>"
