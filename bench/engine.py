@@ -205,13 +205,59 @@ def bench_analysis(state: dict) -> list[Row]:
     return [Row("item analysis 1,000 x 100", seconds, "s", "< 1 s", seconds < 1)]
 
 
-def bench_labs(state: dict) -> list[Row]:
-    """Lab grading: 50 submissions with 2 workers, sandbox overhead vs unsandboxed.
+SAMPLE_LAB = (
+    Path(__file__).resolve().parent.parent / "tests/assessments/sample_track/labs/prompt-lab"
+)
+LAB_SUBMISSIONS = 50
+_SOLUTIONS = (
+    "def classify(text):\n    bad = {'broken', 'terrible', 'awful'}\n"
+    "    words = text.lower().replace(',', ' ').split()\n"
+    "    return 'negative' if any(w in bad for w in words) else 'positive'\n",
+    "def classify(text):\n    return 'positive'\n",
+)
 
-    PLACEHOLDER for the owner of ``assessments/labs``: replace the body with the real
-    measurement and keep returning rows.
-    """
-    return [Row("lab grading", float("nan"), "s", "< 150 ms overhead", note="not measured yet")]
+
+def bench_labs(state: dict) -> list[Row]:
+    """Lab grading: sandbox overhead vs unsandboxed, and 50 submissions with 2 workers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assessments.labs import LabSpec, grade_submission, measure_sandbox_overhead
+
+    overhead = measure_sandbox_overhead(runs=20)
+    lab = LabSpec.load(SAMPLE_LAB)
+    folders = []
+    for n in range(LAB_SUBMISSIONS):
+        folder = Path(state["tmp"]) / f"submission-{n}"
+        folder.mkdir()
+        (folder / "solution.py").write_text(_SOLUTIONS[n % 2])
+        folders.append(folder)
+
+    def grade_all(workers: int) -> list:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(lambda f: grade_submission(lab, f), folders))
+
+    one_seconds, _ = _timed(lambda: grade_all(1))
+    two_seconds, results = _timed(lambda: grade_all(2))
+    graded = sum(r.gradable for r in results)
+    return [
+        Row(
+            "sandbox start-up overhead (median)",
+            overhead["overhead_ms_median"],
+            "ms",
+            "< 150 ms",
+            overhead["overhead_ms_median"] < 150,
+        ),
+        Row("sandbox start-up overhead (p95)", overhead["overhead_ms_p95"], "ms"),
+        Row("baseline: same script unsandboxed (median)", overhead["plain_ms_median"], "ms"),
+        Row(
+            f"grade {LAB_SUBMISSIONS} submissions, 2 workers",
+            two_seconds,
+            "s",
+            note=f"{graded} graded, {LAB_SUBMISSIONS / two_seconds:.1f}/s",
+        ),
+        Row(f"baseline: grade {LAB_SUBMISSIONS} submissions, 1 worker", one_seconds, "s"),
+        Row("ratio: 2 workers vs 1", two_seconds / one_seconds, "x"),
+    ]
 
 
 PARTS: list[Callable[[dict], list[Row]]] = [bench_load, bench_scoring, bench_analysis, bench_labs]
