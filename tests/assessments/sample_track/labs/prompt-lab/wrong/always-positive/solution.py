@@ -1,0 +1,2 @@
+def classify(text: str) -> str:
+    return "positive"
