@@ -10,7 +10,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lti_tool import db, ratelimit, security
+from lti_tool import csrf, db, ratelimit, security
 from lti_tool.errors import SkillCertError
 from lti_tool.lti.platform_keys import PlatformKeyCache
 from lti_tool.outbound import make_http_session
@@ -45,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     security.init_app(app)
+    csrf.init_app(app)
     ratelimit.init_app(app)
     http = make_http_session()
     app.extensions["skillcert.http"] = http

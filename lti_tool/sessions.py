@@ -42,6 +42,8 @@ class CurrentLaunch:
     context_title: str
     resource_link_title: str
     platform_name: str
+    #: What the resource link opens ("activity:<track>/<activity>", …), when placed.
+    resource_link_target: str | None = None
 
     @property
     def is_instructor(self) -> bool:
@@ -112,6 +114,7 @@ def _load_launch(token: str | None) -> CurrentLaunch | None:
         context_title=row.context_title or "",
         resource_link_title=row.resource_link_title or "",
         platform_name=row.platform_name,
+        resource_link_target=row.resource_link_target,
     )
 
 

@@ -9,11 +9,12 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 
 from lti_tool.db import get_connection, get_session, read_only, rollback
 from lti_tool.lti import keys
+from lti_tool.lti.constants import MessageType
 from lti_tool.lti.housekeeping import maybe_purge_expired
 from lti_tool.lti.launch import BrowserNotBound, SkillCertMessageLaunch, state_cookie_name
 from lti_tool.lti.login import platform_origin, start_login
 from lti_tool.lti.sync import record_launch
-from lti_tool.models import Registration
+from lti_tool.models import Registration, Role
 from lti_tool.ratelimit import rate_limited
 from lti_tool.sessions import SESSION_COOKIE, create_launch_session, set_cookie, settings
 
@@ -67,12 +68,16 @@ def launch():
         fields["role"],
         validated.message_type,
     )
-    response = redirect(
-        url_for("learner.home" if fields["role"] == "learner" else "instructor.home")
-    )
+    response = redirect(url_for(_landing_page(fields)))
     set_cookie(response, SESSION_COOKIE, token, conf.session_lifetime_minutes * 60, conf)
     response.delete_cookie(state_cookie_name(validated.state), path="/")
     return response
+
+
+def _landing_page(fields: dict) -> str:
+    if fields["message_type"] == MessageType.DEEP_LINKING:
+        return "instructor.deep_link"
+    return "learner.home" if fields["role"] == Role.LEARNER else "instructor.home"
 
 
 def _complete_without_cookie(unbound: BrowserNotBound):

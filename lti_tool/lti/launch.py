@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from lti_tool.errors import LaunchError, LaunchExpiredError, NotRegisteredError
 from lti_tool.lti import statements
 from lti_tool.lti.constants import LTI_VERSION, Claim, MessageType
+from lti_tool.lti.deep_linking import DeepLinkingSettings
 from lti_tool.lti.login import hash_secret
 from lti_tool.lti.platform_keys import PlatformKeyCache
 from lti_tool.lti.tool_config import DatabaseToolConfig
@@ -252,6 +253,8 @@ class SkillCertMessageLaunch(MessageLaunch):
         for claim in (Claim.CONTEXT, Claim.LAUNCH_PRESENTATION, Claim.CUSTOM):
             if claim in body and not isinstance(body[claim], dict):
                 raise LaunchError(f"The launch's claim {claim} is not an object.")
+        if message_type == MessageType.DEEP_LINKING:
+            DeepLinkingSettings.from_claims(body)  # our clearer words before pylti1p3's
         for validator in get_validators():  # pylti1p3's per-message checks
             if validator.can_validate(body):
                 validator.validate(body)

@@ -93,6 +93,7 @@ LAUNCH_SESSION = (
         User.__table__.c.name.label("user_name"),
         Context.__table__.c.title.label("context_title"),
         ResourceLink.__table__.c.title.label("resource_link_title"),
+        ResourceLink.__table__.c.target.label("resource_link_target"),
         _registration.c.name.label("platform_name"),
     )
     .join(User.__table__, User.__table__.c.id == _launch.c.user_id)

@@ -10,7 +10,11 @@ from lti_tool.lti.constants import Claim
 from lti_tool.lti.launch import ValidatedLaunch
 from lti_tool.lti.roles import skillcert_role
 from lti_tool.models import Context, Membership, ResourceLink, User, utcnow
+from lti_tool.placements import TARGET
 from lti_tool.upsert import upsert_returning_id
+
+#: The custom parameter Deep Linking gives each link we place.
+TARGET_PARAMETER = "skillcert_target"
 
 #: Claims later requests need (services, return URL, deep linking); nothing personal.
 _KEPT_CLAIMS = (
@@ -25,6 +29,12 @@ _KEPT_CLAIMS = (
 
 def _text(value: Any, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
+
+
+def _placed_target(claims: dict[str, Any]) -> str | None:
+    custom = claims.get(Claim.CUSTOM)
+    value = custom.get(TARGET_PARAMETER) if isinstance(custom, dict) else None
+    return value if isinstance(value, str) and TARGET.fullmatch(value) else None
 
 
 def record_launch(conn: Connection, launch: ValidatedLaunch) -> dict[str, Any]:
@@ -76,17 +86,23 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> dict[str, Any]:
         )
         link = claims.get(Claim.RESOURCE_LINK)
         if isinstance(link, dict) and isinstance(link.get("id"), str):
+            values = {
+                "context_id": context_id,
+                "resource_link_id": link["id"][:255],
+                "title": _text(link.get("title"), 500),
+                "updated_at": now,
+            }
+            update = ["title", "updated_at"]
+            target = _placed_target(claims)
+            if target is not None:  # placed by Deep Linking: the LMS echoes our custom value
+                values["target"] = target
+                update.append("target")
             resource_link_id = upsert_returning_id(
                 conn,
                 ResourceLink.__table__,
-                {
-                    "context_id": context_id,
-                    "resource_link_id": link["id"][:255],
-                    "title": _text(link.get("title"), 500),
-                    "updated_at": now,
-                },
+                values,
                 conflict=("context_id", "resource_link_id"),
-                update=("title", "updated_at"),
+                update=update,
             )
     return {
         "registration_id": launch.registration.id,

@@ -102,6 +102,9 @@ class ResourceLink(Base):
     #: The platform's resource_link.id.
     resource_link_id: Mapped[str] = mapped_column(String(255))
     title: Mapped[str] = mapped_column(String(500), default="")
+    #: What the link opens, placed by Deep Linking or chosen by an instructor at first
+    #: launch: "track:<id>", "module:<track>/<module>" or "activity:<track>/<activity>".
+    target: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     def __repr__(self) -> str:

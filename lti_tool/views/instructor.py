@@ -2,14 +2,49 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from sqlalchemy import select
+from flask import Blueprint, redirect, render_template, request, url_for
+from sqlalchemy import select, update
 
-from lti_tool.db import get_session, read_only
-from lti_tool.models import Membership, ResourceLink, User
-from lti_tool.sessions import current_launch, instructor_required
+from assessments.catalog import list_tracks
+from lti_tool.db import get_connection, get_session, read_only
+from lti_tool.errors import SkillCertError
+from lti_tool.lti.deep_linking import (
+    DeepLinkingSettings,
+    LineItem,
+    ResourceLinkItem,
+    response_token,
+)
+from lti_tool.lti.keys import ensure_key
+from lti_tool.lti.urls import launch_url
+from lti_tool.models import Deployment, Membership, Registration, ResourceLink, User
+from lti_tool.placements import SCORE_MAXIMUM, Placement, resolve
+from lti_tool.sessions import current_launch, instructor_required, settings
 
 bp = Blueprint("instructor", __name__, url_prefix="/teach")
+
+#: The line-item tag that marks SkillCert's columns in the LMS gradebook.
+LINE_ITEM_TAG = "skillcert"
+
+
+class PlacementError(SkillCertError):
+    """That choice cannot be placed."""
+
+    status_code = 400
+    advice = "Go back, choose from the list, and try again."
+
+
+def _tracks():
+    return list_tracks(settings().tracks_dir)
+
+
+def _chosen_placements() -> list[Placement]:
+    targets = request.form.getlist("target")
+    if not targets:
+        raise PlacementError("Choose at least one track, module or activity.")
+    placements = [resolve(target, _tracks()) for target in targets]
+    if None in placements:
+        raise PlacementError("One of the chosen items is not available any more.")
+    return placements
 
 
 @bp.get("/")
@@ -33,4 +68,80 @@ def home():
             .where(Membership.context_id == launch.context_id)
             .order_by(Membership.role, User.name, User.id)
         ).all()
-    return render_template("instructor/home.html", launch=launch, links=links, roster=roster)
+    placement = resolve(launch.resource_link_target, _tracks())
+    return render_template(
+        "instructor/home.html",
+        launch=launch,
+        links=links,
+        roster=roster,
+        placement=placement,
+        tracks=_tracks(),
+        needs_target=launch.resource_link_id is not None and placement is None,
+    )
+
+
+@bp.post("/link-target")
+@instructor_required
+def set_link_target():
+    """Choose what a link that was not placed by Deep Linking opens (first launch)."""
+    launch = current_launch()
+    if launch.resource_link_id is None:
+        raise PlacementError("This launch did not come from a link in a course.")
+    (placement,) = _chosen_placements()[:1]
+    get_connection().execute(
+        update(ResourceLink.__table__)
+        .where(ResourceLink.__table__.c.id == launch.resource_link_id)
+        .values(target=placement.target)
+    )
+    return redirect(url_for("instructor.home"))
+
+
+@bp.get("/deep-link")
+@read_only
+@instructor_required
+def deep_link():
+    launch = current_launch()
+    deep_linking = DeepLinkingSettings.from_claims(launch.claims)
+    return render_template(
+        "instructor/deep_link.html", launch=launch, settings=deep_linking, tracks=_tracks()
+    )
+
+
+@bp.post("/deep-link")
+@instructor_required
+def deep_link_return():
+    """Sign the chosen placements and send them back to the LMS (LTI Deep Linking 2.0)."""
+    launch = current_launch()
+    deep_linking = DeepLinkingSettings.from_claims(launch.claims)
+    items = [_content_item(placement) for placement in _chosen_placements()]
+    session = get_session()
+    registration = session.get(Registration, launch.registration_id)
+    deployment = session.get(Deployment, launch.deployment_id)
+    token = response_token(
+        platform_issuer=registration.issuer,
+        client_id=registration.client_id,
+        deployment_id=deployment.deployment_id,
+        settings=deep_linking,
+        items=items,
+        key=ensure_key(session),
+    )
+    return render_template(
+        "lti/deep_link_return.html", return_url=deep_linking.return_url, token=token, items=items
+    )
+
+
+def _content_item(placement: Placement) -> ResourceLinkItem:
+    line_item = None
+    if placement.graded:
+        line_item = LineItem(
+            label=placement.title,
+            score_maximum=SCORE_MAXIMUM,
+            resource_id=placement.resource_id,
+            tag=LINE_ITEM_TAG,
+        )
+    return ResourceLinkItem(
+        title=placement.title,
+        url=launch_url(settings()),
+        custom={"skillcert_target": placement.target},
+        line_item=line_item,
+    )

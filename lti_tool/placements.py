@@ -1,0 +1,69 @@
+"""What a resource link opens: a track, a module or an activity, named by a target string.
+
+Targets travel through the LMS (a Deep Linking custom parameter) and are stored on the
+resource link, so they are plain strings: ``track:<track>``, ``module:<track>/<module>``,
+``activity:<track>/<activity>``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+
+from assessments.model import Activity, Module, Track
+
+TARGET = re.compile(
+    r"(track):([a-z0-9][a-z0-9_-]*)|(module|activity):([a-z0-9][a-z0-9_-]*)/([a-z0-9][a-z0-9_-]*)"
+)
+#: Score maximum of a placed module or activity's line item: scores are sent as percentages.
+SCORE_MAXIMUM = 100
+
+
+@dataclasses.dataclass(frozen=True)
+class Placement:
+    target: str
+    title: str
+    track: Track
+    module: Module | None = None
+    activity: Activity | None = None
+
+    @property
+    def graded(self) -> bool:
+        """Graded placements get a line item in the LMS gradebook."""
+        if self.activity is not None:
+            return self.activity.kind.is_assessed
+        return self.module is not None and any(a.kind.is_assessed for a in self.module.activities)
+
+    @property
+    def resource_id(self) -> str:
+        return self.target.split(":", 1)[1]
+
+
+def resolve(target: str | None, tracks: Iterable[Track]) -> Placement | None:
+    """The placement a target names, or None when it is malformed or the content is gone."""
+    match = TARGET.fullmatch(target or "")
+    if match is None:
+        return None
+    by_id = {track.id: track for track in tracks}
+    if match.group(1):
+        track = by_id.get(match.group(2))
+        return Placement(target, track.title, track) if track else None
+    kind, track_id, item_id = match.group(3), match.group(4), match.group(5)
+    track = by_id.get(track_id)
+    if track is None:
+        return None
+    try:
+        if kind == "module":
+            module = track.module(item_id)
+            return Placement(target, module.title, track, module=module)
+        activity = track.activity(item_id)
+        module = track.module_of(item_id)
+        return Placement(target, activity.title, track, module=module, activity=activity)
+    except KeyError:
+        return None
+
+
+def targets_of(track: Track) -> list[tuple[Module, list[Activity]]]:
+    """A track's modules with their activities, in order, for pickers."""
+    return [(module, list(module.activities)) for module in track.modules]
