@@ -11,10 +11,10 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lti_tool.models.base import Base, JSONType, utcnow
+from lti_tool.models.base import Base, JSONType, enum_column, utcnow
 
 
 class JobStatus(enum.StrEnum):
@@ -57,16 +57,7 @@ class Job(Base):
     kind: Mapped[str] = mapped_column(String(40))
     #: The handler's input: ids, never personal data.
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    status: Mapped[JobStatus] = mapped_column(
-        Enum(
-            JobStatus,
-            native_enum=False,
-            length=10,
-            values_callable=lambda e: [m.value for m in e],
-            validate_strings=True,
-        ),
-        default=JobStatus.QUEUED,
-    )
+    status: Mapped[JobStatus] = mapped_column(enum_column(JobStatus, 10), default=JobStatus.QUEUED)
     #: Jobs with the same key run one at a time, oldest first.
     lock_key: Mapped[str | None] = mapped_column(String(200))
     #: A queued job with the same key is superseded by a newer one.

@@ -6,10 +6,10 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import Enum, Float, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import Float, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lti_tool.models.base import Base, JSONType, utcnow
+from lti_tool.models.base import Base, JSONType, enum_column, utcnow
 
 
 class SubmissionStatus(enum.StrEnum):
@@ -37,14 +37,7 @@ class LabSubmission(Base):
     #: The submission as a zip archive (a single uploaded file is zipped on arrival).
     archive: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[SubmissionStatus] = mapped_column(
-        Enum(
-            SubmissionStatus,
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-            validate_strings=True,
-        ),
-        default=SubmissionStatus.QUEUED,
+        enum_column(SubmissionStatus, 20), default=SubmissionStatus.QUEUED
     )
     #: Score in [0, 1] once graded.
     score: Mapped[float | None] = mapped_column(Float)

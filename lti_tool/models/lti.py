@@ -11,10 +11,10 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lti_tool.models.base import Base, JSONType, utcnow
+from lti_tool.models.base import Base, JSONType, enum_column, utcnow
 
 
 class Registration(Base):
@@ -145,9 +145,7 @@ class Membership(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     context_id: Mapped[int] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
-    )
+    role: Mapped[Role] = mapped_column(enum_column(Role, 20))
     #: The LTI role URIs as the platform sent them.
     lti_roles: Mapped[list[str]] = mapped_column(JSONType, default=list)
     last_launch_at: Mapped[dt.datetime | None] = mapped_column()
