@@ -129,3 +129,25 @@ def test_a_lab_that_no_longer_exists_fails_the_job_for_good(lab_app, learner):
     with transaction(lab_app) as session:
         job = session.scalars(select(Job)).one()
         assert job.status == JobStatus.DEAD and "no longer exists" in job.last_error
+
+
+def test_learner_uploads_from_the_lab_page_and_sees_the_grade(lab_app, simulated_lms):
+    from tests.conftest import LmsDriver
+
+    lms = LmsDriver(lab_app, lab_app.test_client(), simulated_lms)
+    lms.register()
+    lms.launch()
+    page = lms.client.get("/learn/a/sample/prompt-lab").get_data(as_text=True)
+    csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    response = lms.client.post(
+        "/learn/a/sample/prompt-lab/lab",
+        data={"csrf_token": csrf, "submission": (io.BytesIO(GOOD.encode()), "solution.py")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    assert "Waiting to be graded" in lms.client.get("/learn/a/sample/prompt-lab").get_data(
+        as_text=True
+    )
+    assert Worker(lab_app, "test-worker").run_once()
+    page = lms.client.get("/learn/a/sample/prompt-lab").get_data(as_text=True)
+    assert "Graded" in page and "100.0 %" in page

@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
 
+from lti_tool.models.attempts import Attempt, AttemptStatus
 from lti_tool.models.base import Base, utcnow
 from lti_tool.models.jobs import Job, JobEvent, JobStatus
 from lti_tool.models.keys import ToolKey
@@ -16,6 +17,8 @@ from lti_tool.models.lti import (
 )
 
 __all__ = [
+    "Attempt",
+    "AttemptStatus",
     "Base",
     "ConsumedNonce",
     "Context",

@@ -1,15 +1,37 @@
-"""The learner's pages."""
+"""The learner's pages: tracks, activities, quiz and exam attempts, lab submissions."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from assessments.catalog import list_tracks
-from lti_tool.db import read_only
+from assessments.labs import ArchiveLimits
+from assessments.model import Activity, ActivityKind, Track
+from lti_tool.db import get_connection, get_session, read_only
+from lti_tool.grading.labs import submit_lab
+from lti_tool.learning import attempts
+from lti_tool.learning.forms import answers_from_form
+from lti_tool.models import AttemptStatus, LabSubmission, utcnow
 from lti_tool.placements import resolve
 from lti_tool.sessions import current_launch, launch_required, settings
 
 bp = Blueprint("learner", __name__, url_prefix="/learn")
+
+
+def _tracks() -> tuple[Track, ...]:
+    return list_tracks(settings().tracks_dir)
+
+
+def _activity(track_id: str, activity_id: str) -> tuple[Track, Activity]:
+    """Load the track and activity named in the URL, or 404."""
+    track = next((t for t in _tracks() if t.id == track_id), None)
+    if track is None:
+        abort(404, "There is no such track.")
+    try:
+        return track, track.activity(activity_id)
+    except KeyError:
+        abort(404, "There is no such activity in this track.")
 
 
 @bp.get("/")
@@ -17,6 +39,114 @@ bp = Blueprint("learner", __name__, url_prefix="/learn")
 @launch_required
 def home():
     launch = current_launch()
-    tracks = list_tracks(settings().tracks_dir)
+    tracks = _tracks()
     placement = resolve(launch.resource_link_target, tracks)
     return render_template("learner/home.html", launch=launch, tracks=tracks, placement=placement)
+
+
+@bp.get("/a/<track_id>/<activity_id>")
+@read_only
+@launch_required
+def activity(track_id: str, activity_id: str):
+    track, activity_ = _activity(track_id, activity_id)
+    launch = current_launch()
+    session = get_session()
+    context = {"launch": launch, "track": track, "activity": activity_}
+    if activity_.kind.has_items:
+        context["attempts"] = attempts.attempts_at(session, launch, track, activity_)
+    if activity_.kind is ActivityKind.LAB:
+        context["submissions"] = session.scalars(
+            select(LabSubmission)
+            .where(
+                LabSubmission.registration_id == launch.registration_id,
+                LabSubmission.deployment_id == launch.deployment_id,
+                LabSubmission.user_id == launch.user_id,
+                LabSubmission.track_id == track.id,
+                LabSubmission.activity_id == activity_.id,
+            )
+            .order_by(LabSubmission.id.desc())
+        ).all()
+    return render_template("learner/activity.html", **context)
+
+
+@bp.post("/a/<track_id>/<activity_id>/start")
+@launch_required
+def start_attempt(track_id: str, activity_id: str):
+    track, activity_ = _activity(track_id, activity_id)
+    attempt = attempts.start(get_session(), current_launch(), track, activity_)
+    return redirect(url_for("learner.attempt", attempt_id=attempt.id))
+
+
+@bp.post("/a/<track_id>/<activity_id>/lab")
+@launch_required
+def submit_lab_files(track_id: str, activity_id: str):
+    track, activity_ = _activity(track_id, activity_id)
+    upload = request.files.get("submission")
+    if upload is None or not upload.filename:
+        abort(400, "Choose a file to submit.")
+    limits = ArchiveLimits()
+    data = upload.stream.read(limits.max_archive_bytes + 1)
+    submit_lab(
+        get_connection(), current_launch(), track, activity_.id, upload.filename, data, limits
+    )
+    return redirect(url_for("learner.activity", track_id=track.id, activity_id=activity_.id))
+
+
+def _attempt_and_activity(attempt_id: int):
+    attempt = attempts.get_attempt(get_session(), current_launch(), attempt_id)
+    track, activity_ = _activity(attempt.track_id, attempt.activity_id)
+    return attempt, track, activity_
+
+
+@bp.get("/attempt/<int:attempt_id>")
+@launch_required
+def attempt(attempt_id: int):
+    attempt_, track, activity_ = _attempt_and_activity(attempt_id)
+    attempts.close_if_overdue(attempt_, track, activity_, utcnow())
+    template = (
+        "learner/attempt.html"
+        if attempt_.status is AttemptStatus.IN_PROGRESS
+        else "learner/attempt_result.html"
+    )
+    return render_template(
+        template,
+        launch=current_launch(),
+        track=track,
+        activity=activity_,
+        attempt=attempt_,
+        items=attempts.items_of(attempt_, activity_),
+        saved=request.args.get("saved") == "1",
+    )
+
+
+@bp.post("/attempt/<int:attempt_id>/save")
+@launch_required
+def save_attempt(attempt_id: int):
+    attempt_, _track, activity_ = _attempt_and_activity(attempt_id)
+    outcome = attempts.save(
+        attempt_, activity_, answers_from_form(attempts.items_of(attempt_, activity_), request.form)
+    )
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(saved=outcome.saved, errors=outcome.errors, problems=outcome.problems)
+    return redirect(url_for("learner.attempt", attempt_id=attempt_id, saved=1))
+
+
+@bp.post("/attempt/<int:attempt_id>/submit")
+@launch_required
+def submit_attempt(attempt_id: int):
+    """Save what the page holds, ask once to confirm, then score (idempotent)."""
+    attempt_, track, activity_ = _attempt_and_activity(attempt_id)
+    items = attempts.items_of(attempt_, activity_)
+    if attempt_.status is AttemptStatus.IN_PROGRESS and request.form.get("confirm") != "yes":
+        outcome = attempts.save(attempt_, activity_, answers_from_form(items, request.form))
+        unanswered = [item for item in items if item.id not in attempt_.answers]
+        return render_template(
+            "learner/attempt_confirm.html",
+            launch=current_launch(),
+            activity=activity_,
+            attempt=attempt_,
+            unanswered=unanswered,
+            errors={**outcome.problems, **outcome.errors},
+        )
+    attempts.submit(attempt_, track, activity_)
+    return redirect(url_for("learner.attempt", attempt_id=attempt_id))

@@ -1,0 +1,1 @@
+"""What learners do: attempts at quizzes and exams (labs are in lti_tool.grading)."""

@@ -1,0 +1,212 @@
+"""Quiz and exam attempts: start, autosave, resume, submit — timed on the server.
+
+Every lookup is scoped to the launch's registration, deployment, context and user, so an
+attempt id from anywhere else finds nothing. Autosave keeps whatever the learner wrote
+(half-finished answers included: nothing they wrote is lost) and tells them which answers
+cannot be scored as they stand; submitting scores what was saved — an answer that still
+cannot be scored counts as unanswered — and submitting twice is answered once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assessments.items import AnswersError, score_submission
+from assessments.model import Activity, ContentVersions, Item, Track
+from assessments.policy import DEFAULT_POLICY, draw_items
+from lti_tool.errors import SkillCertError
+from lti_tool.models import Attempt, AttemptStatus, utcnow
+from lti_tool.sessions import CurrentLaunch
+
+
+class AttemptError(SkillCertError):
+    """This attempt cannot do that."""
+
+    status_code = 400
+    advice = "Go back to the activity to see where it stands."
+
+
+class AttemptNotFound(SkillCertError):
+    """There is no such attempt in this course for you."""
+
+    status_code = 404
+    advice = "Open the activity from your course again."
+
+
+#: Largest answer kept for one question, as JSON (a free-response essay fits easily).
+MAX_ANSWER_BYTES = 64 * 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class SaveOutcome:
+    saved: int
+    #: item id → why that answer was not kept (not a question of the attempt, too long).
+    errors: Mapping[str, str]
+    #: item id → why a kept answer cannot be scored as it stands ("not a number", …).
+    problems: Mapping[str, str]
+
+
+def _scope(query, launch: CurrentLaunch):
+    context = (
+        Attempt.context_id.is_(None)
+        if launch.context_id is None
+        else Attempt.context_id == launch.context_id
+    )
+    return query.where(
+        Attempt.registration_id == launch.registration_id,
+        Attempt.deployment_id == launch.deployment_id,
+        Attempt.user_id == launch.user_id,
+        context,
+    )
+
+
+def attempts_at(session: Session, launch: CurrentLaunch, track: Track, activity: Activity):
+    """This learner's attempts at an activity in this course, oldest first."""
+    query = select(Attempt).where(Attempt.track_id == track.id, Attempt.activity_id == activity.id)
+    return session.scalars(_scope(query, launch).order_by(Attempt.number)).all()
+
+
+def get_attempt(session: Session, launch: CurrentLaunch, attempt_id: int) -> Attempt:
+    attempt = session.scalar(_scope(select(Attempt).where(Attempt.id == attempt_id), launch))
+    if attempt is None:
+        raise AttemptNotFound()
+    return attempt
+
+
+def start(session: Session, launch: CurrentLaunch, track: Track, activity: Activity) -> Attempt:
+    """Resume the attempt in progress, or start the next one if the policy allows."""
+    if not activity.kind.has_items:
+        raise AttemptError(f"{activity.title} is not a quiz or an exam.")
+    attempts = attempts_at(session, launch, track, activity)
+    now = utcnow()
+    for attempt in attempts:
+        if attempt.status is AttemptStatus.IN_PROGRESS:
+            return close_if_overdue(attempt, track, activity, now)
+    policy = activity.policy or DEFAULT_POLICY
+    decision = policy.can_start(len(attempts), now)
+    if not decision.allowed:
+        raise AttemptError(decision.reason)
+    attempt = Attempt(
+        registration_id=launch.registration_id,
+        deployment_id=launch.deployment_id,
+        context_id=launch.context_id,
+        user_id=launch.user_id,
+        track_id=track.id,
+        activity_id=activity.id,
+        number=len(attempts) + 1,
+        content_versions=ContentVersions.of(track, activity.id).as_dict(),
+        answers={},
+        status=AttemptStatus.IN_PROGRESS,
+        started_at=now,
+        deadline_at=policy.deadline(now),
+    )
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def items_of(attempt: Attempt, activity: Activity) -> list[Item]:
+    """The attempt's questions: the whole activity, or this learner's seeded draw from a pool."""
+    if activity.pool is None:
+        return list(activity.items)
+    ids = draw_items(
+        [item.id for item in activity.items],
+        activity.pool.draw,
+        str(attempt.user_id),
+        activity.id,
+        attempt.number,
+    )
+    chosen = set(ids)
+    return [item for item in activity.items if item.id in chosen]
+
+
+def save(attempt: Attempt, activity: Activity, answers: Mapping[str, Any]) -> SaveOutcome:
+    """Keep the learner's answers as written; refuse after the deadline."""
+    _check_open(attempt)
+    items = {item.id: item for item in items_of(attempt, activity)}
+    kept, errors, problems = dict(attempt.answers), {}, {}
+    for item_id, answer in answers.items():
+        item = items.get(item_id)
+        if item is None:
+            errors[item_id] = "This is not a question of your attempt."
+        elif len(json.dumps(answer)) > MAX_ANSWER_BYTES:
+            errors[item_id] = "This answer is too long to keep; shorten it."
+        else:
+            kept[item_id] = answer
+            if (problem := _unscorable(item, answer)) is not None:
+                problems[item_id] = problem
+    attempt.answers = kept  # a new dict, so the JSON column sees the change
+    return SaveOutcome(saved=len(answers) - len(errors), errors=errors, problems=problems)
+
+
+def _unscorable(item: Item, answer: Any) -> str | None:
+    """Why ``answer`` cannot be scored as it stands, or None."""
+    try:
+        score_submission([item], {item.id: answer})
+    except AnswersError as exc:
+        return exc.errors[item.id]
+    return None
+
+
+def submit(attempt: Attempt, track: Track, activity: Activity) -> Attempt:
+    """Score what was saved. Submitting an attempt that is already submitted changes nothing."""
+    if attempt.status is AttemptStatus.SUBMITTED:
+        return attempt
+    items = items_of(attempt, activity)
+    problems = {
+        item.id: problem
+        for item in items
+        if item.id in attempt.answers
+        and (problem := _unscorable(item, attempt.answers[item.id])) is not None
+    }
+    scorable = {k: v for k, v in attempt.answers.items() if k not in problems}
+    outcome = score_submission(items, scorable)
+    attempt.status = AttemptStatus.SUBMITTED
+    attempt.submitted_at = utcnow()
+    attempt.score = outcome.score / outcome.max_score if outcome.max_score else 0.0
+    attempt.result = {
+        "score": outcome.score,
+        "max_score": outcome.max_score,
+        "status": outcome.status.value,
+        "items": {
+            item_id: {
+                "score": r.score,
+                "max_score": r.max_score,
+                "status": r.status.value,
+                "feedback": [dataclasses.asdict(f) for f in r.feedback],
+                "problem": problems.get(item_id),
+            }
+            for item_id, r in outcome.results.items()
+        },
+    }
+    return attempt
+
+
+def close_if_overdue(
+    attempt: Attempt, track: Track, activity: Activity, now: dt.datetime
+) -> Attempt:
+    """Time is kept on the server: an attempt past its deadline is submitted as saved."""
+    if attempt.status is AttemptStatus.IN_PROGRESS and _overdue(attempt, now):
+        submit(attempt, track, activity)
+    return attempt
+
+
+def _overdue(attempt: Attempt, now: dt.datetime) -> bool:
+    return attempt.deadline_at is not None and now >= attempt.deadline_at
+
+
+def _check_open(attempt: Attempt) -> None:
+    if attempt.status is AttemptStatus.SUBMITTED:
+        raise AttemptError("This attempt has been submitted; its answers can no longer change.")
+    if _overdue(attempt, utcnow()):
+        raise AttemptError(
+            "The time for this attempt is up, so this answer was not saved. "
+            "Everything you saved before the deadline counts."
+        )

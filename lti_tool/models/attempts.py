@@ -1,0 +1,52 @@
+"""Attempts at quizzes and exams: answers saved as the learner works, scored on submit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lti_tool.models.base import Base, JSONType, enum_column, utcnow
+
+
+class AttemptStatus(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+class Attempt(Base):
+    __tablename__ = "attempt"
+    __table_args__ = (
+        UniqueConstraint("context_id", "user_id", "track_id", "activity_id", "number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id", ondelete="CASCADE"))
+    context_id: Mapped[int | None] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"))
+    track_id: Mapped[str] = mapped_column(String(64))
+    activity_id: Mapped[str] = mapped_column(String(64))
+    #: 1 for the first attempt at this activity in this course, 2 for the next, …
+    number: Mapped[int] = mapped_column()
+    #: The exact content versions the attempt was taken on.
+    content_versions: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    #: item id → the learner's answer, saved as they work (autosave).
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    status: Mapped[AttemptStatus] = mapped_column(
+        enum_column(AttemptStatus, 20), default=AttemptStatus.IN_PROGRESS
+    )
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: Time limit (with accommodations) or closing time; answers after it are refused.
+    deadline_at: Mapped[dt.datetime | None] = mapped_column()
+    submitted_at: Mapped[dt.datetime | None] = mapped_column()
+    #: Score in [0, 1] of the automatically scored part, once submitted.
+    score: Mapped[float | None] = mapped_column(Float)
+    #: Per item: score, max score, status and feedback.
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+    def __repr__(self) -> str:
+        return f"<Attempt {self.id} {self.activity_id}#{self.number} user={self.user_id}>"

@@ -1,0 +1,173 @@
+"""Quizzes and exams from a launch: autosave, resume after closing the tab, submit once,
+server-side time limits, and no way into someone else's attempt."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from lti_tool.db import transaction
+from lti_tool.models import Attempt, utcnow
+from tests.conftest import LmsDriver
+
+CONTENT = Path(__file__).parent / "assessments"
+QUIZ = "/learn/a/sample/basics-quiz"
+
+
+@pytest.fixture
+def lms(make_app, simulated_lms):
+    app = make_app(content_path=str(CONTENT))
+    driver = LmsDriver(app, app.test_client(), simulated_lms)
+    driver.register()
+    yield driver
+    app.extensions["skillcert.engine"].dispose()
+
+
+def token(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def start(lms, client=None, path=QUIZ):
+    client = client or lms.client
+    page = client.get(path).get_data(as_text=True)
+    response = client.post(path + "/start", data={"csrf_token": token(page)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response.headers["Location"]
+
+
+def test_answers_saved_then_tab_closed_are_all_there_on_relaunch(lms):
+    lms.launch()
+    attempt_url = start(lms)
+    page = lms.client.get(attempt_url).get_data(as_text=True)
+    answers = {
+        "answer-q-temperature": "zero",
+        "answer-q-eval-methods": ["holdout", "crossval"],
+        "answer-q-accuracy": "90",
+        "answer-q-drift": "Data  Drift",
+        "answer-q-steps-define": "1",
+        "answer-q-steps-collect": "2",
+        "answer-q-steps-run": "3",
+        "answer-q-steps-compare": "4",
+        "answer-q-roles-system": "rules",
+        "answer-q-explain": "Because it shows performance on unseen data.",
+    }
+    saved = lms.client.post(
+        attempt_url + "/save",
+        data={"csrf_token": token(page), **answers},
+        headers={"Accept": "application/json"},
+    )
+    body = saved.get_json()
+    assert body["saved"] == 7 and body["errors"] == {}
+    # A half-done matching question is kept, and the learner hears it cannot score yet.
+    assert set(body["problems"]) == {"q-roles"}
+
+    # The tab closes; the learner launches again from the course (a new session).
+    lms.client.delete_cookie("skillcert_session")
+    lms.launch()
+    assert start(lms) == attempt_url  # resumes, does not start attempt 2
+    page = lms.client.get(attempt_url).get_data(as_text=True)
+    assert 'value="zero" checked' in page
+    assert 'value="holdout" checked' in page and 'value="crossval" checked' in page
+    assert 'value="90"' in page and 'value="Data  Drift"' in page
+    assert 'name="answer-q-steps-compare" inputmode="numeric" size="3" value="4"' in page
+    assert 'value="rules" selected' in page
+    assert "Because it shows performance on unseen data." in page
+
+    confirm = lms.client.post(attempt_url + "/submit", data={"csrf_token": token(page)})
+    assert "Submit now" in confirm.get_data(as_text=True)
+    done = lms.client.post(
+        attempt_url + "/submit", data={"csrf_token": token(page), "confirm": "yes"}
+    )
+    assert done.status_code == 302
+    result = lms.client.get(attempt_url).get_data(as_text=True)
+    assert "some answers wait for your instructor" in result
+    assert "Temperature 0 picks the most likely token every time." in result
+
+
+def test_wrong_shaped_answers_are_kept_reported_and_score_nothing(lms):
+    lms.launch()
+    attempt_url = start(lms)
+    page = lms.client.get(attempt_url).get_data(as_text=True)
+    response = lms.client.post(
+        attempt_url + "/save",
+        data={
+            "csrf_token": token(page),
+            "answer-q-accuracy": "ninety",
+            "answer-q-temperature": "zero",
+        },
+        headers={"Accept": "application/json"},
+    )
+    body = response.get_json()
+    assert body["saved"] == 2 and set(body["problems"]) == {"q-accuracy"}
+    with transaction(lms.app) as session:
+        assert session.query(Attempt).one().answers == {
+            "q-temperature": "zero",
+            "q-accuracy": "ninety",
+        }
+    done = lms.client.post(
+        attempt_url + "/submit", data={"csrf_token": token(page), "confirm": "yes"}
+    )
+    assert done.status_code == 302
+    with transaction(lms.app) as session:
+        result = session.query(Attempt).one().result
+    assert result["items"]["q-accuracy"]["score"] == 0
+    assert result["items"]["q-accuracy"]["problem"]
+    assert (
+        result["items"]["q-temperature"]["score"] == result["items"]["q-temperature"]["max_score"]
+    )
+
+
+def test_submitting_twice_scores_once(lms):
+    lms.launch()
+    attempt_url = start(lms)
+    page = lms.client.get(attempt_url).get_data(as_text=True)
+    form = {"csrf_token": token(page), "confirm": "yes", "answer-q-temperature": "zero"}
+    lms.client.post(attempt_url + "/save", data=form)
+    for _ in range(2):
+        assert lms.client.post(attempt_url + "/submit", data=form).status_code == 302
+    with transaction(lms.app) as session:
+        attempt = session.query(Attempt).one()
+        first_submitted = attempt.submitted_at
+    lms.client.post(attempt_url + "/submit", data=form)
+    with transaction(lms.app) as session:
+        assert session.query(Attempt).one().submitted_at == first_submitted
+    late = lms.client.post(attempt_url + "/save", data=form)
+    assert late.status_code == 400
+    assert "has been submitted" in late.get_data(as_text=True)
+
+
+def test_answers_after_the_time_limit_are_refused_and_saved_ones_count(lms):
+    lms.launch()
+    attempt_url = start(lms, path="/learn/a/sample/basics-exam")
+    page = lms.client.get(attempt_url).get_data(as_text=True)
+    assert 'role="timer"' in page
+    field = re.search(r'name="(answer-e-[a-z-]+)"', page).group(1)
+    with transaction(lms.app) as session:
+        session.query(Attempt).update({"deadline_at": utcnow() - dt.timedelta(seconds=1)})
+    late = lms.client.post(attempt_url + "/save", data={"csrf_token": token(page), field: "x"})
+    assert late.status_code == 400
+    assert "The time for this attempt is up" in late.get_data(as_text=True)
+    assert "Score:" in lms.client.get(attempt_url).get_data(as_text=True)  # closed on the server
+
+
+def test_another_learners_attempt_is_not_found(lms):
+    lms.launch(sub="owner")
+    attempt_url = start(lms)
+    intruder = lms.app.test_client()
+    lms.launch(client=intruder, sub="intruder", name="Mallory")
+    assert intruder.get(attempt_url).status_code == 404
+    page = intruder.get(QUIZ).get_data(as_text=True)
+    response = intruder.post(
+        attempt_url + "/save", data={"csrf_token": token(page), "answer-q-temperature": "one"}
+    )
+    assert response.status_code == 404
+
+
+def test_lesson_page_shows_sanitised_markdown(lms):
+    lms.launch()
+    page = lms.client.get("/learn/a/sample/intro").get_data(as_text=True)
+    assert "A <em>model</em> maps inputs to outputs." in page
+    assert 'alert("never shown")' not in page and "<script>alert" not in page
