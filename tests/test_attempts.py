@@ -171,3 +171,41 @@ def test_lesson_page_shows_sanitised_markdown(lms):
     page = lms.client.get("/learn/a/sample/intro").get_data(as_text=True)
     assert "A <em>model</em> maps inputs to outputs." in page
     assert 'alert("never shown")' not in page and "<script>alert" not in page
+
+
+SCENARIO = "/learn/a/sample/ethics-scenario"
+
+
+def choose(lms, attempt_url, node, choice, justification=None):
+    page = lms.client.get(attempt_url).get_data(as_text=True)
+    data = {"csrf_token": token(page), "node": node, "choice": choice}
+    if justification is not None:
+        data["justification"] = justification
+    return lms.client.post(attempt_url + "/choose", data=data)
+
+
+def test_scenario_step_by_step_back_button_safe_with_debrief(lms):
+    lms.launch()
+    attempt_url = start(lms, path=SCENARIO)
+    page = lms.client.get(attempt_url).get_data(as_text=True)
+    assert "Your manager wants the screening model live tomorrow." in page
+    assert "Why did you choose this?" in page
+    missing = choose(lms, attempt_url, "request", "audit")
+    assert missing.status_code == 400 and "Explain your choice" in missing.get_data(as_text=True)
+    assert choose(lms, attempt_url, "request", "audit", "Bias harms applicants.").status_code == 302
+    # The back button re-sends the first step: answered once, not twice.
+    assert choose(lms, attempt_url, "request", "audit", "Bias harms applicants.").status_code == 302
+    changed = choose(lms, attempt_url, "request", "ship", "Speed.")
+    assert changed.status_code == 400
+    assert "already made a choice here" in changed.get_data(as_text=True)
+    assert "The audit shows lower accuracy for one group." in lms.client.get(attempt_url).get_data(
+        as_text=True
+    )
+    assert choose(lms, attempt_url, "audit", "note").status_code == 302
+    debrief = lms.client.get(attempt_url).get_data(as_text=True)
+    assert "debrief" in debrief and "(differs)" in debrief
+    assert "your explanations wait for your instructor" in debrief
+    with transaction(lms.app) as session:
+        attempt = session.query(Attempt).one()
+        assert attempt.result["path"] != attempt.result["expert_path"]
+        assert attempt.result["justifications"][0]["justification"] == "Bias harms applicants."

@@ -19,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assessments.items import AnswersError, score_submission
-from assessments.model import Activity, ContentVersions, Item, Track
+from assessments.model import Activity, ActivityKind, AssessmentError, ContentVersions, Item, Track
 from assessments.policy import DEFAULT_POLICY, draw_items
+from assessments.scenarios import ScenarioRun
 from lti_tool.errors import SkillCertError
 from lti_tool.models import Attempt, AttemptStatus, utcnow
 from lti_tool.sessions import CurrentLaunch
@@ -82,8 +83,8 @@ def get_attempt(session: Session, launch: CurrentLaunch, attempt_id: int) -> Att
 
 def start(session: Session, launch: CurrentLaunch, track: Track, activity: Activity) -> Attempt:
     """Resume the attempt in progress, or start the next one if the policy allows."""
-    if not activity.kind.has_items:
-        raise AttemptError(f"{activity.title} is not a quiz or an exam.")
+    if not (activity.kind.has_items or activity.kind is ActivityKind.SCENARIO):
+        raise AttemptError(f"{activity.title} is not a quiz, an exam or a scenario.")
     attempts = attempts_at(session, launch, track, activity)
     now = utcnow()
     for attempt in attempts:
@@ -159,6 +160,8 @@ def submit(attempt: Attempt, track: Track, activity: Activity) -> Attempt:
     """Score what was saved. Submitting an attempt that is already submitted changes nothing."""
     if attempt.status is AttemptStatus.SUBMITTED:
         return attempt
+    if not activity.kind.has_items:
+        raise AttemptError("A scenario ends with its last choice; it has nothing to submit.")
     items = items_of(attempt, activity)
     problems = {
         item.id: problem
@@ -189,11 +192,67 @@ def submit(attempt: Attempt, track: Track, activity: Activity) -> Attempt:
     return attempt
 
 
+# -- scenarios: the steps taken are the attempt's answers -------------------------------
+
+
+def scenario_run(attempt: Attempt, activity: Activity) -> ScenarioRun:
+    """Where the learner stands, rebuilt from the stored steps."""
+    run = activity.scenario.start()
+    for step in attempt.answers.get("steps", []):
+        run = activity.scenario.choose(run, step["node"], step["choice"], step.get("justification"))
+    return run
+
+
+def choose(
+    attempt: Attempt,
+    activity: Activity,
+    node_id: str,
+    choice_id: str,
+    justification: str | None,
+) -> ScenarioRun:
+    """Take a choice. Re-sending a choice already taken (back button, double click) is a
+    no-op; a different choice at a situation already passed is refused. The last choice
+    ends the attempt."""
+    scenario = activity.scenario
+    run = scenario_run(attempt, activity)
+    if attempt.status is AttemptStatus.SUBMITTED:
+        scenario.choose(run, node_id, choice_id, justification)  # explains, or no-op
+        return run
+    _check_open(attempt)
+    try:
+        new_run = scenario.choose(run, node_id, choice_id, justification)
+    except AssessmentError as exc:
+        raise AttemptError(exc.message) from None
+    attempt.answers = {"steps": [dataclasses.asdict(step) for step in new_run.steps]}
+    if scenario.finished(new_run):
+        _finish_scenario(attempt, activity, new_run)
+    return new_run
+
+
+def _finish_scenario(attempt: Attempt, activity: Activity, run: ScenarioRun) -> None:
+    result = activity.scenario.result(run)
+    attempt.status = AttemptStatus.SUBMITTED
+    attempt.submitted_at = utcnow()
+    attempt.score = result.score / result.max_score if result.max_score else 0.0
+    attempt.result = {
+        "score": result.score,
+        "max_score": result.max_score,
+        "status": result.status.value,
+        "path": list(result.path),
+        "expert_path": list(result.expert_path),
+        "justifications": [dataclasses.asdict(step) for step in result.justifications],
+    }
+
+
 def close_if_overdue(
     attempt: Attempt, track: Track, activity: Activity, now: dt.datetime
 ) -> Attempt:
     """Time is kept on the server: an attempt past its deadline is submitted as saved."""
-    if attempt.status is AttemptStatus.IN_PROGRESS and _overdue(attempt, now):
+    if (
+        activity.kind.has_items
+        and attempt.status is AttemptStatus.IN_PROGRESS
+        and _overdue(attempt, now)
+    ):
         submit(attempt, track, activity)
     return attempt
 

@@ -52,7 +52,7 @@ def activity(track_id: str, activity_id: str):
     launch = current_launch()
     session = get_session()
     context = {"launch": launch, "track": track, "activity": activity_}
-    if activity_.kind.has_items:
+    if activity_.kind.has_items or activity_.kind is ActivityKind.SCENARIO:
         context["attempts"] = attempts.attempts_at(session, launch, track, activity_)
     if activity_.kind is ActivityKind.LAB:
         context["submissions"] = session.scalars(
@@ -103,13 +103,21 @@ def _attempt_and_activity(attempt_id: int):
 def attempt(attempt_id: int):
     attempt_, track, activity_ = _attempt_and_activity(attempt_id)
     attempts.close_if_overdue(attempt_, track, activity_, utcnow())
-    template = (
-        "learner/attempt.html"
-        if attempt_.status is AttemptStatus.IN_PROGRESS
-        else "learner/attempt_result.html"
-    )
+    done = attempt_.status is AttemptStatus.SUBMITTED
+    if activity_.kind is ActivityKind.SCENARIO:
+        run = attempts.scenario_run(attempt_, activity_)
+        return render_template(
+            "learner/scenario_result.html" if done else "learner/scenario.html",
+            launch=current_launch(),
+            track=track,
+            activity=activity_,
+            attempt=attempt_,
+            scenario=activity_.scenario,
+            node=activity_.scenario.nodes[run.at],
+            run=run,
+        )
     return render_template(
-        template,
+        "learner/attempt_result.html" if done else "learner/attempt.html",
         launch=current_launch(),
         track=track,
         activity=activity_,
@@ -129,6 +137,20 @@ def save_attempt(attempt_id: int):
     if request.accept_mimetypes.best == "application/json":
         return jsonify(saved=outcome.saved, errors=outcome.errors, problems=outcome.problems)
     return redirect(url_for("learner.attempt", attempt_id=attempt_id, saved=1))
+
+
+@bp.post("/attempt/<int:attempt_id>/choose")
+@launch_required
+def choose(attempt_id: int):
+    attempt_, _track, activity_ = _attempt_and_activity(attempt_id)
+    attempts.choose(
+        attempt_,
+        activity_,
+        request.form.get("node", ""),
+        request.form.get("choice", ""),
+        request.form.get("justification"),
+    )
+    return redirect(url_for("learner.attempt", attempt_id=attempt_id))
 
 
 @bp.post("/attempt/<int:attempt_id>/submit")
