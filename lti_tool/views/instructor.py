@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from sqlalchemy import select, update
 
 from assessments.catalog import list_tracks
 from lti_tool.db import get_connection, get_session, read_only
 from lti_tool.errors import SkillCertError
+from lti_tool.learning import gradebook
 from lti_tool.lti.deep_linking import (
     DeepLinkingSettings,
     LineItem,
@@ -77,6 +78,26 @@ def home():
         placement=placement,
         tracks=_tracks(),
         needs_target=launch.resource_link_id is not None and placement is None,
+    )
+
+
+@bp.get("/gradebook")
+@read_only
+@instructor_required
+def gradebook_page():
+    book = gradebook.build(get_session(), current_launch(), _tracks())
+    return render_template("instructor/gradebook.html", launch=current_launch(), book=book)
+
+
+@bp.get("/gradebook.csv")
+@read_only
+@instructor_required
+def gradebook_csv():
+    book = gradebook.build(get_session(), current_launch(), _tracks())
+    return Response(
+        gradebook.as_csv(book),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="skillcert-gradebook.csv"'},
     )
 
 
