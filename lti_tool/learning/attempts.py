@@ -83,8 +83,8 @@ def get_attempt(session: Session, launch: CurrentLaunch, attempt_id: int) -> Att
 
 def start(session: Session, launch: CurrentLaunch, track: Track, activity: Activity) -> Attempt:
     """Resume the attempt in progress, or start the next one if the policy allows."""
-    if not (activity.kind.has_items or activity.kind is ActivityKind.SCENARIO):
-        raise AttemptError(f"{activity.title} is not a quiz, an exam or a scenario.")
+    if activity.kind in (ActivityKind.LESSON, ActivityKind.LAB):
+        raise AttemptError(f"{activity.title} has no attempts to start.")
     attempts = attempts_at(session, launch, track, activity)
     now = utcnow()
     for attempt in attempts:
@@ -242,6 +242,28 @@ def _finish_scenario(attempt: Attempt, activity: Activity, run: ScenarioRun) -> 
         "expert_path": list(result.expert_path),
         "justifications": [dataclasses.asdict(step) for step in result.justifications],
     }
+
+
+# -- projects: composed work, graded by rubric ------------------------------------------
+
+#: Longest project text kept (characters); a file upload arrives in a later release.
+MAX_PROJECT_CHARS = 100_000
+
+
+def submit_project(attempt: Attempt, activity: Activity, text: str) -> Attempt:
+    """Hand in a project; it awaits an instructor's rubric scoring."""
+    if activity.kind is not ActivityKind.PROJECT:
+        raise AttemptError(f"{activity.title} is not a project.")
+    _check_open(attempt)
+    if not text.strip():
+        raise AttemptError("Write your project before you hand it in.")
+    if len(text) > MAX_PROJECT_CHARS:
+        raise AttemptError(f"Your project is longer than {MAX_PROJECT_CHARS:,} characters.")
+    attempt.answers = {"text": text}
+    attempt.status = AttemptStatus.SUBMITTED
+    attempt.submitted_at = utcnow()
+    attempt.result = {"status": "pending", "score": 0.0, "max_score": activity.rubric.total}
+    return attempt
 
 
 def close_if_overdue(

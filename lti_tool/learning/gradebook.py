@@ -97,14 +97,19 @@ def build(session: Session, launch: CurrentLaunch, tracks: Iterable[Track]) -> G
         .order_by(User.name, User.id)
     ).all()
     work: dict[tuple[int, str, str], list[tuple[str, float | None]]] = defaultdict(list)
-    for user_id, track_id, activity_id, status, score in session.execute(
+    for user_id, track_id, activity_id, status, score, result in session.execute(
         select(
-            Attempt.user_id, Attempt.track_id, Attempt.activity_id, Attempt.status, Attempt.score
+            Attempt.user_id,
+            Attempt.track_id,
+            Attempt.activity_id,
+            Attempt.status,
+            Attempt.score,
+            Attempt.result,
         )
         .where(Attempt.context_id == launch.context_id)
         .order_by(Attempt.number)
     ):
-        work[user_id, track_id, activity_id].append((_attempt_status(status), score))
+        work[user_id, track_id, activity_id].append((_attempt_status(status, result), score))
     for user_id, track_id, activity_id, status, score in session.execute(
         select(
             LabSubmission.user_id,
@@ -131,8 +136,10 @@ def build(session: Session, launch: CurrentLaunch, tracks: Iterable[Track]) -> G
     return Gradebook(tuple(columns), rows)
 
 
-def _attempt_status(status: AttemptStatus) -> str:
-    return "in progress" if status is AttemptStatus.IN_PROGRESS else "submitted"
+def _attempt_status(status: AttemptStatus, result: dict | None) -> str:
+    if status is AttemptStatus.IN_PROGRESS:
+        return "in progress"
+    return "awaiting grading" if (result or {}).get("status") == "pending" else "submitted"
 
 
 def _lab_status(status: SubmissionStatus) -> str:

@@ -6,9 +6,10 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from sqlalchemy import select, update
 
 from assessments.catalog import list_tracks
+from assessments.rubrics import LevelChoice
 from lti_tool.db import get_connection, get_session, read_only
 from lti_tool.errors import SkillCertError
-from lti_tool.learning import gradebook
+from lti_tool.learning import gradebook, rubric_grading
 from lti_tool.lti.deep_linking import (
     DeepLinkingSettings,
     LineItem,
@@ -99,6 +100,26 @@ def gradebook_csv():
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="skillcert-gradebook.csv"'},
     )
+
+
+@bp.get("/grading")
+@read_only
+@instructor_required
+def grading_queue():
+    pieces = rubric_grading.queue(get_session(), current_launch(), _tracks())
+    return render_template("instructor/grading.html", launch=current_launch(), pieces=pieces)
+
+
+@bp.post("/grading/<int:attempt_id>/<key>")
+@instructor_required
+def grade_piece(attempt_id: int, key: str):
+    choices = {
+        name.removeprefix("level-"): LevelChoice(value, request.form.get(f"comment-{name[6:]}", ""))
+        for name, value in request.form.items()
+        if name.startswith("level-")
+    }
+    rubric_grading.grade(get_session(), current_launch(), _tracks(), attempt_id, key, choices)
+    return redirect(url_for("instructor.grading_queue"))
 
 
 @bp.post("/link-target")

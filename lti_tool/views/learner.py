@@ -52,7 +52,7 @@ def activity(track_id: str, activity_id: str):
     launch = current_launch()
     session = get_session()
     context = {"launch": launch, "track": track, "activity": activity_}
-    if activity_.kind.has_items or activity_.kind is ActivityKind.SCENARIO:
+    if activity_.kind not in (ActivityKind.LESSON, ActivityKind.LAB):
         context["attempts"] = attempts.attempts_at(session, launch, track, activity_)
     if activity_.kind is ActivityKind.LAB:
         context["submissions"] = session.scalars(
@@ -75,6 +75,15 @@ def start_attempt(track_id: str, activity_id: str):
     track, activity_ = _activity(track_id, activity_id)
     attempt = attempts.start(get_session(), current_launch(), track, activity_)
     return redirect(url_for("learner.attempt", attempt_id=attempt.id))
+
+
+@bp.post("/a/<track_id>/<activity_id>/project")
+@launch_required
+def hand_in_project(track_id: str, activity_id: str):
+    track, activity_ = _activity(track_id, activity_id)
+    attempt_ = attempts.start(get_session(), current_launch(), track, activity_)
+    attempts.submit_project(attempt_, activity_, request.form.get("text", ""))
+    return redirect(url_for("learner.activity", track_id=track.id, activity_id=activity_.id))
 
 
 @bp.post("/a/<track_id>/<activity_id>/lab")
