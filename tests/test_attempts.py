@@ -209,3 +209,37 @@ def test_scenario_step_by_step_back_button_safe_with_debrief(lms):
         attempt = session.query(Attempt).one()
         assert attempt.result["path"] != attempt.result["expert_path"]
         assert attempt.result["justifications"][0]["justification"] == "Bias harms applicants."
+
+
+def test_accommodation_extends_the_time_limit_and_attempts(lms):
+    learner = lms.app.test_client()
+    lms.launch(client=learner, sub="ada", name="Ada")
+    lms.launch("instructor")
+    page = lms.client.get("/teach/accommodations").get_data(as_text=True)
+    user_id = re.search(r'action="/teach/accommodations/(\d+)"', page).group(1)
+    bad = lms.client.post(
+        f"/teach/accommodations/{user_id}",
+        data={"csrf_token": token(page), "extra_time_multiplier": "9", "extra_attempts": "0"},
+    )
+    assert bad.status_code == 400 and "outside the allowed range" in bad.get_data(as_text=True)
+    saved = lms.client.post(
+        f"/teach/accommodations/{user_id}",
+        data={"csrf_token": token(page), "extra_time_multiplier": "1.5", "extra_attempts": "1"},
+    )
+    assert saved.status_code == 302
+
+    start(lms, client=learner, path="/learn/a/sample/basics-exam")
+    with transaction(lms.app) as session:
+        attempt = session.query(Attempt).one()
+        minutes = (attempt.deadline_at - attempt.started_at).total_seconds() / 60
+    assert minutes == pytest.approx(30)  # 20 minutes x 1.5
+
+    other_course = lms.app.test_client()
+    lms.launch("instructor", client=other_course, context={"id": "c2", "title": "Other"})
+    form = other_course.get("/learn/a/sample/basics-quiz").get_data(as_text=True)
+    refused = other_course.post(
+        f"/teach/accommodations/{user_id}",
+        data={"csrf_token": token(form), "extra_time_multiplier": "2", "extra_attempts": "0"},
+    )
+    assert refused.status_code == 400
+    assert "not in this course" in refused.get_data(as_text=True)

@@ -23,6 +23,7 @@ from assessments.model import Activity, ActivityKind, AssessmentError, ContentVe
 from assessments.policy import DEFAULT_POLICY, draw_items
 from assessments.scenarios import ScenarioRun
 from lti_tool.errors import SkillCertError
+from lti_tool.learning import accommodations
 from lti_tool.models import Attempt, AttemptStatus, utcnow
 from lti_tool.sessions import CurrentLaunch
 
@@ -91,7 +92,8 @@ def start(session: Session, launch: CurrentLaunch, track: Track, activity: Activ
         if attempt.status is AttemptStatus.IN_PROGRESS:
             return close_if_overdue(attempt, track, activity, now)
     policy = activity.policy or DEFAULT_POLICY
-    decision = policy.can_start(len(attempts), now)
+    granted = accommodations.for_learner(session, launch.context_id, launch.user_id)
+    decision = policy.can_start(len(attempts), now, granted)
     if not decision.allowed:
         raise AttemptError(decision.reason)
     attempt = Attempt(
@@ -106,7 +108,7 @@ def start(session: Session, launch: CurrentLaunch, track: Track, activity: Activ
         answers={},
         status=AttemptStatus.IN_PROGRESS,
         started_at=now,
-        deadline_at=policy.deadline(now),
+        deadline_at=policy.deadline(now, granted),
     )
     session.add(attempt)
     session.flush()

@@ -1,6 +1,6 @@
 """All models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
 
-from lti_tool.models.attempts import Attempt, AttemptStatus
+from lti_tool.models.attempts import Attempt, AttemptStatus, LearnerAccommodation
 from lti_tool.models.base import Base, utcnow
 from lti_tool.models.jobs import Job, JobEvent, JobStatus
 from lti_tool.models.keys import ToolKey
@@ -28,6 +28,7 @@ __all__ = [
     "JobStatus",
     "LabSubmission",
     "Launch",
+    "LearnerAccommodation",
     "LoginState",
     "Membership",
     "Registration",

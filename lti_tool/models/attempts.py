@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lti_tool.models.base import Base, JSONType, enum_column, utcnow
@@ -50,3 +50,22 @@ class Attempt(Base):
 
     def __repr__(self) -> str:
         return f"<Attempt {self.id} {self.activity_id}#{self.number} user={self.user_id}>"
+
+
+class LearnerAccommodation(Base):
+    """Extra time and attempts an instructor grants one learner in one course."""
+
+    __tablename__ = "accommodation"
+    __table_args__ = (
+        UniqueConstraint("context_id", "user_id"),
+        CheckConstraint("extra_time_multiplier >= 1 AND extra_time_multiplier <= 4", name="time"),
+        CheckConstraint("extra_attempts >= 0 AND extra_attempts <= 10", name="attempts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"))
+    #: 1.5 means half as much time again on every timed quiz and exam.
+    extra_time_multiplier: Mapped[float] = mapped_column(Float, default=1.0)
+    extra_attempts: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

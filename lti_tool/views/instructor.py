@@ -9,7 +9,7 @@ from assessments.catalog import list_tracks
 from assessments.rubrics import LevelChoice
 from lti_tool.db import get_connection, get_session, read_only
 from lti_tool.errors import SkillCertError
-from lti_tool.learning import gradebook, rubric_grading
+from lti_tool.learning import accommodations, gradebook, rubric_grading
 from lti_tool.lti.deep_linking import (
     DeepLinkingSettings,
     LineItem,
@@ -120,6 +120,35 @@ def grade_piece(attempt_id: int, key: str):
     }
     rubric_grading.grade(get_session(), current_launch(), _tracks(), attempt_id, key, choices)
     return redirect(url_for("instructor.grading_queue"))
+
+
+@bp.get("/accommodations")
+@read_only
+@instructor_required
+def accommodations_page():
+    launch = current_launch()
+    learners = (
+        accommodations.course_learners(get_session(), launch.context_id)
+        if launch.context_id is not None
+        else []
+    )
+    return render_template("instructor/accommodations.html", launch=launch, learners=learners)
+
+
+@bp.post("/accommodations/<int:user_id>")
+@instructor_required
+def save_accommodation(user_id: int):
+    launch = current_launch()
+    if launch.context_id is None:
+        raise PlacementError("This launch did not come from a course.")
+    accommodations.set_for_learner(
+        get_session(),
+        launch.context_id,
+        user_id,
+        request.form.get("extra_time_multiplier", ""),
+        request.form.get("extra_attempts", ""),
+    )
+    return redirect(url_for("instructor.accommodations_page"))
 
 
 @bp.post("/link-target")

@@ -1,0 +1,82 @@
+"""Accommodations: extra time and attempts an instructor grants a learner in a course."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assessments.policy import NO_ACCOMMODATION, Accommodation
+from lti_tool.errors import SkillCertError
+from lti_tool.models import LearnerAccommodation, Membership, Role, User
+
+
+class AccommodationError(SkillCertError):
+    """This accommodation cannot be saved."""
+
+    status_code = 400
+    advice = (
+        "Extra time is a multiplier from 1 to 4 (1.5 = half as long again); extra attempts 0 to 10."
+    )
+
+
+def for_learner(session: Session, context_id: int | None, user_id: int) -> Accommodation:
+    if context_id is None:
+        return NO_ACCOMMODATION
+    row = session.scalar(
+        select(LearnerAccommodation).where(
+            LearnerAccommodation.context_id == context_id, LearnerAccommodation.user_id == user_id
+        )
+    )
+    return _as_policy(row)
+
+
+def course_learners(session: Session, context_id: int):
+    """(user id, name, accommodation) for every learner of the course."""
+    rows = session.execute(
+        select(User.id, User.name, LearnerAccommodation)
+        .join(Membership, Membership.user_id == User.id)
+        .outerjoin(
+            LearnerAccommodation,
+            (LearnerAccommodation.user_id == User.id)
+            & (LearnerAccommodation.context_id == context_id),
+        )
+        .where(Membership.context_id == context_id, Membership.role == Role.LEARNER)
+        .order_by(User.name, User.id)
+    ).all()
+    return [(user_id, name, _as_policy(row)) for user_id, name, row in rows]
+
+
+def _as_policy(row: LearnerAccommodation | None) -> Accommodation:
+    if row is None:
+        return NO_ACCOMMODATION
+    return Accommodation(row.extra_time_multiplier, row.extra_attempts)
+
+
+def set_for_learner(
+    session: Session, context_id: int, user_id: int, multiplier: str, extra_attempts: str
+) -> None:
+    """Save a learner's accommodation; the learner must belong to the course."""
+    try:
+        time_factor, attempts = float(multiplier), int(extra_attempts)
+    except ValueError:
+        raise AccommodationError("Extra time and extra attempts must be numbers.") from None
+    if not (1 <= time_factor <= 4 and 0 <= attempts <= 10):
+        raise AccommodationError("That accommodation is outside the allowed range.")
+    member = session.scalar(
+        select(Membership.id).where(
+            Membership.context_id == context_id,
+            Membership.user_id == user_id,
+            Membership.role == Role.LEARNER,
+        )
+    )
+    if member is None:
+        raise AccommodationError("That learner is not in this course.")
+    row = session.scalar(
+        select(LearnerAccommodation).where(
+            LearnerAccommodation.context_id == context_id, LearnerAccommodation.user_id == user_id
+        )
+    )
+    if row is None:
+        row = LearnerAccommodation(context_id=context_id, user_id=user_id)
+        session.add(row)
+    row.extra_time_multiplier, row.extra_attempts = time_factor, attempts
