@@ -54,20 +54,41 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_launch_session(conn: Connection, settings: Settings, **fields: Any) -> str:
+#: Fields of a launch session that a hand-off carries over.
+SESSION_FIELDS = (
+    "registration_id",
+    "deployment_id",
+    "context_id",
+    "resource_link_id",
+    "user_id",
+    "role",
+    "message_type",
+    "claims",
+)
+#: How long a hand-off link (cookie-less launch → new window) may wait to be opened.
+HANDOFF_LIFETIME = dt.timedelta(minutes=2)
+
+
+def create_launch_session(
+    conn: Connection, settings: Settings, lifetime: dt.timedelta | None = None, **fields: Any
+) -> str:
     """Store a launch session and return the token for the browser's cookie."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    lifetime = lifetime or dt.timedelta(minutes=settings.session_lifetime_minutes)
     conn.execute(
         statements.INSERT_LAUNCH,
-        {
-            "id": _token_hash(token),
-            "created_at": now,
-            "expires_at": now + dt.timedelta(minutes=settings.session_lifetime_minutes),
-            **fields,
-        },
+        {"id": _token_hash(token), "created_at": now, "expires_at": now + lifetime, **fields},
     )
     return token
+
+
+def take_handoff(conn: Connection, token: str) -> dict[str, Any] | None:
+    """Consume a hand-off session (once, before it expires); its fields, or None."""
+    if not token or len(token) > 100:
+        return None
+    row = conn.execute(statements.TAKE_LAUNCH, {"id": _token_hash(token), "now": utcnow()}).first()
+    return None if row is None else {name: getattr(row, name) for name in SESSION_FIELDS}
 
 
 def set_cookie(response: Response, name: str, value: str, max_age: int, settings: Settings) -> None:

@@ -30,15 +30,21 @@ def test_platform_storage_flow_completes_without_cookies(lms, app):
     get = data_attributes(first.get_data(as_text=True))
     assert get["action"] == "get" and get["key"] == put["key"] and get["origin"] == lms.sim.url
 
-    # The script posts the same form again with the secret the platform returned.
+    # The script posts the same form again with the secret the platform returned. The
+    # frame still keeps no cookie, so the session continues in a new window, once.
     done = browser.post("/lti/launch", data={**form, "browser_secret": secret})
-    assert done.status_code == 302
-    session_cookie = next(
-        c for c in done.headers.getlist("Set-Cookie") if c.startswith("skillcert_session=")
-    )
-    token = session_cookie.split(";", 1)[0].split("=", 1)[1]
-    info = browser.get("/session", headers={"Cookie": f"skillcert_session={token}"})
+    assert done.status_code == 200
+    page = done.get_data(as_text=True)
+    assert "Continue in a new window" in page
+    handoff = unescape(re.search(r'href="(/lti/handoff\?t=[^"]+)" target="_blank"', page).group(1))
+    window = app.test_client()  # top-level: our cookies are first-party here
+    opened = window.get(handoff)
+    assert opened.status_code == 302 and opened.headers["Location"] == "/learn/"
+    info = window.get("/session")
     assert info.status_code == 200 and info.get_json()["role"] == "learner"
+    again = app.test_client().get(handoff)
+    assert again.status_code == 400
+    assert "already used or has expired" in again.get_data(as_text=True)
 
 
 def test_platform_storage_with_wrong_secret_is_rejected(lms, app):

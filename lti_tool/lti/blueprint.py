@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from lti_tool.db import get_connection, get_session, read_only, rollback
+from lti_tool.errors import LaunchExpiredError
 from lti_tool.lti import keys
 from lti_tool.lti.constants import MessageType
 from lti_tool.lti.housekeeping import maybe_purge_expired
@@ -16,7 +17,14 @@ from lti_tool.lti.login import platform_origin, start_login
 from lti_tool.lti.sync import record_launch
 from lti_tool.models import Registration, Role
 from lti_tool.ratelimit import rate_limited
-from lti_tool.sessions import SESSION_COOKIE, create_launch_session, set_cookie, settings
+from lti_tool.sessions import (
+    HANDOFF_LIFETIME,
+    SESSION_COOKIE,
+    create_launch_session,
+    set_cookie,
+    settings,
+    take_handoff,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +67,13 @@ def launch():
         rollback()  # keep the login state for the second post
         return _complete_without_cookie(unbound)
     fields = record_launch(conn, validated)
+    if state_cookie_name(validated.state) not in request.cookies:
+        # Validated through platform storage: this frame keeps no cookie of ours, so the
+        # session continues in a new (top-level) window through a one-time hand-off link.
+        handoff = create_launch_session(conn, conf, lifetime=HANDOFF_LIFETIME, **fields)
+        return render_template(
+            "lti/continue_new_window.html", handoff_url=url_for("lti.handoff", t=handoff)
+        )
     token = create_launch_session(conn, conf, **fields)
     log.info(
         "Launch accepted: registration=%s deployment=%s user=%s role=%s message=%s",
@@ -71,6 +86,23 @@ def launch():
     response = redirect(url_for(_landing_page(fields)))
     set_cookie(response, SESSION_COOKIE, token, conf.session_lifetime_minutes * 60, conf)
     response.delete_cookie(state_cookie_name(validated.state), path="/")
+    return response
+
+
+@bp.get("/handoff")
+@rate_limited
+def handoff():
+    """Open a launch that completed without cookies in this, first-party, window."""
+    fields = take_handoff(get_connection(), request.args.get("t", ""))
+    if fields is None:
+        raise LaunchExpiredError(
+            "This link was already used or has expired.",
+            advice="Open SkillCert again from your course.",
+        )
+    conf = settings()
+    response = redirect(url_for(_landing_page(fields)))
+    token = create_launch_session(get_connection(), conf, **fields)
+    set_cookie(response, SESSION_COOKIE, token, conf.session_lifetime_minutes * 60, conf)
     return response
 
 

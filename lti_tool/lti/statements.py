@@ -86,6 +86,13 @@ NONCE_USED = select(_nonce.c.nonce).where(
 
 INSERT_LAUNCH = insert(_launch)
 
+#: Exchange a one-time hand-off session (see the launch view) for a real one.
+TAKE_LAUNCH = (
+    delete(_launch)
+    .where(_launch.c.id == bindparam("id"), _launch.c.expires_at > bindparam("now"))
+    .returning(_launch)
+)
+
 #: A live launch session with the names its pages show.
 LAUNCH_SESSION = (
     select(

@@ -59,7 +59,10 @@ def test_items_inherit_the_activity_competencies(sample_track: Track) -> None:
 def test_real_tracks_load() -> None:
     result = load_tracks(catalog.TRACKS_DIR)
     assert result.problems == []
-    assert {t.id for t in result.tracks} == {"enterprise-ai-practitioner", "k12-ai-education"}
+    ids = {t.id for t in result.tracks}
+    assert {"enterprise-ai-practitioner", "k12-ai-education", "ai-in-healthcare"} <= ids
+    specialisation = next(t for t in result.tracks if t.id == "ai-in-healthcare")
+    assert specialisation.extends == "enterprise-ai-practitioner"
     listed = catalog.list_tracks()
     assert all(t.title and t.summary and t.audience for t in listed)
 

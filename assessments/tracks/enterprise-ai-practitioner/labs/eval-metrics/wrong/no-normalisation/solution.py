@@ -1,0 +1,62 @@
+"""Wrong solution (no-normalisation): compares raw strings, so case, punctuation and articles count as errors."""
+
+import math
+import re
+import string
+from collections import Counter
+
+ARTICLES = re.compile(r"\b(a|an|the)\b")
+PUNCTUATION = str.maketrans("", "", string.punctuation)
+
+
+def normalise(text):
+    return " ".join(text.split())
+    return " ".join(ARTICLES.sub(" ", text).split())
+
+
+def token_f1(prediction, reference):
+    p, r = normalise(prediction).split(), normalise(reference).split()
+    if not p or not r:
+        return float(p == r)
+    common = sum((Counter(p) & Counter(r)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(p), common / len(r)
+    return 2 * precision * recall / (precision + recall)
+
+
+def qa(predictions, references):
+    em = [max(float(normalise(p) == normalise(r)) for r in refs) for p, refs in zip(predictions, references)]
+    f1 = [max(token_f1(p, r) for r in refs) for p, refs in zip(predictions, references)]
+    return {"exact_match": round(sum(em) / len(em), 4), "token_f1": round(sum(f1) / len(f1), 4)}
+
+
+def ratio(a, b):
+    return a / b if b else 0.0
+
+
+def classify(labels, predictions, positive):
+    pairs = list(zip(labels, predictions))
+    tp = sum(1 for y, p in pairs if y == positive and p == positive)
+    fp = sum(1 for y, p in pairs if y != positive and p == positive)
+    fn = sum(1 for y, p in pairs if y == positive and p != positive)
+    precision, recall = ratio(tp, tp + fp), ratio(tp, tp + fn)
+    return {
+        "accuracy": round(ratio(sum(1 for y, p in pairs if y == p), len(pairs)), 4),
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(ratio(2 * precision * recall, precision + recall), 4),
+    }
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
+
+
+def latency(milliseconds):
+    return {"p50": percentile(milliseconds, 50), "p95": percentile(milliseconds, 95)}
+
+
+def run(task, *args):
+    return {"qa": qa, "classify": classify, "latency": latency}[task](*args)

@@ -1,0 +1,26 @@
+"""Wrong solution (ratio-against-first-group): divides by the first group's rate instead of the highest."""
+
+
+def rate(hits, total):
+    return hits / total if total else None
+
+
+def audit(records):
+    groups = sorted({r["group"] for r in records})
+    selection, tpr = {}, {}
+    for group in groups:
+        rows = [r for r in records if r["group"] == group]
+        selection[group] = rate(sum(r["selected"] for r in rows), len(rows))
+        qualified = [r for r in rows if r["qualified"] == 1]
+        tpr[group] = rate(sum(r["selected"] for r in qualified), len(qualified))
+    highest = selection[groups[0]]
+    ratio = min(selection.values()) / highest if highest else None
+    known = [v for v in tpr.values() if v is not None]
+    gap = max(known) - min(known) if known else None
+    return {
+        "selection_rate": {g: round(v, 4) for g, v in selection.items()},
+        "impact_ratio": None if ratio is None else round(ratio, 4),
+        "four_fifths_ok": None if ratio is None else ratio >= 0.8,
+        "tpr": {g: None if v is None else round(v, 4) for g, v in tpr.items()},
+        "equal_opportunity_gap": None if gap is None else round(gap, 4),
+    }
