@@ -8,6 +8,7 @@ schema of their own, emptied between tests.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -245,6 +246,25 @@ def lms(app: Flask, client: FlaskClient, simulated_lms: SimulatedLMS) -> LmsDriv
     driver = LmsDriver(app, client, simulated_lms)
     driver.register()
     return driver
+
+
+#: The sample track (every activity kind) that page tests serve instead of the real tracks.
+SAMPLE_CONTENT = Path(__file__).parent / "assessments"
+
+
+@pytest.fixture
+def course(make_app, simulated_lms) -> Iterator[LmsDriver]:
+    """A tool serving the sample track, registered with the simulated LMS."""
+    app = make_app(content_path=str(SAMPLE_CONTENT))
+    driver = LmsDriver(app, app.test_client(), simulated_lms)
+    driver.register()
+    yield driver
+    app.extensions["skillcert.engine"].dispose()
+
+
+def csrf_token_of(page: str) -> str:
+    """The CSRF token of the first form on a page."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def query_of(url: str) -> dict[str, str]:

@@ -5,43 +5,28 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 
 from lti_tool.db import transaction
 from lti_tool.models import Attempt, utcnow
-from tests.conftest import LmsDriver
+from tests.conftest import csrf_token_of as token
 
-CONTENT = Path(__file__).parent / "assessments"
 QUIZ = "/learn/a/sample/basics-quiz"
 
 
-@pytest.fixture
-def lms(make_app, simulated_lms):
-    app = make_app(content_path=str(CONTENT))
-    driver = LmsDriver(app, app.test_client(), simulated_lms)
-    driver.register()
-    yield driver
-    app.extensions["skillcert.engine"].dispose()
-
-
-def token(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def start(lms, client=None, path=QUIZ):
-    client = client or lms.client
+def start(course, client=None, path=QUIZ):
+    client = client or course.client
     page = client.get(path).get_data(as_text=True)
     response = client.post(path + "/start", data={"csrf_token": token(page)})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response.headers["Location"]
 
 
-def test_answers_saved_then_tab_closed_are_all_there_on_relaunch(lms):
-    lms.launch()
-    attempt_url = start(lms)
-    page = lms.client.get(attempt_url).get_data(as_text=True)
+def test_answers_saved_then_tab_closed_are_all_there_on_relaunch(course):
+    course.launch()
+    attempt_url = start(course)
+    page = course.client.get(attempt_url).get_data(as_text=True)
     answers = {
         "answer-q-temperature": "zero",
         "answer-q-eval-methods": ["holdout", "crossval"],
@@ -54,7 +39,7 @@ def test_answers_saved_then_tab_closed_are_all_there_on_relaunch(lms):
         "answer-q-roles-system": "rules",
         "answer-q-explain": "Because it shows performance on unseen data.",
     }
-    saved = lms.client.post(
+    saved = course.client.post(
         attempt_url + "/save",
         data={"csrf_token": token(page), **answers},
         headers={"Accept": "application/json"},
@@ -65,10 +50,10 @@ def test_answers_saved_then_tab_closed_are_all_there_on_relaunch(lms):
     assert set(body["problems"]) == {"q-roles"}
 
     # The tab closes; the learner launches again from the course (a new session).
-    lms.client.delete_cookie("skillcert_session")
-    lms.launch()
-    assert start(lms) == attempt_url  # resumes, does not start attempt 2
-    page = lms.client.get(attempt_url).get_data(as_text=True)
+    course.client.delete_cookie("skillcert_session")
+    course.launch()
+    assert start(course) == attempt_url  # resumes, does not start attempt 2
+    page = course.client.get(attempt_url).get_data(as_text=True)
     assert 'value="zero" checked' in page
     assert 'value="holdout" checked' in page and 'value="crossval" checked' in page
     assert 'value="90"' in page and 'value="Data  Drift"' in page
@@ -76,22 +61,22 @@ def test_answers_saved_then_tab_closed_are_all_there_on_relaunch(lms):
     assert 'value="rules" selected' in page
     assert "Because it shows performance on unseen data." in page
 
-    confirm = lms.client.post(attempt_url + "/submit", data={"csrf_token": token(page)})
+    confirm = course.client.post(attempt_url + "/submit", data={"csrf_token": token(page)})
     assert "Submit now" in confirm.get_data(as_text=True)
-    done = lms.client.post(
+    done = course.client.post(
         attempt_url + "/submit", data={"csrf_token": token(page), "confirm": "yes"}
     )
     assert done.status_code == 302
-    result = lms.client.get(attempt_url).get_data(as_text=True)
+    result = course.client.get(attempt_url).get_data(as_text=True)
     assert "some answers wait for your instructor" in result
     assert "Temperature 0 picks the most likely token every time." in result
 
 
-def test_wrong_shaped_answers_are_kept_reported_and_score_nothing(lms):
-    lms.launch()
-    attempt_url = start(lms)
-    page = lms.client.get(attempt_url).get_data(as_text=True)
-    response = lms.client.post(
+def test_wrong_shaped_answers_are_kept_reported_and_score_nothing(course):
+    course.launch()
+    attempt_url = start(course)
+    page = course.client.get(attempt_url).get_data(as_text=True)
+    response = course.client.post(
         attempt_url + "/save",
         data={
             "csrf_token": token(page),
@@ -102,16 +87,16 @@ def test_wrong_shaped_answers_are_kept_reported_and_score_nothing(lms):
     )
     body = response.get_json()
     assert body["saved"] == 2 and set(body["problems"]) == {"q-accuracy"}
-    with transaction(lms.app) as session:
+    with transaction(course.app) as session:
         assert session.query(Attempt).one().answers == {
             "q-temperature": "zero",
             "q-accuracy": "ninety",
         }
-    done = lms.client.post(
+    done = course.client.post(
         attempt_url + "/submit", data={"csrf_token": token(page), "confirm": "yes"}
     )
     assert done.status_code == 302
-    with transaction(lms.app) as session:
+    with transaction(course.app) as session:
         result = session.query(Attempt).one().result
     assert result["items"]["q-accuracy"]["score"] == 0
     assert result["items"]["q-accuracy"]["problem"]
@@ -120,44 +105,44 @@ def test_wrong_shaped_answers_are_kept_reported_and_score_nothing(lms):
     )
 
 
-def test_submitting_twice_scores_once(lms):
-    lms.launch()
-    attempt_url = start(lms)
-    page = lms.client.get(attempt_url).get_data(as_text=True)
+def test_submitting_twice_scores_once(course):
+    course.launch()
+    attempt_url = start(course)
+    page = course.client.get(attempt_url).get_data(as_text=True)
     form = {"csrf_token": token(page), "confirm": "yes", "answer-q-temperature": "zero"}
-    lms.client.post(attempt_url + "/save", data=form)
+    course.client.post(attempt_url + "/save", data=form)
     for _ in range(2):
-        assert lms.client.post(attempt_url + "/submit", data=form).status_code == 302
-    with transaction(lms.app) as session:
+        assert course.client.post(attempt_url + "/submit", data=form).status_code == 302
+    with transaction(course.app) as session:
         attempt = session.query(Attempt).one()
         first_submitted = attempt.submitted_at
-    lms.client.post(attempt_url + "/submit", data=form)
-    with transaction(lms.app) as session:
+    course.client.post(attempt_url + "/submit", data=form)
+    with transaction(course.app) as session:
         assert session.query(Attempt).one().submitted_at == first_submitted
-    late = lms.client.post(attempt_url + "/save", data=form)
+    late = course.client.post(attempt_url + "/save", data=form)
     assert late.status_code == 400
     assert "has been submitted" in late.get_data(as_text=True)
 
 
-def test_answers_after_the_time_limit_are_refused_and_saved_ones_count(lms):
-    lms.launch()
-    attempt_url = start(lms, path="/learn/a/sample/basics-exam")
-    page = lms.client.get(attempt_url).get_data(as_text=True)
+def test_answers_after_the_time_limit_are_refused_and_saved_ones_count(course):
+    course.launch()
+    attempt_url = start(course, path="/learn/a/sample/basics-exam")
+    page = course.client.get(attempt_url).get_data(as_text=True)
     assert 'role="timer"' in page
     field = re.search(r'name="(answer-e-[a-z-]+)"', page).group(1)
-    with transaction(lms.app) as session:
+    with transaction(course.app) as session:
         session.query(Attempt).update({"deadline_at": utcnow() - dt.timedelta(seconds=1)})
-    late = lms.client.post(attempt_url + "/save", data={"csrf_token": token(page), field: "x"})
+    late = course.client.post(attempt_url + "/save", data={"csrf_token": token(page), field: "x"})
     assert late.status_code == 400
     assert "The time for this attempt is up" in late.get_data(as_text=True)
-    assert "Score:" in lms.client.get(attempt_url).get_data(as_text=True)  # closed on the server
+    assert "Score:" in course.client.get(attempt_url).get_data(as_text=True)  # closed on the server
 
 
-def test_another_learners_attempt_is_not_found(lms):
-    lms.launch(sub="owner")
-    attempt_url = start(lms)
-    intruder = lms.app.test_client()
-    lms.launch(client=intruder, sub="intruder", name="Mallory")
+def test_another_learners_attempt_is_not_found(course):
+    course.launch(sub="owner")
+    attempt_url = start(course)
+    intruder = course.app.test_client()
+    course.launch(client=intruder, sub="intruder", name="Mallory")
     assert intruder.get(attempt_url).status_code == 404
     page = intruder.get(QUIZ).get_data(as_text=True)
     response = intruder.post(
@@ -166,9 +151,9 @@ def test_another_learners_attempt_is_not_found(lms):
     assert response.status_code == 404
 
 
-def test_lesson_page_shows_sanitised_markdown(lms):
-    lms.launch()
-    page = lms.client.get("/learn/a/sample/intro").get_data(as_text=True)
+def test_lesson_page_shows_sanitised_markdown(course):
+    course.launch()
+    page = course.client.get("/learn/a/sample/intro").get_data(as_text=True)
     assert "A <em>model</em> maps inputs to outputs." in page
     assert 'alert("never shown")' not in page and "<script>alert" not in page
 
@@ -176,66 +161,70 @@ def test_lesson_page_shows_sanitised_markdown(lms):
 SCENARIO = "/learn/a/sample/ethics-scenario"
 
 
-def choose(lms, attempt_url, node, choice, justification=None):
-    page = lms.client.get(attempt_url).get_data(as_text=True)
+def choose(course, attempt_url, node, choice, justification=None):
+    page = course.client.get(attempt_url).get_data(as_text=True)
     data = {"csrf_token": token(page), "node": node, "choice": choice}
     if justification is not None:
         data["justification"] = justification
-    return lms.client.post(attempt_url + "/choose", data=data)
+    return course.client.post(attempt_url + "/choose", data=data)
 
 
-def test_scenario_step_by_step_back_button_safe_with_debrief(lms):
-    lms.launch()
-    attempt_url = start(lms, path=SCENARIO)
-    page = lms.client.get(attempt_url).get_data(as_text=True)
+def test_scenario_step_by_step_back_button_safe_with_debrief(course):
+    course.launch()
+    attempt_url = start(course, path=SCENARIO)
+    page = course.client.get(attempt_url).get_data(as_text=True)
     assert "Your manager wants the screening model live tomorrow." in page
     assert "Why did you choose this?" in page
-    missing = choose(lms, attempt_url, "request", "audit")
+    missing = choose(course, attempt_url, "request", "audit")
     assert missing.status_code == 400 and "Explain your choice" in missing.get_data(as_text=True)
-    assert choose(lms, attempt_url, "request", "audit", "Bias harms applicants.").status_code == 302
+    assert (
+        choose(course, attempt_url, "request", "audit", "Bias harms applicants.").status_code == 302
+    )
     # The back button re-sends the first step: answered once, not twice.
-    assert choose(lms, attempt_url, "request", "audit", "Bias harms applicants.").status_code == 302
-    changed = choose(lms, attempt_url, "request", "ship", "Speed.")
+    assert (
+        choose(course, attempt_url, "request", "audit", "Bias harms applicants.").status_code == 302
+    )
+    changed = choose(course, attempt_url, "request", "ship", "Speed.")
     assert changed.status_code == 400
     assert "already made a choice here" in changed.get_data(as_text=True)
-    assert "The audit shows lower accuracy for one group." in lms.client.get(attempt_url).get_data(
-        as_text=True
-    )
-    assert choose(lms, attempt_url, "audit", "note").status_code == 302
-    debrief = lms.client.get(attempt_url).get_data(as_text=True)
+    assert "The audit shows lower accuracy for one group." in course.client.get(
+        attempt_url
+    ).get_data(as_text=True)
+    assert choose(course, attempt_url, "audit", "note").status_code == 302
+    debrief = course.client.get(attempt_url).get_data(as_text=True)
     assert "debrief" in debrief and "(differs)" in debrief
     assert "your explanations wait for your instructor" in debrief
-    with transaction(lms.app) as session:
+    with transaction(course.app) as session:
         attempt = session.query(Attempt).one()
         assert attempt.result["path"] != attempt.result["expert_path"]
         assert attempt.result["justifications"][0]["justification"] == "Bias harms applicants."
 
 
-def test_accommodation_extends_the_time_limit_and_attempts(lms):
-    learner = lms.app.test_client()
-    lms.launch(client=learner, sub="ada", name="Ada")
-    lms.launch("instructor")
-    page = lms.client.get("/teach/accommodations").get_data(as_text=True)
+def test_accommodation_extends_the_time_limit_and_attempts(course):
+    learner = course.app.test_client()
+    course.launch(client=learner, sub="ada", name="Ada")
+    course.launch("instructor")
+    page = course.client.get("/teach/accommodations").get_data(as_text=True)
     user_id = re.search(r'action="/teach/accommodations/(\d+)"', page).group(1)
-    bad = lms.client.post(
+    bad = course.client.post(
         f"/teach/accommodations/{user_id}",
         data={"csrf_token": token(page), "extra_time_multiplier": "9", "extra_attempts": "0"},
     )
     assert bad.status_code == 400 and "outside the allowed range" in bad.get_data(as_text=True)
-    saved = lms.client.post(
+    saved = course.client.post(
         f"/teach/accommodations/{user_id}",
         data={"csrf_token": token(page), "extra_time_multiplier": "1.5", "extra_attempts": "1"},
     )
     assert saved.status_code == 302
 
-    start(lms, client=learner, path="/learn/a/sample/basics-exam")
-    with transaction(lms.app) as session:
+    start(course, client=learner, path="/learn/a/sample/basics-exam")
+    with transaction(course.app) as session:
         attempt = session.query(Attempt).one()
         minutes = (attempt.deadline_at - attempt.started_at).total_seconds() / 60
     assert minutes == pytest.approx(30)  # 20 minutes x 1.5
 
-    other_course = lms.app.test_client()
-    lms.launch("instructor", client=other_course, context={"id": "c2", "title": "Other"})
+    other_course = course.app.test_client()
+    course.launch("instructor", client=other_course, context={"id": "c2", "title": "Other"})
     form = other_course.get("/learn/a/sample/basics-quiz").get_data(as_text=True)
     refused = other_course.post(
         f"/teach/accommodations/{user_id}",

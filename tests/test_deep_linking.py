@@ -4,33 +4,21 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
 import jwt
-import pytest
 
-from tests.conftest import LmsDriver
+from tests.conftest import csrf_token_of as token
 from tests.simulated_lms import DELETE, LTI
 
-CONTENT = Path(__file__).parent / "assessments"
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 
 
-@pytest.fixture
-def lms(make_app, simulated_lms):
-    app = make_app(content_path=str(CONTENT))
-    driver = LmsDriver(app, app.test_client(), simulated_lms)
-    driver.register()
-    yield driver
-    app.extensions["skillcert.engine"].dispose()
-
-
-def deep_linking_launch(lms, accept_multiple=True, role="instructor", **settings):
+def deep_linking_launch(course, accept_multiple=True, role="instructor", **settings):
     claims = {
         LTI + "message_type": "LtiDeepLinkingRequest",
         LTI + "resource_link": DELETE,
         DL + "deep_linking_settings": {
-            "deep_link_return_url": lms.sim.url + "/deep-link-return",
+            "deep_link_return_url": course.sim.url + "/deep-link-return",
             "accept_types": ["ltiResourceLink"],
             "accept_presentation_document_targets": ["iframe", "window"],
             "accept_multiple": accept_multiple,
@@ -38,38 +26,34 @@ def deep_linking_launch(lms, accept_multiple=True, role="instructor", **settings
             **settings,
         },
     }
-    return lms.launch(role, claims=claims)
+    return course.launch(role, claims=claims)
 
 
-def csrf(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def returned_token(lms, response) -> dict:
+def returned_token(course, response) -> dict:
     page = response.get_data(as_text=True)
     assert response.status_code == 200, page
-    assert f'action="{lms.sim.url}/deep-link-return"' in page
+    assert f'action="{course.sim.url}/deep-link-return"' in page
     token = html.unescape(re.search(r'name="JWT" value="([^"]+)"', page).group(1))
-    jwks = lms.client.get("/lti/jwks.json").get_json()
+    jwks = course.client.get("/lti/jwks.json").get_json()
     key = jwt.PyJWK(jwks["keys"][0])
     assert jwt.get_unverified_header(token)["kid"] == jwks["keys"][0]["kid"]
-    return jwt.decode(token, key.key, algorithms=["RS256"], audience=lms.issuer)
+    return jwt.decode(token, key.key, algorithms=["RS256"], audience=course.issuer)
 
 
-def test_instructor_places_two_modules_and_links_open_them(lms):
-    response = deep_linking_launch(lms)
+def test_instructor_places_two_modules_and_links_open_them(course):
+    response = deep_linking_launch(course)
     assert response.headers["Location"] == "/teach/deep-link"
-    page = lms.client.get("/teach/deep-link").get_data(as_text=True)
+    page = course.client.get("/teach/deep-link").get_data(as_text=True)
     assert 'type="checkbox"' in page and "Module: Basics" in page
     chosen = ["module:sample/basics", "activity:sample/ethics-scenario"]
-    response = lms.client.post(
-        "/teach/deep-link", data={"csrf_token": csrf(page), "target": chosen}
+    response = course.client.post(
+        "/teach/deep-link", data={"csrf_token": token(page), "target": chosen}
     )
-    claims = returned_token(lms, response)
-    assert claims["iss"] == lms.client_id
+    claims = returned_token(course, response)
+    assert claims["iss"] == course.client_id
     assert claims[LTI + "message_type"] == "LtiDeepLinkingResponse"
     assert claims[LTI + "version"] == "1.3.0"
-    assert claims[LTI + "deployment_id"] == lms.deployment_id
+    assert claims[LTI + "deployment_id"] == course.deployment_id
     assert claims[DL + "data"] == "platform-opaque-123"
     items = claims[DL + "content_items"]
     assert [i["custom"]["skillcert_target"] for i in items] == chosen
@@ -81,8 +65,8 @@ def test_instructor_places_two_modules_and_links_open_them(lms):
     assert line_item["tag"] == "skillcert" and line_item["scoreMaximum"] == 100
 
     # The LMS later launches the placed link with the custom value it was given.
-    learner = lms.app.test_client()
-    lms.launch(
+    learner = course.app.test_client()
+    course.launch(
         client=learner,
         resource_link={"id": "placed-1", "title": items[1]["title"]},
         claims={LTI + "custom": items[1]["custom"]},
@@ -91,66 +75,68 @@ def test_instructor_places_two_modules_and_links_open_them(lms):
     assert "This link opens <strong>" + items[1]["title"] in home
 
 
-def test_single_choice_platform_gets_radios_and_refuses_two(lms):
-    deep_linking_launch(lms, accept_multiple=False)
-    page = lms.client.get("/teach/deep-link").get_data(as_text=True)
+def test_single_choice_platform_gets_radios_and_refuses_two(course):
+    deep_linking_launch(course, accept_multiple=False)
+    page = course.client.get("/teach/deep-link").get_data(as_text=True)
     assert 'type="radio"' in page and 'type="checkbox"' not in page
-    response = lms.client.post(
+    response = course.client.post(
         "/teach/deep-link",
-        data={"csrf_token": csrf(page), "target": ["track:sample", "module:sample/basics"]},
+        data={"csrf_token": token(page), "target": ["track:sample", "module:sample/basics"]},
     )
     assert response.status_code == 400
     assert "one activity at a time" in response.get_data(as_text=True)
 
 
-def test_platform_that_accepts_no_links_gets_a_clear_page(lms):
-    response = deep_linking_launch(lms, accept_types=["file"])
+def test_platform_that_accepts_no_links_gets_a_clear_page(course):
+    response = deep_linking_launch(course, accept_types=["file"])
     assert response.status_code == 400
     assert "does not accept links to activities (it accepts: file)" in response.get_data(
         as_text=True
     )
-    assert lms.session_info().status_code == 401
+    assert course.session_info().status_code == 401
 
 
-def test_forms_need_the_csrf_token(lms):
-    deep_linking_launch(lms)
-    response = lms.client.post("/teach/deep-link", data={"target": "track:sample"})
+def test_forms_need_the_csrf_token(course):
+    deep_linking_launch(course)
+    response = course.client.post("/teach/deep-link", data={"target": "track:sample"})
     assert response.status_code == 400
     assert "This form has expired" in response.get_data(as_text=True)
-    forged = lms.client.post(
+    forged = course.client.post(
         "/teach/deep-link", data={"target": "track:sample", "csrf_token": "0" * 64}
     )
     assert forged.status_code == 400
 
 
-def test_unknown_or_tampered_targets_are_refused(lms):
-    deep_linking_launch(lms)
-    token = csrf(lms.client.get("/teach/deep-link").get_data(as_text=True))
+def test_unknown_or_tampered_targets_are_refused(course):
+    deep_linking_launch(course)
+    csrf = token(course.client.get("/teach/deep-link").get_data(as_text=True))
     for target in ("activity:sample/no-such", "module:other-track/x", "track:../../etc"):
-        response = lms.client.post("/teach/deep-link", data={"csrf_token": token, "target": target})
+        response = course.client.post(
+            "/teach/deep-link", data={"csrf_token": csrf, "target": target}
+        )
         assert response.status_code == 400
         assert "not available any more" in response.get_data(as_text=True)
 
 
-def test_learners_cannot_place_content(lms):
-    deep_linking_launch(lms, role="learner")
-    assert lms.client.get("/teach/deep-link").status_code == 403
+def test_learners_cannot_place_content(course):
+    deep_linking_launch(course, role="learner")
+    assert course.client.get("/teach/deep-link").status_code == 403
 
 
-def test_link_not_placed_by_deep_linking_is_chosen_at_first_launch(lms):
-    lms.launch("instructor", resource_link={"id": "manual-1", "title": "SkillCert"})
-    page = lms.client.get("/teach/").get_data(as_text=True)
+def test_link_not_placed_by_deep_linking_is_chosen_at_first_launch(course):
+    course.launch("instructor", resource_link={"id": "manual-1", "title": "SkillCert"})
+    page = course.client.get("/teach/").get_data(as_text=True)
     assert "Choose what this link opens" in page
-    response = lms.client.post(
+    response = course.client.post(
         "/teach/link-target",
-        data={"csrf_token": csrf(page), "target": "activity:sample/prompt-lab"},
+        data={"csrf_token": token(page), "target": "activity:sample/prompt-lab"},
     )
     assert response.status_code == 302
-    assert "This link opens <strong>Write a classifier prompt" in lms.client.get(
+    assert "This link opens <strong>Write a classifier prompt" in course.client.get(
         "/teach/"
     ).get_data(as_text=True)
-    learner = lms.app.test_client()
-    lms.launch(client=learner, resource_link={"id": "manual-1", "title": "SkillCert"})
+    learner = course.app.test_client()
+    course.launch(client=learner, resource_link={"id": "manual-1", "title": "SkillCert"})
     assert "This link opens <strong>Write a classifier prompt" in learner.get("/learn/").get_data(
         as_text=True
     )

@@ -6,10 +6,11 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lti_tool.models.base import Base, JSONType, enum_column, utcnow
+from lti_tool.models.lti import LearnerWork
 
 
 class AttemptStatus(enum.StrEnum):
@@ -17,23 +18,15 @@ class AttemptStatus(enum.StrEnum):
     SUBMITTED = "submitted"
 
 
-class Attempt(Base):
+class Attempt(LearnerWork, Base):
     __tablename__ = "attempt"
     __table_args__ = (
         UniqueConstraint("context_id", "user_id", "track_id", "activity_id", "number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
-    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id", ondelete="CASCADE"))
-    context_id: Mapped[int | None] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"))
-    track_id: Mapped[str] = mapped_column(String(64))
-    activity_id: Mapped[str] = mapped_column(String(64))
     #: 1 for the first attempt at this activity in this course, 2 for the next, …
     number: Mapped[int] = mapped_column()
-    #: The exact content versions the attempt was taken on.
-    content_versions: Mapped[dict[str, Any]] = mapped_column(JSONType)
     #: item id → the learner's answer, saved as they work (autosave).
     answers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     status: Mapped[AttemptStatus] = mapped_column(

@@ -6,10 +6,11 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import Float, Index, LargeBinary
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lti_tool.models.base import Base, JSONType, enum_column, utcnow
+from lti_tool.models.lti import LearnerWork
 
 
 class SubmissionStatus(enum.StrEnum):
@@ -21,19 +22,11 @@ class SubmissionStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class LabSubmission(Base):
+class LabSubmission(LearnerWork, Base):
     __tablename__ = "lab_submission"
     __table_args__ = (Index(None, "context_id", "user_id", "activity_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
-    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id", ondelete="CASCADE"))
-    context_id: Mapped[int | None] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"))
-    track_id: Mapped[str] = mapped_column(String(64))
-    activity_id: Mapped[str] = mapped_column(String(64))
-    #: The exact content versions the submission was made against.
-    content_versions: Mapped[dict[str, Any]] = mapped_column(JSONType)
     #: The submission as a zip archive (a single uploaded file is zipped on arrival).
     archive: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[SubmissionStatus] = mapped_column(

@@ -152,3 +152,17 @@ class Membership(Base):
 
     def __repr__(self) -> str:
         return f"<Membership {self.id} context={self.context_id} user={self.user_id} {self.role}>"
+
+
+class LearnerWork:
+    """Columns of anything a learner does in a course: whose it is, in which tenant and
+    course, on which activity, against which content versions."""
+
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id", ondelete="CASCADE"))
+    context_id: Mapped[int | None] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"))
+    track_id: Mapped[str] = mapped_column(String(64))
+    activity_id: Mapped[str] = mapped_column(String(64))
+    #: The exact content versions the work was done on.
+    content_versions: Mapped[dict[str, Any]] = mapped_column(JSONType)
