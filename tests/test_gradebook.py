@@ -65,3 +65,32 @@ def test_gradebook_is_for_instructors_of_this_course_only(course):
     )
     page = other_course.get("/teach/gradebook").get_data(as_text=True)
     assert "No learner has launched SkillCert from this course yet." in page
+
+
+def test_item_analysis_of_a_quiz_with_an_svg_chart(course):
+    link, custom = place_quiz(course)
+    answers = ["zero", "zero", "one", "zero", "one", "zero"]
+    for n, answer in enumerate(answers):
+        learner = course.app.test_client()
+        course.launch(
+            client=learner, sub=f"l{n}", name=f"Learner {n}", resource_link=link, claims=custom
+        )
+        take_quiz(course, learner, answer)
+    course.launch("instructor", resource_link=link, claims=custom)
+    gradebook_page = course.client.get("/teach/gradebook").get_data(as_text=True)
+    assert "/teach/analysis/sample/basics-quiz" in gradebook_page
+    page = course.client.get("/teach/analysis/sample/basics-quiz").get_data(as_text=True)
+    assert "6 learners submitted" in page
+    assert '<svg role="img"' in page and '<title id="difficulty-title">' in page
+    assert "zero (key): 4, one: 2" in page  # distractor counts from the answers given
+    assert "Reliability (Cronbach&#39;s alpha)" in page or "Reliability (Cronbach's alpha)" in page
+
+
+def test_item_analysis_waits_for_enough_learners_and_skips_pools(course):
+    link, custom = place_quiz(course)
+    course.launch("instructor", resource_link=link, claims=custom)
+    page = course.client.get("/teach/analysis/sample/basics-quiz").get_data(as_text=True)
+    assert "At least 5 learners must submit" in page
+    pooled = course.client.get("/teach/analysis/sample/basics-exam").get_data(as_text=True)
+    assert "draws its questions from a pool" in pooled
+    assert course.client.get("/teach/analysis/sample/intro").status_code == 400

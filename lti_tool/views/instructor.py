@@ -9,7 +9,7 @@ from assessments.catalog import list_tracks
 from assessments.rubrics import LevelChoice
 from lti_tool.db import get_connection, get_session, read_only
 from lti_tool.errors import SkillCertError
-from lti_tool.learning import accommodations, gradebook, rubric_grading
+from lti_tool.learning import accommodations, gradebook, item_report, rubric_grading
 from lti_tool.lti.deep_linking import (
     DeepLinkingSettings,
     LineItem,
@@ -149,6 +149,23 @@ def save_accommodation(user_id: int):
         request.form.get("extra_attempts", ""),
     )
     return redirect(url_for("instructor.accommodations_page"))
+
+
+@bp.get("/analysis/<track_id>/<activity_id>")
+@read_only
+@instructor_required
+def item_analysis(track_id: str, activity_id: str):
+    track = next((t for t in _tracks() if t.id == track_id), None)
+    try:
+        activity = track.activity(activity_id) if track else None
+    except KeyError:
+        activity = None
+    if activity is None or not activity.kind.has_items:
+        raise PlacementError("There is no such quiz or exam.")
+    result = item_report.report(get_session(), current_launch(), track, activity)
+    return render_template(
+        "instructor/item_analysis.html", launch=current_launch(), activity=activity, report=result
+    )
 
 
 @bp.post("/link-target")

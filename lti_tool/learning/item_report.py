@@ -1,0 +1,72 @@
+"""Item analysis of a quiz or exam in one course, for the instructor's report page.
+
+Each learner's first submitted attempt counts (later attempts have seen the questions).
+Activities that draw from a pool are not analysed yet: a question a learner was not given
+would count as wrong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assessments.analysis import ItemAnalysis, analyse_items
+from assessments.items import ItemType
+from assessments.model import Activity, Track
+from lti_tool.models import Attempt, AttemptStatus
+from lti_tool.sessions import CurrentLaunch
+
+#: Fewer learners than this make the statistics too noisy to show.
+MIN_LEARNERS = 5
+
+
+@dataclasses.dataclass(frozen=True)
+class ItemReport:
+    learners: int
+    analysis: ItemAnalysis | None
+    #: Why there is no analysis, when there is none.
+    reason: str = ""
+
+
+def report(session: Session, launch: CurrentLaunch, track: Track, activity: Activity) -> ItemReport:
+    attempts = session.scalars(
+        select(Attempt)
+        .where(
+            Attempt.registration_id == launch.registration_id,
+            Attempt.deployment_id == launch.deployment_id,
+            Attempt.context_id == launch.context_id,
+            Attempt.track_id == track.id,
+            Attempt.activity_id == activity.id,
+            Attempt.status == AttemptStatus.SUBMITTED,
+        )
+        .order_by(Attempt.user_id, Attempt.number)
+    ).all()
+    first = {}
+    for attempt in attempts:
+        first.setdefault(attempt.user_id, attempt)
+    if activity.pool is not None:
+        return ItemReport(len(first), None, "This activity draws its questions from a pool.")
+    if len(first) < MIN_LEARNERS:
+        return ItemReport(
+            len(first), None, f"At least {MIN_LEARNERS} learners must submit before analysis."
+        )
+    items = list(activity.items)
+    scores, choices = [], {item.id: [] for item in items if item.type == ItemType.SINGLE_CHOICE}
+    for attempt in first.values():
+        results = attempt.result["items"]
+        scores.append([results[i.id]["score"] if i.id in results else None for i in items])
+        for item_id, column in choices.items():
+            answer = attempt.answers.get(item_id)
+            column.append(answer if isinstance(answer, str) else None)
+    analysis = analyse_items(
+        scores,
+        max_scores=[item.points for item in items],
+        item_ids=[item.id for item in items],
+        missing="zero",
+        choices=choices,
+        options={i.id: [o.id for o in i.definition.options] for i in items if i.id in choices},
+        keys={i.id: i.definition.correct for i in items if i.id in choices},
+    )
+    return ItemReport(len(first), analysis)
