@@ -45,3 +45,16 @@ def test_markdown_features_survive() -> None:
 def test_the_plain_text_shortcut_matches_the_full_renderer(text: str) -> None:
     assert render(text) == sanitise(_MD.render(text))
     assert render_inline(text) == sanitise(_MD.renderInline(text))
+
+
+def test_fenced_code_is_highlighted_with_classes_only() -> None:
+    html = render("```python\nprint('hi')  # greet\n```\n")
+    assert '<span class="nb">print</span>' in html
+    assert '<span class="c1"># greet</span>' in html
+    assert "style=" not in html  # colours come from static CSS, so CSP needs no inline styles
+
+
+def test_code_in_an_unknown_language_is_escaped_not_run() -> None:
+    html = render("```nosuchlanguage\n<script>alert(1)</script>\n```\n")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>" not in html
