@@ -141,7 +141,11 @@ def test_learner_uploads_from_the_lab_page_and_sees_the_grade(lab_app, simulated
     csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
     response = lms.client.post(
         "/learn/a/sample/prompt-lab/lab",
-        data={"csrf_token": csrf, "submission": (io.BytesIO(GOOD.encode()), "solution.py")},
+        data={
+            "csrf_token": csrf,
+            "purpose": "grade",
+            "submission": (io.BytesIO(GOOD.encode()), "solution.py"),
+        },
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
@@ -151,3 +155,35 @@ def test_learner_uploads_from_the_lab_page_and_sees_the_grade(lab_app, simulated
     assert Worker(lab_app, "test-worker").run_once()
     page = lms.client.get("/learn/a/sample/prompt-lab").get_data(as_text=True)
     assert "Graded" in page and "100.0 %" in page
+
+
+def test_a_check_runs_only_visible_tests_and_never_counts(lab_app, simulated_lms):
+    from tests.conftest import LmsDriver, csrf_token_of
+
+    lms = LmsDriver(lab_app, lab_app.test_client(), simulated_lms)
+    lms.register()
+    lms.launch()
+    page = lms.client.get("/learn/a/sample/prompt-lab").get_data(as_text=True)
+    lms.client.post(
+        "/learn/a/sample/prompt-lab/lab",
+        data={
+            "csrf_token": csrf_token_of(page),
+            "purpose": "check",
+            "submission": (io.BytesIO(ALWAYS_POSITIVE.encode()), "solution.py"),
+        },
+        content_type="multipart/form-data",
+    )
+    status = lms.client.get("/learn/a/sample/prompt-lab/lab-status").get_json()
+    assert len(status["waiting"]) == 1
+    assert Worker(lab_app, "test-worker").run_once()
+    assert lms.client.get("/learn/a/sample/prompt-lab/lab-status").get_json() == {"waiting": []}
+    page = lms.client.get("/learn/a/sample/prompt-lab").get_data(as_text=True)
+    assert "Latest result (check)" in page
+    assert "clearly positive" in page and "clearly negative" in page  # visible tests
+    assert "mixed case" not in page  # hidden tests never ran
+    with transaction(lab_app) as session:
+        row = session.query(LabSubmission).one()
+        assert row.visible_only and {t["name"] for t in row.result["tests"]} == {
+            "clearly positive",
+            "clearly negative",
+        }

@@ -18,7 +18,14 @@ from flask import Flask
 from sqlalchemy import Connection, insert, select, update
 
 from assessments.catalog import lab_spec
-from assessments.labs import ArchiveError, ArchiveLimits, LabResult, extract_zip, grade_submission
+from assessments.labs import (
+    ArchiveError,
+    ArchiveLimits,
+    LabResult,
+    extract_zip,
+    grade_submission,
+    run_visible_tests,
+)
 from assessments.model import ActivityKind, ContentVersions, Track
 from lti_tool.db import transaction
 from lti_tool.errors import SkillCertError
@@ -78,8 +85,11 @@ def submit_lab(
     filename: str,
     data: bytes,
     limits: ArchiveLimits | None = None,
+    visible_only: bool = False,
 ) -> int:
-    """Store a learner's lab submission and queue its grading, in the caller's transaction."""
+    """Store a learner's lab submission and queue its grading, in the caller's transaction.
+
+    ``visible_only``: a check against the lab's visible tests, which never counts."""
     try:
         activity = track.activity(activity_id)
     except KeyError:
@@ -99,6 +109,7 @@ def submit_lab(
             "content_versions": ContentVersions.of(track, activity_id).as_dict(),
             "archive": archive,
             "status": SubmissionStatus.QUEUED,
+            "visible_only": visible_only,
             "created_at": utcnow(),
         },
     ).scalar_one()
@@ -120,9 +131,12 @@ def grade_lab(app: Flask, payload: dict[str, Any]) -> None:
     submission_id = payload["submission_id"]
     with transaction(app) as session:
         row = session.execute(
-            select(_submission.c.archive, _submission.c.track_id, _submission.c.activity_id).where(
-                _submission.c.id == submission_id
-            )
+            select(
+                _submission.c.archive,
+                _submission.c.track_id,
+                _submission.c.activity_id,
+                _submission.c.visible_only,
+            ).where(_submission.c.id == submission_id)
         ).first()
     if row is None:
         raise PermanentJobError(f"Lab submission {submission_id} no longer exists.")
@@ -135,7 +149,8 @@ def grade_lab(app: Flask, payload: dict[str, Any]) -> None:
             extract_zip(row.archive, folder)
         except ArchiveError as exc:
             raise PermanentJobError(f"The stored submission cannot be unpacked: {exc}") from exc
-        result = grade_submission(spec, folder)
+        run = run_visible_tests if row.visible_only else grade_submission
+        result = run(spec, folder)
     if result.retryable:
         # Sandbox missing or a grader failure: try again later; the job shows why meanwhile.
         raise RuntimeError(f"{result.status}: {result.message or result.staff_output[:500]}")

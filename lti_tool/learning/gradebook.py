@@ -118,7 +118,7 @@ def build(session: Session, launch: CurrentLaunch, tracks: Iterable[Track]) -> G
             LabSubmission.status,
             LabSubmission.score,
         )
-        .where(LabSubmission.context_id == launch.context_id)
+        .where(LabSubmission.context_id == launch.context_id, ~LabSubmission.visible_only)
         .order_by(LabSubmission.id)
     ):
         work[user_id, track_id, activity_id].append((_lab_status(status), score))

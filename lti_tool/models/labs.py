@@ -32,6 +32,8 @@ class LabSubmission(LearnerWork, Base):
     status: Mapped[SubmissionStatus] = mapped_column(
         enum_column(SubmissionStatus, 20), default=SubmissionStatus.QUEUED
     )
+    #: A check against the visible tests only: shown to the learner, never counted.
+    visible_only: Mapped[bool] = mapped_column(default=False)
     #: Score in [0, 1] once graded.
     score: Mapped[float | None] = mapped_column(Float)
     #: The grader's full result (staff view); learners see ``LabResult.for_learner()``.

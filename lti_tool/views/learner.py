@@ -6,7 +6,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from sqlalchemy import select
 
 from assessments.catalog import list_tracks
-from assessments.labs import ArchiveLimits
+from assessments.labs import ArchiveLimits, LabResult
 from assessments.model import Activity, ActivityKind, Track
 from lti_tool.db import get_connection, get_session, read_only
 from lti_tool.grading.labs import submit_lab
@@ -55,7 +55,22 @@ def activity(track_id: str, activity_id: str):
     if activity_.kind not in (ActivityKind.LESSON, ActivityKind.LAB):
         context["attempts"] = attempts.attempts_at(session, launch, track, activity_)
     if activity_.kind is ActivityKind.LAB:
-        context["submissions"] = session.scalars(
+        submissions = _lab_submissions(track, activity_)
+        context["submissions"] = submissions
+        latest = next((s for s in submissions if s.result is not None), None)
+        context["latest"] = latest
+        context["latest_result"] = (
+            LabResult.from_dict(latest.result).for_learner() if latest is not None else None
+        )
+    return render_template("learner/activity.html", **context)
+
+
+def _lab_submissions(track: Track, activity_: Activity) -> list[LabSubmission]:
+    """This learner's submissions and checks of a lab, newest first."""
+    launch = current_launch()
+    return (
+        get_session()
+        .scalars(
             select(LabSubmission)
             .where(
                 LabSubmission.registration_id == launch.registration_id,
@@ -65,8 +80,20 @@ def activity(track_id: str, activity_id: str):
                 LabSubmission.activity_id == activity_.id,
             )
             .order_by(LabSubmission.id.desc())
-        ).all()
-    return render_template("learner/activity.html", **context)
+            .limit(20)
+        )
+        .all()
+    )
+
+
+@bp.get("/a/<track_id>/<activity_id>/lab-status")
+@read_only
+@launch_required
+def lab_status(track_id: str, activity_id: str):
+    """For the page's script: is anything still waiting for the grader?"""
+    track, activity_ = _activity(track_id, activity_id)
+    waiting = [s.id for s in _lab_submissions(track, activity_) if s.status.value == "queued"]
+    return jsonify(waiting=waiting)
 
 
 @bp.post("/a/<track_id>/<activity_id>/start")
@@ -96,7 +123,14 @@ def submit_lab_files(track_id: str, activity_id: str):
     limits = ArchiveLimits()
     data = upload.stream.read(limits.max_archive_bytes + 1)
     submit_lab(
-        get_connection(), current_launch(), track, activity_.id, upload.filename, data, limits
+        get_connection(),
+        current_launch(),
+        track,
+        activity_.id,
+        upload.filename,
+        data,
+        limits,
+        visible_only=request.form.get("purpose") == "check",
     )
     return redirect(url_for("learner.activity", track_id=track.id, activity_id=activity_.id))
 
