@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from tests.conftest import csrf_token_of as token
 from tests.simulated_lms import LTI
@@ -94,3 +95,21 @@ def test_item_analysis_waits_for_enough_learners_and_skips_pools(course):
     pooled = course.client.get("/teach/analysis/sample/basics-exam").get_data(as_text=True)
     assert "draws its questions from a pool" in pooled
     assert course.client.get("/teach/analysis/sample/intro").status_code == 400
+
+
+def test_instructor_opens_a_learners_attempts_from_the_gradebook(course):
+    link, custom = place_quiz(course)
+    ada = course.app.test_client()
+    course.launch(client=ada, sub="ada", name="Ada Lovelace", resource_link=link, claims=custom)
+    take_quiz(course, ada, "one")
+    course.launch("instructor", resource_link=link, claims=custom)
+    page = course.client.get("/teach/gradebook").get_data(as_text=True)
+    detail_url = re.search(r'href="(/teach/learner/\d+/sample/basics-quiz)"', page).group(1)
+    detail = course.client.get(detail_url).get_data(as_text=True)
+    assert "Ada Lovelace: Check your understanding" in detail
+    assert "q-temperature" in detail and "<pre>one</pre>" in detail
+
+    other_course = course.app.test_client()
+    course.launch("instructor", client=other_course, context={"id": "c2", "title": "Other"})
+    refused = other_course.get(detail_url)
+    assert refused.status_code == 400 and "not in this course" in refused.get_data(as_text=True)

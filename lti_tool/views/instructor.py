@@ -18,7 +18,15 @@ from lti_tool.lti.deep_linking import (
 )
 from lti_tool.lti.keys import ensure_key
 from lti_tool.lti.urls import launch_url
-from lti_tool.models import Deployment, Membership, Registration, ResourceLink, User
+from lti_tool.models import (
+    Attempt,
+    Deployment,
+    LabSubmission,
+    Membership,
+    Registration,
+    ResourceLink,
+    User,
+)
 from lti_tool.placements import SCORE_MAXIMUM, Placement, resolve
 from lti_tool.sessions import current_launch, instructor_required, settings
 
@@ -151,16 +159,62 @@ def save_accommodation(user_id: int):
     return redirect(url_for("instructor.accommodations_page"))
 
 
-@bp.get("/analysis/<track_id>/<activity_id>")
+@bp.get("/learner/<int:user_id>/<track_id>/<activity_id>")
 @read_only
 @instructor_required
-def item_analysis(track_id: str, activity_id: str):
+def learner_work(user_id: int, track_id: str, activity_id: str):
+    """Every attempt and lab submission of one learner of this course at one activity."""
+    launch = current_launch()
+    track, activity = _placed_activity(track_id, activity_id)
+    session = get_session()
+    member = session.execute(
+        select(User.name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.context_id == launch.context_id, User.id == user_id)
+    ).first()
+    if member is None:
+        raise PlacementError("That learner is not in this course.")
+    in_course = {
+        "registration_id": launch.registration_id,
+        "deployment_id": launch.deployment_id,
+        "context_id": launch.context_id,
+        "user_id": user_id,
+        "track_id": track.id,
+        "activity_id": activity.id,
+    }
+    attempts_ = session.scalars(
+        select(Attempt).filter_by(**in_course).order_by(Attempt.number)
+    ).all()
+    labs = session.scalars(
+        select(LabSubmission).filter_by(**in_course).order_by(LabSubmission.id)
+    ).all()
+    return render_template(
+        "instructor/learner_work.html",
+        launch=launch,
+        learner=member.name or f"Learner {user_id}",
+        activity=activity,
+        attempts=attempts_,
+        labs=labs,
+    )
+
+
+def _placed_activity(track_id: str, activity_id: str):
     track = next((t for t in _tracks() if t.id == track_id), None)
     try:
         activity = track.activity(activity_id) if track else None
     except KeyError:
         activity = None
-    if activity is None or not activity.kind.has_items:
+    if activity is None:
+        raise PlacementError("There is no such activity.")
+    return track, activity
+
+
+@bp.get("/analysis/<track_id>/<activity_id>")
+@read_only
+@instructor_required
+def item_analysis(track_id: str, activity_id: str):
+    track, activity = _placed_activity(track_id, activity_id)
+    if not activity.kind.has_items:
         raise PlacementError("There is no such quiz or exam.")
     result = item_report.report(get_session(), current_launch(), track, activity)
     return render_template(
