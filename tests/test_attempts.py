@@ -232,3 +232,22 @@ def test_accommodation_extends_the_time_limit_and_attempts(course):
     )
     assert refused.status_code == 400
     assert "not in this course" in refused.get_data(as_text=True)
+
+
+def test_my_progress_lists_what_remains_for_completion(course):
+    course.launch()
+    page = course.client.get("/learn/progress").get_data(as_text=True)
+    assert "What remains before you complete the track" in page
+    before = page.count("<li>")
+    attempt_url = start(course)
+    form = {
+        "csrf_token": token(course.client.get(attempt_url).get_data(as_text=True)),
+        "confirm": "yes",
+        "answer-q-temperature": "zero",
+        "answer-q-explain": "Unseen data shows how the model generalises.",
+    }
+    course.client.post(attempt_url + "/save", data=form)
+    course.client.post(attempt_url + "/submit", data=form)
+    after = course.client.get("/learn/progress").get_data(as_text=True)
+    assert "Check your understanding: awaiting grading" in after  # free response pending
+    assert after.count("<li>") == before + 1

@@ -10,7 +10,7 @@ from assessments.labs import ArchiveLimits, LabResult
 from assessments.model import Activity, ActivityKind, Track
 from lti_tool.db import get_connection, get_session, read_only
 from lti_tool.grading.labs import submit_lab
-from lti_tool.learning import attempts
+from lti_tool.learning import attempts, progress
 from lti_tool.learning.forms import answers_from_form
 from lti_tool.models import AttemptStatus, LabSubmission, utcnow
 from lti_tool.placements import resolve
@@ -42,6 +42,14 @@ def home():
     tracks = _tracks()
     placement = resolve(launch.resource_link_target, tracks)
     return render_template("learner/home.html", launch=launch, tracks=tracks, placement=placement)
+
+
+@bp.get("/progress")
+@read_only
+@launch_required
+def my_progress():
+    report = progress.progress(get_session(), current_launch(), _tracks())
+    return render_template("learner/progress.html", launch=current_launch(), report=report)
 
 
 @bp.get("/a/<track_id>/<activity_id>")
