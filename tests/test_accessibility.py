@@ -1,0 +1,143 @@
+"""WCAG 2.1 AA checks with axe-core in headless Chromium, over every page type.
+
+The pages are served over real HTTP on loopback; launches happen through the simulated
+LMS and the browser gets the session cookie. Any serious or critical violation fails.
+Needs Debian's chromium (the README's test command installs it); outside CI the test
+skips with the reason when it is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from lti_tool.jobs.worker import Worker
+from tests.conftest import SAMPLE_CONTENT, LmsDriver
+from tests.simulated_lms import LTI
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SERIOUS = {"serious", "critical"}
+
+
+@pytest.fixture
+def served(make_app, simulated_lms, db_url) -> Iterator[tuple[str, LmsDriver]]:
+    if db_url.startswith("postgresql"):
+        pytest.skip("pages are the same on both databases; checked once, on SQLite")
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is missing: the README's test command installs it")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    server = make_server("127.0.0.1", 0, None, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    app = make_app(content_path=str(SAMPLE_CONTENT), base_url=base)
+    server.app = app
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    driver = LmsDriver(app, app.test_client(), simulated_lms)
+    driver.register()
+    yield base, driver
+    server.shutdown()
+    app.extensions["skillcert.engine"].dispose()
+
+
+def http_launch(base: str, lms: LmsDriver, role: str = "learner", **fields) -> requests.Session:
+    """Launch over real HTTP (login → LMS auth → form post) and return the browser session."""
+    browser = requests.Session()
+    if role == "instructor":
+        fields.setdefault("roles", ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"])
+        fields.setdefault("sub", "teacher-1")
+    spec = lms.spec(target_link_uri=f"{base}/lti/launch", **fields)
+    login = browser.get(
+        f"{base}/lti/login",
+        params={
+            "iss": lms.issuer,
+            "login_hint": lms.sim.expect_launch(spec),
+            "target_link_uri": spec.target_link_uri,
+            "client_id": lms.client_id,
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
+    form = lms.sim.authorize(login.headers["Location"])
+    assert browser.post(f"{base}/lti/launch", data=form, timeout=10).status_code == 200
+    return browser
+
+
+def csrf(browser: requests.Session, url: str) -> str:
+    page = browser.get(url, timeout=10).text
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_every_page_type_meets_wcag_aa(served):
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    base, lms = served
+    placed = {LTI + "custom": {"skillcert_target": "module:sample/basics"}}
+    link = {"id": "link-1", "title": "Basics"}
+    learner = http_launch(base, lms, resource_link=link, claims=placed)
+    # Work for the pages to show: a quiz attempt, a scenario, a project.
+    quiz = f"{base}/learn/a/sample/basics-quiz"
+    attempt = learner.post(quiz + "/start", data={"csrf_token": csrf(learner, quiz)}, timeout=10)
+    attempt_url = attempt.url
+    scenario = f"{base}/learn/a/sample/ethics-scenario"
+    scenario_url = learner.post(
+        scenario + "/start", data={"csrf_token": csrf(learner, scenario)}, timeout=10
+    ).url
+    project = f"{base}/learn/a/sample/capstone-project"
+    learner.post(
+        project + "/project",
+        data={"csrf_token": csrf(learner, project), "text": "A plan."},
+        timeout=10,
+    )
+    finished = f"{base}/learn/a/sample/ethics-scenario"
+    instructor = http_launch(base, lms, "instructor", resource_link=link, claims=placed)
+    Worker(lms.app, "a11y").run_once()
+
+    learner_pages = [
+        "/learn/",
+        "/learn/progress",
+        "/learn/a/sample/intro",
+        "/learn/a/sample/basics-quiz",
+        attempt_url.removeprefix(base),
+        scenario_url.removeprefix(base),
+        "/learn/a/sample/prompt-lab",
+        "/learn/a/sample/capstone-project",
+        finished.removeprefix(base),
+        "/no-such-page",
+    ]
+    instructor_pages = [
+        "/teach/",
+        "/teach/gradebook",
+        "/teach/grading",
+        "/teach/accommodations",
+        "/teach/analysis/sample/basics-quiz",
+    ]
+    problems = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        for session, pages in ((learner, learner_pages), (instructor, instructor_pages)):
+            context = browser.new_context(bypass_csp=True)
+            context.add_cookies(
+                [{"name": c.name, "value": c.value, "url": base} for c in session.cookies]
+            )
+            page = context.new_page()
+            for path in pages:
+                page.goto(base + path)
+                for violation in Axe().run(page).response["violations"]:
+                    if violation["impact"] in SERIOUS:
+                        targets = [n["target"] for n in violation["nodes"]][:3]
+                        problems.append(f"{path}: {violation['id']} {violation['help']} {targets}")
+            context.close()
+        browser.close()
+    assert problems == []
