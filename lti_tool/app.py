@@ -15,7 +15,7 @@ from lti_tool.errors import SkillCertError
 from lti_tool.lti.platform_keys import PlatformKeyCache
 from lti_tool.outbound import make_http_session
 from lti_tool.resources import resource_dir
-from lti_tool.settings import Settings, load_settings
+from lti_tool.settings import load_settings
 
 log = logging.getLogger("lti_tool")
 
@@ -108,7 +108,3 @@ def _register_error_pages(app: Flask) -> None:
             "Try again in a moment. If it keeps happening, tell your administrator the reference.",
             reference,
         )
-
-
-def settings_of(app: Flask) -> Settings:
-    return app.config["SETTINGS"]

@@ -62,8 +62,3 @@ def resolve(target: str | None, tracks: Iterable[Track]) -> Placement | None:
         return Placement(target, activity.title, track, module=module, activity=activity)
     except KeyError:
         return None
-
-
-def targets_of(track: Track) -> list[tuple[Module, list[Activity]]]:
-    """A track's modules with their activities, in order, for pickers."""
-    return [(module, list(module.activities)) for module in track.modules]

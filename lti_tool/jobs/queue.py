@@ -184,16 +184,8 @@ def requeue(conn: Connection, job_id: int, who: str) -> bool:
     return bool(changed)
 
 
-def heartbeat(conn: Connection, job_id: int, worker_id: str) -> None:
-    conn.execute(
-        update(_job)
-        .where(_job.c.id == job_id, _job.c.locked_by == worker_id)
-        .values(heartbeat_at=utcnow())
-    )
-
-
 def recover_stalled(conn: Connection, stalled_after: dt.timedelta) -> list[int]:
-    """Re-queue running jobs whose worker stopped sending heartbeats (it crashed)."""
+    """Re-queue running jobs held longer than any job may run: their worker crashed."""
     cutoff = utcnow() - stalled_after
     ids = (
         conn.execute(

@@ -35,16 +35,3 @@ class ContextRole(StrEnum):
     TEACHING_ASSISTANT = (
         "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"
     )
-
-
-class InstitutionRole(StrEnum):
-    ADMINISTRATOR = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"
-    FACULTY = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Faculty"
-    INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor"
-    STUDENT = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Student"
-    LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Learner"
-
-
-class SystemRole(StrEnum):
-    ADMINISTRATOR = "http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator"
-    SYS_ADMIN = "http://purl.imsglobal.org/vocab/lis/v2/system/person#SysAdmin"

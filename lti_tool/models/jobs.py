@@ -65,7 +65,7 @@ class Job(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int] = mapped_column(default=5)
     run_after: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    #: The worker holding a running job, and when it last said it was alive.
+    #: The worker holding a running job, and when it took it (stall recovery reads this).
     locked_by: Mapped[str | None] = mapped_column(String(100))
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
