@@ -32,6 +32,8 @@ from lti_tool.sessions import current_launch, instructor_required, settings
 
 bp = Blueprint("instructor", __name__, url_prefix="/teach")
 
+#: Stands for a learner's id in gradebook links built once per column.
+LEARNER_PLACEHOLDER = 999_999_999
 #: The line-item tag that marks SkillCert's columns in the LMS gradebook.
 LINE_ITEM_TAG = "skillcert"
 
@@ -95,7 +97,24 @@ def home():
 @instructor_required
 def gradebook_page():
     book = gradebook.build(get_session(), current_launch(), _tracks())
-    return render_template("instructor/gradebook.html", launch=current_launch(), book=book)
+    # One url_for per column, not per cell (50,000 cells): the learner's id is filled in
+    # by the template in place of a placeholder.
+    column_links = [
+        url_for(
+            "instructor.learner_work",
+            user_id=LEARNER_PLACEHOLDER,
+            track_id=column.track_id,
+            activity_id=column.activity.id,
+        )
+        for column in book.columns
+    ]
+    return render_template(
+        "instructor/gradebook.html",
+        launch=current_launch(),
+        book=book,
+        column_links=column_links,
+        placeholder=str(LEARNER_PLACEHOLDER),
+    )
 
 
 @bp.get("/gradebook.csv")
