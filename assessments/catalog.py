@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 
 from assessments.labs.spec import LabSpec
 from assessments.loader import load_tracks
-from assessments.model import ActivityKind, Track
+from assessments.model import Activity, ActivityKind, Track
 
 TRACKS_DIR = Path(__file__).resolve().parent / "tracks"
 
@@ -33,13 +34,23 @@ def list_tracks(tracks_dir: Path = TRACKS_DIR) -> tuple[Track, ...]:
 @functools.cache
 def lab_spec(track_id: str, activity_id: str, tracks_dir: Path = TRACKS_DIR) -> LabSpec | None:
     """The grader spec of a lab activity, or None when the track has no such lab (any more)."""
-    track = next((t for t in list_tracks(tracks_dir) if t.id == track_id), None)
-    if track is None:
+    found = find_activity(list_tracks(tracks_dir), track_id, activity_id)
+    if found is None:
         return None
-    try:
-        activity = track.activity(activity_id)
-    except KeyError:
-        return None
+    activity = found[1]
     if activity.kind is not ActivityKind.LAB or activity.lab is None:
         return None
     return LabSpec.load(activity.lab.path)
+
+
+def find_activity(
+    tracks: Iterable[Track], track_id: str, activity_id: str
+) -> tuple[Track, Activity] | None:
+    """The track and activity with these ids, or None when either does not exist (any more)."""
+    track = next((t for t in tracks if t.id == track_id), None)
+    if track is None:
+        return None
+    try:
+        return track, track.activity(activity_id)
+    except KeyError:
+        return None

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assessments import rubrics
+from assessments.catalog import find_activity
 from assessments.model import Activity, ActivityKind, AssessmentError, ResultStatus, Track
 from lti_tool.errors import SkillCertError
 from lti_tool.learning.attempts import items_of
@@ -86,7 +87,7 @@ def pieces_of(attempt: Attempt, activity: Activity, learner: str) -> list[Piece]
 
 def queue(session: Session, launch: CurrentLaunch, tracks: Iterable[Track]) -> list[Piece]:
     """Ungraded rubric work in the launch's course, oldest submission first."""
-    by_id = {t.id: t for t in tracks}
+    tracks = tuple(tracks)
     rows = session.execute(
         select(Attempt, User.name)
         .join(User, User.id == Attempt.user_id)
@@ -100,7 +101,7 @@ def queue(session: Session, launch: CurrentLaunch, tracks: Iterable[Track]) -> l
     ).all()
     pending = []
     for attempt, name in rows:
-        activity = _activity(by_id, attempt)
+        activity = _activity(tracks, attempt)
         if activity is not None:
             pending += [p for p in pieces_of(attempt, activity, name or "") if p.graded is None]
     return pending
@@ -123,7 +124,7 @@ def grade(
             Attempt.context_id == launch.context_id,
         )
     )
-    activity = _activity({t.id: t for t in tracks}, attempt) if attempt else None
+    activity = _activity(tracks, attempt) if attempt else None
     piece = (
         next((p for p in pieces_of(attempt, activity, "") if p.key == key), None)
         if activity
@@ -142,12 +143,9 @@ def grade(
     return attempt
 
 
-def _activity(by_id: Mapping[str, Track], attempt: Attempt) -> Activity | None:
-    track = by_id.get(attempt.track_id)
-    try:
-        return track.activity(attempt.activity_id) if track else None
-    except KeyError:
-        return None
+def _activity(tracks: Iterable[Track], attempt: Attempt) -> Activity | None:
+    found = find_activity(tracks, attempt.track_id, attempt.activity_id)
+    return None if found is None else found[1]
 
 
 def _recompute(attempt: Attempt, activity: Activity) -> None:

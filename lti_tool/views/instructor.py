@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from sqlalchemy import select, update
 
-from assessments.catalog import list_tracks
+from assessments.catalog import find_activity, list_tracks
 from assessments.rubrics import LevelChoice
 from lti_tool.db import get_connection, get_session, read_only
 from lti_tool.errors import SkillCertError
@@ -218,14 +218,10 @@ def learner_work(user_id: int, track_id: str, activity_id: str):
 
 
 def _placed_activity(track_id: str, activity_id: str):
-    track = next((t for t in _tracks() if t.id == track_id), None)
-    try:
-        activity = track.activity(activity_id) if track else None
-    except KeyError:
-        activity = None
-    if activity is None:
+    found = find_activity(_tracks(), track_id, activity_id)
+    if found is None:
         raise PlacementError("There is no such activity.")
-    return track, activity
+    return found
 
 
 @bp.get("/analysis/<track_id>/<activity_id>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from assessments.catalog import list_tracks
+from assessments.catalog import find_activity, list_tracks
 from assessments.labs import ArchiveLimits, LabResult
 from assessments.model import Activity, ActivityKind, Track
 from lti_tool.db import get_connection, get_session, read_only
@@ -25,13 +25,10 @@ def _tracks() -> tuple[Track, ...]:
 
 def _activity(track_id: str, activity_id: str) -> tuple[Track, Activity]:
     """Load the track and activity named in the URL, or 404."""
-    track = next((t for t in _tracks() if t.id == track_id), None)
-    if track is None:
-        abort(404, "There is no such track.")
-    try:
-        return track, track.activity(activity_id)
-    except KeyError:
-        abort(404, "There is no such activity in this track.")
+    found = find_activity(_tracks(), track_id, activity_id)
+    if found is None:
+        abort(404, "There is no such activity.")
+    return found
 
 
 @bp.get("/")
