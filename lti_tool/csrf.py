@@ -3,14 +3,17 @@
 Inside an LMS iframe every extra cookie is one more thing a browser may block, so the
 token is derived from the session cookie the launch already set: HMAC(secret, session
 token). A cross-site page can make the browser send the cookie, but cannot read it or the
-token. The LTI login and launch endpoints are exempt: platforms post them cross-site by
-design, and state, nonce and the signed id_token protect them.
+token. Views marked @exempt take no token: the LTI login and launch (platforms post them
+cross-site by design; state, nonce and the signed id_token protect them) and the demo
+LMS's deep-linking return (a signed JWT protects it).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, current_app, request
 
@@ -19,7 +22,6 @@ from lti_tool.sessions import SESSION_COOKIE
 
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
-_EXEMPT = frozenset({"lti.login", "lti.launch"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -28,6 +30,12 @@ class CsrfError(SkillCertError):
 
     status_code = 400
     advice = "Reload the page and try again. What you entered was not saved."
+
+
+def exempt(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view that other sites post to by design, protected by a signed token instead."""
+    view.csrf_exempt = True  # type: ignore[attr-defined]
+    return view
 
 
 def csrf_token() -> str:
@@ -40,7 +48,10 @@ def csrf_token() -> str:
 
 
 def _check() -> None:
-    if request.method in _SAFE_METHODS or request.endpoint in _EXEMPT:
+    if request.method in _SAFE_METHODS:
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "csrf_exempt", False):
         return
     expected = csrf_token()
     given = request.form.get(FIELD) or request.headers.get(HEADER, "")

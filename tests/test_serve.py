@@ -59,9 +59,12 @@ def serving(tmp_path: Path, *args: str) -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def launch_from_demo_lms(base: str, role: str) -> requests.Session:
+def launch_from_demo_lms(
+    base: str, role: str, link: str = ""
+) -> tuple[requests.Session, requests.Response]:
+    """A browser launched from the demo course, and the page it landed on."""
     browser = requests.Session()
-    course = browser.get(f"{base}/demo-lms/?as={role}", timeout=10)
+    course = browser.get(f"{base}/demo-lms/", params={"as": role, "link": link}, timeout=10)
     assert course.status_code == 200
     frame_src = html.unescape(re.search(r'<iframe[^>]*src="([^"]+)"', course.text).group(1))
     auth_page = browser.get(base + frame_src, timeout=10)  # tool login → LMS auth (redirects)
@@ -71,20 +74,21 @@ def launch_from_demo_lms(base: str, role: str) -> requests.Session:
     form = {name: html.unescape(value) for name, value in fields.items()}
     landing = browser.post(html.unescape(action), data=form, timeout=10)
     assert landing.status_code == 200, landing.text
-    return browser
+    return browser, landing
 
 
 def test_demo_serves_learner_and_instructor_pages(tmp_path):
     with serving(tmp_path, "--demo") as base:
-        learner = launch_from_demo_lms(base, "learner")
+        learner, _ = launch_from_demo_lms(base, "learner")
         assert learner.get(base + "/session", timeout=5).json()["role"] == "learner"
         assert "Your certification tracks" in learner.get(base + "/learn/", timeout=5).text
-        instructor = launch_from_demo_lms(base, "instructor")
+        instructor, _ = launch_from_demo_lms(base, "instructor")
         teach = instructor.get(base + "/teach/", timeout=5).text
         assert "Ada Lovelace" in teach and "Grace Hopper" in teach
     # A second start finds the demo LMS registered already and works the same.
     with serving(tmp_path, "--demo") as base:
-        assert launch_from_demo_lms(base, "learner").get(base + "/learn/", timeout=5).ok
+        browser, _ = launch_from_demo_lms(base, "learner")
+        assert browser.get(base + "/learn/", timeout=5).ok
 
 
 def test_production_serve_runs_gunicorn_without_demo_lms(tmp_path):
@@ -110,3 +114,29 @@ def test_worker_command_runs_due_jobs_and_stops(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout and "stopped" in result.stdout
+
+
+def test_demo_instructor_places_modules_and_learners_open_them(tmp_path):
+    """The demo story's first half over real HTTP: Deep Linking into the demo course."""
+    with serving(tmp_path, "--demo") as base:
+        instructor, landing = launch_from_demo_lms(base, "instructor", link="deep-link")
+        picker = landing.text
+        assert "Add SkillCert to" in picker and 'type="checkbox"' in picker
+        targets = re.findall(r'name="target" value="(module:[^"]+)"', picker)[:2]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', picker).group(1)
+        returned = instructor.post(
+            f"{base}/teach/deep-link", data={"csrf_token": token, "target": targets}, timeout=10
+        )
+        jwt_value = html.unescape(re.search(r'name="JWT" value="([^"]+)"', returned.text).group(1))
+        action = re.search(r'<form method="post" action="([^"]+)"', returned.text).group(1)
+        placed = instructor.post(html.unescape(action), data={"JWT": jwt_value}, timeout=10)
+        assert placed.status_code == 200
+        links = re.findall(r"link=(demo-placed-\d+)", placed.text)
+        assert len(set(links)) == 2
+
+        _, landing = launch_from_demo_lms(base, "learner", link=links[0])
+        assert "This link opens <strong>" in landing.text
+        forged = requests.post(
+            f"{base}/demo-lms/deep-link-return", data={"JWT": jwt_value + "x"}, timeout=10
+        )
+        assert forged.status_code == 400

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import jwt
 from flask import (
     Blueprint,
     Flask,
@@ -13,16 +14,23 @@ from flask import (
     redirect,
     render_template,
     request,
+    url_for,
 )
 
+from lti_tool import csrf
+from lti_tool.db import transaction
 from lti_tool.demo_lms.platform import (
     CLIENT_ID,
     COURSE,
+    DEEP_LINK_HINT,
     DEPLOYMENT_ID,
     PEOPLE,
     RESOURCE_LINK,
     DemoPlatform,
 )
+from lti_tool.lti.constants import Claim
+from lti_tool.lti.deep_linking import CONTENT_ITEMS
+from lti_tool.lti.keys import published_keys
 from lti_tool.lti.urls import launch_url, login_url
 from lti_tool.sessions import settings
 
@@ -43,7 +51,16 @@ def course():
     role = request.args.get("as", "")
     if role and role not in PEOPLE:
         abort(404)
-    return render_template("demo_lms/course.html", course=COURSE, people=PEOPLE, role=role)
+    link = request.args.get("link", "")
+    return render_template(
+        "demo_lms/course.html",
+        course=COURSE,
+        people=PEOPLE,
+        role=role,
+        link=link,
+        placed=_platform().placed_links(),
+        deep_link_hint=DEEP_LINK_HINT,
+    )
 
 
 @bp.get("/start/<role>")
@@ -55,7 +72,7 @@ def start(role: str):
         "iss": _platform().issuer,
         "login_hint": role,
         "target_link_uri": launch_url(settings()),
-        "lti_message_hint": RESOURCE_LINK["id"],
+        "lti_message_hint": request.args.get("link") or RESOURCE_LINK["id"],
         "client_id": CLIENT_ID,
         "lti_deployment_id": DEPLOYMENT_ID,
     }
@@ -78,12 +95,37 @@ def auth():
     if wrong or person is None or not args.get("state") or not args.get("nonce"):
         problem = ", ".join(wrong) or "login_hint, state or nonce"
         return render_template("demo_lms/auth_error.html", problem=problem), 400
-    token = _platform().id_token(person, args["nonce"])
+    token = _platform().id_token(person, args["nonce"], args.get("lti_message_hint", ""))
     return render_template(
         "demo_lms/form_post.html",
         action=args["redirect_uri"],
         fields={"id_token": token, "state": args["state"]},
     )
+
+
+@bp.post("/deep-link-return")
+@csrf.exempt
+def deep_link_return():
+    """Receive the tool's signed Deep Linking response and place its links in the course."""
+    platform = _platform()
+    token = request.form.get("JWT", "")
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+        with transaction(current_app) as session:
+            jwk = next(k.public_jwk for k in published_keys(session) if k.kid == kid)
+        claims = jwt.decode(
+            token,
+            jwt.PyJWK(jwk).key,
+            algorithms=["RS256"],
+            audience=platform.issuer,
+            issuer=CLIENT_ID,
+        )
+    except (jwt.InvalidTokenError, StopIteration):
+        abort(400, "The demo LMS could not verify the tool's deep-linking response.")
+    if claims.get(Claim.MESSAGE_TYPE) != "LtiDeepLinkingResponse":
+        abort(400, "That was not a deep-linking response.")
+    platform.place(claims.get(CONTENT_ITEMS, []))
+    return redirect(url_for("demo_lms.course", **{"as": "instructor"}))
 
 
 @bp.get("/jwks.json")

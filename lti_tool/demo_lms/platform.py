@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import time
 import uuid
@@ -25,6 +26,8 @@ from lti_tool.models import Registration
 from lti_tool.settings import Settings
 
 CLIENT_ID = "skillcert-demo"
+#: The login message hint that asks for a Deep Linking launch (adding activities).
+DEEP_LINK_HINT = "deep-link"
 DEPLOYMENT_ID = "demo-deployment-1"
 KID = "demo-lms-key-1"
 
@@ -73,7 +76,32 @@ class DemoPlatform:
         jwk.update(kid=KID, alg="RS256", use="sig")
         return {"keys": [jwk]}
 
-    def id_token(self, person: DemoPerson, nonce: str) -> str:
+    @property
+    def links_path(self) -> Path:
+        return Path(self.settings.instance_path) / "demo-lms-links.json"
+
+    def placed_links(self) -> list[dict[str, Any]]:
+        """Links instructors placed in the demo course through Deep Linking."""
+        try:
+            return json.loads(self.links_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return []
+
+    def place(self, items: list[dict[str, Any]]) -> None:
+        links = self.placed_links()
+        for item in items:
+            if item.get("type") == "ltiResourceLink":
+                links.append(
+                    {
+                        "id": f"demo-placed-{len(links) + 1}",
+                        "title": str(item.get("title", "SkillCert")),
+                        "custom": dict(item.get("custom") or {}),
+                    }
+                )
+        self.links_path.write_text(json.dumps(links, indent=2), encoding="utf-8")
+
+    def id_token(self, person: DemoPerson, nonce: str, message_hint: str = "") -> str:
+        """The id_token for a launch; ``message_hint`` picks a placed link or deep linking."""
         now = int(time.time())
         claims = {
             "iss": self.issuer,
@@ -100,6 +128,21 @@ class DemoPlatform:
                 "return_url": self.settings.url_for("/demo-lms/"),
             },
         }
+        if message_hint == DEEP_LINK_HINT:
+            del claims[Claim.RESOURCE_LINK]
+            claims[Claim.MESSAGE_TYPE] = MessageType.DEEP_LINKING.value
+            claims[Claim.DEEP_LINKING_SETTINGS] = {
+                "deep_link_return_url": self.settings.url_for("/demo-lms/deep-link-return"),
+                "accept_types": ["ltiResourceLink"],
+                "accept_presentation_document_targets": ["iframe"],
+                "accept_multiple": True,
+                "data": "demo-course-101",
+            }
+        else:
+            link = next((p for p in self.placed_links() if p["id"] == message_hint), None)
+            if link is not None:
+                claims[Claim.RESOURCE_LINK] = {"id": link["id"], "title": link["title"]}
+                claims[Claim.CUSTOM] = link["custom"]
         return jwt.encode(claims, self.private_key, algorithm="RS256", headers={"kid": KID})
 
 

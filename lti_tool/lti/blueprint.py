@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
+from lti_tool import csrf
 from lti_tool.db import get_connection, get_session, read_only, rollback
 from lti_tool.errors import LaunchExpiredError
 from lti_tool.lti import keys
@@ -32,6 +33,7 @@ bp = Blueprint("lti", __name__, url_prefix="/lti")
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt
 @rate_limited
 def login():
     conn = get_connection()
@@ -55,6 +57,7 @@ def login():
 
 
 @bp.post("/launch")
+@csrf.exempt
 @rate_limited
 def launch():
     conn = get_connection()
