@@ -56,17 +56,7 @@ class SaveOutcome:
 
 
 def _scope(query, launch: CurrentLaunch):
-    context = (
-        Attempt.context_id.is_(None)
-        if launch.context_id is None
-        else Attempt.context_id == launch.context_id
-    )
-    return query.where(
-        Attempt.registration_id == launch.registration_id,
-        Attempt.deployment_id == launch.deployment_id,
-        Attempt.user_id == launch.user_id,
-        context,
-    )
+    return query.where(*Attempt.of_learner(launch, launch.user_id))
 
 
 def attempts_at(session: Session, launch: CurrentLaunch, track: Track, activity: Activity):

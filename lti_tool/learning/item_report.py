@@ -34,9 +34,7 @@ def report(session: Session, launch: CurrentLaunch, track: Track, activity: Acti
     attempts = session.scalars(
         select(Attempt)
         .where(
-            Attempt.registration_id == launch.registration_id,
-            Attempt.deployment_id == launch.deployment_id,
-            Attempt.context_id == launch.context_id,
+            *Attempt.in_course(launch),
             Attempt.track_id == track.id,
             Attempt.activity_id == activity.id,
             Attempt.status == AttemptStatus.SUBMITTED,

@@ -28,24 +28,22 @@ def progress(
 ) -> list[TrackProgress]:
     """Per track, the counted score of every activity the learner has done in this course."""
     work: dict[tuple[str, str], list[float | None]] = defaultdict(list)
-    scope = {
-        "registration_id": launch.registration_id,
-        "deployment_id": launch.deployment_id,
-        "context_id": launch.context_id,
-        "user_id": launch.user_id,
-    }
     for track_id, activity_id, score, result in session.execute(
         select(Attempt.track_id, Attempt.activity_id, Attempt.score, Attempt.result)
-        .filter_by(**scope)
-        .where(Attempt.status == AttemptStatus.SUBMITTED)
+        .where(
+            *Attempt.of_learner(launch, launch.user_id), Attempt.status == AttemptStatus.SUBMITTED
+        )
         .order_by(Attempt.number)
     ):
         pending = (result or {}).get("status") == "pending"
         work[track_id, activity_id].append(None if pending else score)
     for track_id, activity_id, score in session.execute(
         select(LabSubmission.track_id, LabSubmission.activity_id, LabSubmission.score)
-        .filter_by(**scope)
-        .where(LabSubmission.status == SubmissionStatus.GRADED, ~LabSubmission.visible_only)
+        .where(
+            *LabSubmission.of_learner(launch, launch.user_id),
+            LabSubmission.status == SubmissionStatus.GRADED,
+            ~LabSubmission.visible_only,
+        )
         .order_by(LabSubmission.id)
     ):
         work[track_id, activity_id].append(score)

@@ -91,12 +91,7 @@ def queue(session: Session, launch: CurrentLaunch, tracks: Iterable[Track]) -> l
     rows = session.execute(
         select(Attempt, User.name)
         .join(User, User.id == Attempt.user_id)
-        .where(
-            Attempt.registration_id == launch.registration_id,
-            Attempt.deployment_id == launch.deployment_id,
-            Attempt.context_id == launch.context_id,
-            Attempt.status == AttemptStatus.SUBMITTED,
-        )
+        .where(*Attempt.in_course(launch), Attempt.status == AttemptStatus.SUBMITTED)
         .order_by(Attempt.submitted_at, Attempt.id)
     ).all()
     pending = []
@@ -117,12 +112,7 @@ def grade(
 ) -> Attempt:
     """Score one piece; the attempt must be in the instructor's course."""
     attempt = session.scalar(
-        select(Attempt).where(
-            Attempt.id == attempt_id,
-            Attempt.registration_id == launch.registration_id,
-            Attempt.deployment_id == launch.deployment_id,
-            Attempt.context_id == launch.context_id,
-        )
+        select(Attempt).where(Attempt.id == attempt_id, *Attempt.in_course(launch))
     )
     activity = _activity(tracks, attempt) if attempt else None
     piece = (

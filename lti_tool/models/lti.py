@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ColumnElement, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from lti_tool.sessions import CurrentLaunch
 
 from lti_tool.models.base import Base, JSONType, enum_column, utcnow
 
@@ -166,3 +169,22 @@ class LearnerWork:
     activity_id: Mapped[str] = mapped_column(String(64))
     #: The exact content versions the work was done on.
     content_versions: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+    @classmethod
+    def in_course(cls, launch: CurrentLaunch) -> tuple[ColumnElement[bool], ...]:
+        """Conditions that keep a query inside the launch's tenant and course."""
+        context = (
+            cls.context_id.is_(None)
+            if launch.context_id is None
+            else cls.context_id == launch.context_id
+        )
+        return (
+            cls.registration_id == launch.registration_id,
+            cls.deployment_id == launch.deployment_id,
+            context,
+        )
+
+    @classmethod
+    def of_learner(cls, launch: CurrentLaunch, user_id: int) -> tuple[ColumnElement[bool], ...]:
+        """``in_course`` for one learner's work."""
+        return (*cls.in_course(launch), cls.user_id == user_id)

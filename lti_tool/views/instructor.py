@@ -193,20 +193,18 @@ def learner_work(user_id: int, track_id: str, activity_id: str):
     ).first()
     if member is None:
         raise PlacementError("That learner is not in this course.")
-    in_course = {
-        "registration_id": launch.registration_id,
-        "deployment_id": launch.deployment_id,
-        "context_id": launch.context_id,
-        "user_id": user_id,
-        "track_id": track.id,
-        "activity_id": activity.id,
-    }
-    attempts_ = session.scalars(
-        select(Attempt).filter_by(**in_course).order_by(Attempt.number)
-    ).all()
-    labs = session.scalars(
-        select(LabSubmission).filter_by(**in_course).order_by(LabSubmission.id)
-    ).all()
+    attempts_, labs = (
+        session.scalars(
+            select(model)
+            .where(
+                *model.of_learner(launch, user_id),
+                model.track_id == track.id,
+                model.activity_id == activity.id,
+            )
+            .order_by(model.id)
+        ).all()
+        for model in (Attempt, LabSubmission)
+    )
     return render_template(
         "instructor/learner_work.html",
         launch=launch,

@@ -78,9 +78,7 @@ def _lab_submissions(track: Track, activity_: Activity) -> list[LabSubmission]:
         .scalars(
             select(LabSubmission)
             .where(
-                LabSubmission.registration_id == launch.registration_id,
-                LabSubmission.deployment_id == launch.deployment_id,
-                LabSubmission.user_id == launch.user_id,
+                *LabSubmission.of_learner(launch, launch.user_id),
                 LabSubmission.track_id == track.id,
                 LabSubmission.activity_id == activity_.id,
             )
