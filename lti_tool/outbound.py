@@ -51,7 +51,7 @@ def fetch_json(http: requests.Session, url: str, settings: Settings) -> Any:
         ) as response:
             if response.status_code != 200:
                 raise OutboundError(f"{url} answered HTTP {response.status_code}")
-            body = _read_limited(response, settings.http_max_response_bytes)
+            body = read_limited(response, settings.http_max_response_bytes)
     except ValueError as exc:
         raise OutboundError(str(exc)) from exc
     except requests.TooManyRedirects as exc:
@@ -71,7 +71,7 @@ def _check_redirect(response: requests.Response, settings: Settings) -> None:
         check_platform_url(requests.compat.urljoin(response.url, location), settings, "Redirect")
 
 
-def _read_limited(response: requests.Response, limit: int) -> bytes:
+def read_limited(response: requests.Response, limit: int) -> bytes:
     chunks, size = [], 0
     for chunk in response.iter_content(chunk_size=65536):
         size += len(chunk)

@@ -1,9 +1,18 @@
-"""A simulated LMS on loopback: JWKS, OIDC authorisation and token endpoints over real HTTP.
+"""A simulated LMS on loopback: JWKS, OIDC login, OAuth2 tokens, AGS and NRPS over real HTTP.
 
 Tests tell it what the next launch should carry (``expect_launch``); the tool's login
 redirect sends the "browser" to its /auth endpoint, which answers like a platform does:
 an HTML form that posts a signed id_token and the state back to the tool. Each launch
 spec can tamper with the token (claims, header, key, algorithm) to test rejections.
+
+For LTI Advantage services, ``register_tool`` tells it a tool's client_id and key set: its
+/token endpoint then verifies client assertions as a platform does (signature, aud,
+iss = sub = client_id, exp, jti used once) and issues bearer tokens that expire and can be
+revoked. ``add_course`` makes a gradebook (line items, scores, results) and a roster, both
+paged with ``Link: rel="next"`` (mixed-case query names, so a client that changes the URL
+reads the wrong page); ``moodle=True`` gives line item URLs with a query string. Fault
+knobs (``fail_next``, ``hang_next``, ``revoke_tokens``, ``delete_line_item``) act on the
+next service requests; every score received is kept on its course.
 """
 
 from __future__ import annotations
@@ -27,6 +36,22 @@ from jwt.algorithms import RSAAlgorithm
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 DELETE = object()  #: a claim override that removes the claim
+AGS = "https://purl.imsglobal.org/spec/lti-ags/"
+AGS_SCOPES = (
+    AGS + "scope/lineitem",
+    AGS + "scope/lineitem.readonly",
+    AGS + "scope/result.readonly",
+    AGS + "scope/score",
+)
+AGS_MEDIA = "application/vnd.ims.lis.v2."
+NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+#: Longest a hang fault may last: faults stay bounded.
+MAX_HANG_SECONDS = 5.0
+_SERVICE_PATH = re.compile(
+    r"/ags/(?P<course>[\w-]+)/lineitems"
+    r"(?:/(?P<item>\d+)(?P<moodle>/lineitem)?(?:/(?P<service>scores|results))?)?"
+)
 
 
 @dataclasses.dataclass
@@ -59,6 +84,87 @@ class LaunchSpec:
     padding: int = 0
 
 
+@dataclasses.dataclass
+class ToolClient:
+    """What the LMS knows of a tool it registered: its client_id, keys and grants."""
+
+    client_id: str
+    jwks: dict[str, Any]
+    audience: str
+    scopes: tuple[str, ...]
+    token_lifetime: int
+    #: Verified assertions, in order (their claims).
+    assertions: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class Course:
+    """A course's gradebook and roster in the simulated LMS."""
+
+    id: str
+    client_id: str
+    base: str
+    page_size: int
+    #: Line item URLs carry ``?type_id=1`` and services sit before it, as in Moodle.
+    moodle: bool
+    line_items: dict[int, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    #: Every score received: (line item number, the score as posted).
+    scores: list[tuple[int, dict[str, Any]]] = dataclasses.field(default_factory=list)
+    members: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    #: Every service request: (method, path with query as received).
+    requests: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    _next_item: int = 1
+
+    @property
+    def lineitems_url(self) -> str:
+        return f"{self.base}/ags/{self.id}/lineitems" + ("?type_id=1" if self.moodle else "")
+
+    @property
+    def memberships_url(self) -> str:
+        return f"{self.base}/nrps/{self.id}/memberships"
+
+    def line_item_url(self, number: int) -> str:
+        if self.moodle:
+            return f"{self.base}/ags/{self.id}/lineitems/{number}/lineitem?type_id=1"
+        return f"{self.base}/ags/{self.id}/lineitems/{number}"
+
+    def add_line_item(self, label: str, score_maximum: float = 100, **members: Any) -> str:
+        number = self._next_item
+        self._next_item += 1
+        self.line_items[number] = {
+            **members,
+            "label": label,
+            "scoreMaximum": score_maximum,
+            "id": self.line_item_url(number),
+        }
+        return self.line_item_url(number)
+
+    def ags_claim(self, lineitem: str | None = None, scopes: tuple[str, ...] = AGS_SCOPES):
+        claim: dict[str, Any] = {"scope": list(scopes), "lineitems": self.lineitems_url}
+        if lineitem is not None:
+            claim["lineitem"] = lineitem
+        return {AGS + "claim/endpoint": claim}
+
+    def nrps_claim(self) -> dict[str, Any]:
+        return {
+            "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice": {
+                "context_memberships_url": self.memberships_url,
+                "service_versions": ["2.0"],
+            }
+        }
+
+    def scores_for(self, lineitem_url: str) -> list[dict[str, Any]]:
+        number = next(n for n, item in self.line_items.items() if item["id"] == lineitem_url)
+        return [score for n, score in self.scores if n == number]
+
+
+@dataclasses.dataclass
+class Fault:
+    status: int = 500
+    retry_after: str | None = None
+    hang_seconds: float = 0.0
+
+
 class SimulatedLMS:
     def __init__(self) -> None:
         self._keys: dict[str, rsa.RSAPrivateKey] = {}
@@ -67,6 +173,13 @@ class SimulatedLMS:
         self._stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._pending: dict[str, LaunchSpec] = {}
         self.jwks_requests = 0
+        self.tools: dict[str, ToolClient] = {}
+        self.courses: dict[str, Course] = {}
+        #: bearer token -> (client_id, scopes, expires at)
+        self._tokens: dict[str, tuple[str, frozenset[str], float]] = {}
+        self._used_jtis: set[str] = set()
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_port}"
@@ -166,6 +279,138 @@ class SimulatedLMS:
         fields = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', response.text)
         return {name: html.unescape(value) for name, value in fields}
 
+    # -- services: registration, courses, faults ----------------------------------------
+
+    def register_tool(
+        self,
+        client_id: str,
+        jwks: dict[str, Any],
+        *,
+        audience: str | None = None,
+        scopes: tuple[str, ...] = (*AGS_SCOPES, NRPS_SCOPE),
+        token_lifetime: int = 3600,
+    ) -> ToolClient:
+        """Accept client assertions from ``client_id`` signed by a key in ``jwks``."""
+        tool = ToolClient(client_id, jwks, audience or self.token_url, scopes, token_lifetime)
+        self.tools[client_id] = tool
+        return tool
+
+    def add_course(
+        self,
+        client_id: str,
+        *,
+        page_size: int = 3,
+        moodle: bool = False,
+        members: list[dict[str, Any]] | None = None,
+    ) -> Course:
+        course = Course(
+            id="course-" + secrets.token_hex(4),
+            client_id=client_id,
+            base=self.url,
+            page_size=page_size,
+            moodle=moodle,
+            members=list(members or []),
+        )
+        self.courses[course.id] = course
+        return course
+
+    def fail_next(self, count: int = 1, status: int = 500, retry_after: str | None = None):
+        """The next ``count`` service requests answer ``status`` (with Retry-After if given)."""
+        with self._lock:
+            self._faults.extend(Fault(status, retry_after) for _ in range(count))
+
+    def hang_next(self, seconds: float, count: int = 1) -> None:
+        """The next ``count`` service requests wait ``seconds`` (at most 5) before answering."""
+        seconds = min(seconds, MAX_HANG_SECONDS)
+        with self._lock:
+            self._faults.extend(Fault(hang_seconds=seconds) for _ in range(count))
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def revoke_tokens(self, client_id: str) -> int:
+        """Revoke every access token of ``client_id``; returns how many."""
+        with self._lock:
+            revoked = [t for t, (owner, _, _) in self._tokens.items() if owner == client_id]
+            for token in revoked:
+                del self._tokens[token]
+        return len(revoked)
+
+    def delete_line_item(self, course: Course, lineitem_url: str) -> None:
+        """An instructor deletes the column in the LMS."""
+        number = next(n for n, item in course.line_items.items() if item["id"] == lineitem_url)
+        del course.line_items[number]
+
+    def _take_fault(self) -> Fault | None:
+        with self._lock:
+            return self._faults.pop(0) if self._faults else None
+
+    def issue_token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """The OAuth2 token endpoint: verify the client assertion, issue a bearer token."""
+
+        def refuse(status: int, error: str, description: str):
+            return status, {"error": error, "error_description": description}
+
+        if form.get("grant_type") != "client_credentials":
+            return refuse(400, "unsupported_grant_type", "grant_type must be client_credentials")
+        if form.get("client_assertion_type") != _ASSERTION_TYPE:
+            return refuse(400, "invalid_request", "client_assertion_type must be jwt-bearer")
+        assertion = form.get("client_assertion", "")
+        try:
+            unverified = jwt.decode(assertion, options={"verify_signature": False})
+            kid = jwt.get_unverified_header(assertion).get("kid")
+        except jwt.PyJWTError:
+            return refuse(400, "invalid_request", "client_assertion is not a JWT")
+        tool = self.tools.get(str(unverified.get("iss")))
+        if tool is None:
+            return refuse(401, "invalid_client", "unknown client")
+        keys = {k.get("kid"): k for k in tool.jwks.get("keys", [])}
+        if kid not in keys:
+            return refuse(401, "invalid_client", f"unknown kid {kid!r}")
+        try:
+            claims = jwt.decode(
+                assertion,
+                jwt.PyJWK(keys[kid], algorithm="RS256").key,
+                algorithms=["RS256"],
+                audience=tool.audience,
+                issuer=tool.client_id,
+                options={"require": ["exp", "iat", "jti", "sub"]},
+            )
+        except jwt.PyJWTError as exc:
+            return refuse(401, "invalid_client", f"client assertion rejected: {exc}")
+        if claims["sub"] != tool.client_id or claims["exp"] - claims["iat"] > 3600:
+            return refuse(401, "invalid_client", "sub must be the client_id; exp within 1 h")
+        with self._lock:
+            if claims["jti"] in self._used_jtis:
+                return refuse(401, "invalid_client", "jti already used")
+            self._used_jtis.add(claims["jti"])
+        granted = frozenset(form.get("scope", "").split()) & frozenset(tool.scopes)
+        if not granted:
+            return refuse(400, "invalid_scope", "none of the requested scopes is granted")
+        tool.assertions.append(claims)
+        token = secrets.token_urlsafe(16)
+        with self._lock:
+            self._tokens[token] = (tool.client_id, granted, time.time() + tool.token_lifetime)
+        return 200, {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": tool.token_lifetime,
+            "scope": " ".join(sorted(granted)),
+        }
+
+    def _authorised(self, header: str, course: Course, scopes: tuple[str, ...]) -> int:
+        """200 if the bearer token may act on ``course`` with one of ``scopes``, else 401/403."""
+        token = header.removeprefix("Bearer ") if header.startswith("Bearer ") else ""
+        with self._lock:
+            grant = self._tokens.get(token)
+        if grant is None or grant[2] < time.time():
+            return 401
+        client_id, granted, _ = grant
+        if client_id != course.client_id or not granted.intersection(scopes):
+            return 403
+        return 200
+
     # -- HTTP --------------------------------------------------------------------------
 
     def _handler(self):
@@ -188,7 +433,198 @@ class SimulatedLMS:
                 elif url.path == "/auth":
                     self._auth({k: v[0] for k, v in parse_qs(url.query).items()})
                 else:
+                    self._service("GET")
+
+            def do_POST(self) -> None:
+                if urlsplit(self.path).path == "/token":
+                    form = {k: v[0] for k, v in parse_qs(self._body().decode()).items()}
+                    status, document = lms.issue_token(form)
+                    self._send(status, json.dumps(document), "application/json")
+                else:
+                    self._service("POST")
+
+            def do_PUT(self) -> None:
+                self._service("PUT")
+
+            def do_DELETE(self) -> None:
+                self._service("DELETE")
+
+            def _body(self) -> bytes:
+                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+            # -- AGS and NRPS ----------------------------------------------------------
+
+            def _service(self, method: str) -> None:
+                url = urlsplit(self.path)
+                body = self._body()
+                query = parse_qs(url.query)
+                match = _SERVICE_PATH.fullmatch(url.path)
+                nrps = re.fullmatch(r"/nrps/([\w-]+)/memberships", url.path)
+                course = lms.courses.get(
+                    match["course"] if match else nrps.group(1) if nrps else ""
+                )
+                if course is None:
                     self._send(404, "not found", "text/plain")
+                    return
+                course.requests.append((method, self.path))
+                fault = lms._take_fault()
+                if fault is not None and fault.hang_seconds:
+                    time.sleep(fault.hang_seconds)
+                elif fault is not None:
+                    self._send(fault.status, "simulated failure", "text/plain", fault.retry_after)
+                    return
+                if nrps:
+                    self._memberships(course, method, query)
+                    return
+                if course.moodle and match["item"] and query.get("type_id") != ["1"]:
+                    self._send(404, "line item URL lost its query string", "text/plain")
+                    return
+                if match["item"] is None:
+                    self._container(course, method, query, body)
+                elif match["service"] == "scores":
+                    self._score(course, int(match["item"]), method, body)
+                elif match["service"] == "results":
+                    self._results(course, int(match["item"]), method, query)
+                else:
+                    self._line_item(course, int(match["item"]), method, body)
+
+            def _allowed(self, course: Course, *scopes: str) -> bool:
+                status = lms._authorised(self.headers.get("Authorization", ""), course, scopes)
+                if status != 200:
+                    self._send(status, json.dumps({"error": "not authorised"}), "application/json")
+                return status == 200
+
+            def _container(self, course: Course, method: str, query, body: bytes) -> None:
+                if method == "GET":
+                    if not self._allowed(course, *AGS_SCOPES[:2]):
+                        return
+                    filters = {
+                        "resource_link_id": "resourceLinkId",
+                        "resource_id": "resourceId",
+                        "tag": "tag",
+                    }
+                    items = [
+                        item
+                        for item in course.line_items.values()
+                        if all(item.get(m) == query[q][0] for q, m in filters.items() if q in query)
+                    ]
+                    self._page(course, items, query, AGS_MEDIA + "lineitemcontainer+json")
+                elif method == "POST":
+                    if not self._allowed(course, AGS_SCOPES[0]):
+                        return
+                    if self.headers.get("Content-Type") != AGS_MEDIA + "lineitem+json":
+                        self._send(415, "wrong media type", "text/plain")
+                        return
+                    item = json.loads(body)
+                    url = course.add_line_item(**item)
+                    created = next(i for i in course.line_items.values() if i["id"] == url)
+                    self._send(201, json.dumps(created), AGS_MEDIA + "lineitem+json")
+                else:
+                    self._send(405, "method not allowed", "text/plain")
+
+            def _line_item(self, course: Course, number: int, method: str, body: bytes) -> None:
+                scopes = AGS_SCOPES[:2] if method == "GET" else AGS_SCOPES[:1]
+                if not self._allowed(course, *scopes):
+                    return
+                item = course.line_items.get(number)
+                if item is None:
+                    self._send(
+                        404, json.dumps({"error": "line item not found"}), "application/json"
+                    )
+                elif method == "GET":
+                    self._send(200, json.dumps(item), AGS_MEDIA + "lineitem+json")
+                elif method == "PUT":
+                    update = json.loads(body)
+                    item.update({k: v for k, v in update.items() if k != "id"})
+                    self._send(200, json.dumps(item), AGS_MEDIA + "lineitem+json")
+                elif method == "DELETE":
+                    del course.line_items[number]
+                    self._send(204, "", "text/plain")
+
+            def _score(self, course: Course, number: int, method: str, body: bytes) -> None:
+                if method != "POST" or not self._allowed(course, AGS_SCOPES[3]):
+                    if method != "POST":
+                        self._send(405, "method not allowed", "text/plain")
+                    return
+                if number not in course.line_items:
+                    self._send(
+                        404, json.dumps({"error": "line item not found"}), "application/json"
+                    )
+                    return
+                if self.headers.get("Content-Type") != "application/vnd.ims.lis.v1.score+json":
+                    self._send(415, "wrong media type", "text/plain")
+                    return
+                score = json.loads(body)
+                required = ("userId", "activityProgress", "gradingProgress", "timestamp")
+                if any(name not in score for name in required):
+                    self._send(400, json.dumps({"error": "score misses a field"}), "text/plain")
+                    return
+                course.scores.append((number, score))
+                self._send(204, "", "text/plain")
+
+            def _results(self, course: Course, number: int, method: str, query) -> None:
+                if not self._allowed(course, AGS_SCOPES[2]):
+                    return
+                if number not in course.line_items:
+                    self._send(
+                        404, json.dumps({"error": "line item not found"}), "application/json"
+                    )
+                    return
+                latest: dict[str, dict[str, Any]] = {}
+                for n, score in course.scores:
+                    if n == number:
+                        latest[score["userId"]] = score
+                results = [
+                    {
+                        "id": f"{course.line_item_url(number)}#{user}",
+                        "userId": user,
+                        "resultScore": score.get("scoreGiven"),
+                        "resultMaximum": score.get("scoreMaximum"),
+                        "comment": score.get("comment"),
+                        "scoreOf": course.line_item_url(number),
+                    }
+                    for user, score in latest.items()
+                    if "user_id" not in query or query["user_id"][0] == user
+                ]
+                self._page(course, results, query, AGS_MEDIA + "resultcontainer+json")
+
+            def _memberships(self, course: Course, method: str, query) -> None:
+                if method != "GET" or not self._allowed(course, NRPS_SCOPE):
+                    return
+                members = [
+                    m
+                    for m in course.members
+                    if "role" not in query or query["role"][0] in m["roles"]
+                ]
+                self._page(
+                    course,
+                    members,
+                    query,
+                    "application/vnd.ims.lti-nrps.v2.membershipcontainer+json",
+                    wrap=lambda page: {"id": course.memberships_url, "members": page},
+                )
+
+            def _page(self, course: Course, rows: list, query, media_type: str, wrap=None):
+                """One page of ``rows``; the next page's URL uses mixed-case query names."""
+                size = int(query["limit"][0]) if "limit" in query else course.page_size
+                page = int(query.get("Page", ["1"])[0])
+                chunk = rows[(page - 1) * size : page * size]
+                document = wrap(chunk) if wrap else chunk
+                data = json.dumps(document).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", media_type)
+                self.send_header("Content-Length", str(len(data)))
+                if page * size < len(rows):
+                    rest = [(k, v[0]) for k, v in query.items() if k != "Page"]
+                    path = urlsplit(self.path).path
+                    next_query = "&".join(f"{k}={v}" for k, v in [*rest, ("Page", page + 1)])
+                    first = f"{lms.url}{path}"
+                    self.send_header(
+                        "Link",
+                        f'<{first}>; rel="first", <{lms.url}{path}?{next_query}>; rel="next"',
+                    )
+                self.end_headers()
+                self.wfile.write(data)
 
             def _auth(self, query: dict[str, str]) -> None:
                 spec = lms._pending.pop(query.get("login_hint", ""), None)
@@ -221,10 +657,14 @@ class SimulatedLMS:
                 )
                 self._send(200, body, "text/html")
 
-            def _send(self, status: int, body: str, content_type: str) -> None:
+            def _send(
+                self, status: int, body: str, content_type: str, retry_after: str | None = None
+            ) -> None:
                 data = body.encode()
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
+                if retry_after is not None:
+                    self.send_header("Retry-After", retry_after)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

@@ -35,3 +35,53 @@ class ContextRole(StrEnum):
     TEACHING_ASSISTANT = (
         "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"
     )
+
+
+class AgsScope(StrEnum):
+    LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
+    LINEITEM_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
+    RESULT_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
+    SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+
+
+NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+
+
+class MediaType(StrEnum):
+    LINEITEM = "application/vnd.ims.lis.v2.lineitem+json"
+    LINEITEM_CONTAINER = "application/vnd.ims.lis.v2.lineitemcontainer+json"
+    SCORE = "application/vnd.ims.lis.v1.score+json"
+    RESULT_CONTAINER = "application/vnd.ims.lis.v2.resultcontainer+json"
+    MEMBERSHIP_CONTAINER = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+
+
+class ActivityProgress(StrEnum):
+    """How far the learner got (AGS 2.0 §3.4.5)."""
+
+    INITIALIZED = "Initialized"
+    STARTED = "Started"
+    IN_PROGRESS = "InProgress"
+    SUBMITTED = "Submitted"
+    COMPLETED = "Completed"
+
+
+class GradingProgress(StrEnum):
+    """Where grading stands (AGS 2.0 §3.4.6); ``PENDING_MANUAL`` while rubric work waits."""
+
+    FULLY_GRADED = "FullyGraded"
+    PENDING = "Pending"
+    PENDING_MANUAL = "PendingManual"
+    FAILED = "Failed"
+    NOT_READY = "NotReady"
+
+
+class MemberStatus(StrEnum):
+    """A member's status in a context (NRPS 2.0 §2.2); absent means Active."""
+
+    ACTIVE = "Active"
+    INACTIVE = "Inactive"
+    DELETED = "Deleted"
+
+
+#: Canvas's extension of the score: when and how the learner submitted.
+CANVAS_SUBMISSION_EXTENSION = "https://canvas.instructure.com/lti/submission"

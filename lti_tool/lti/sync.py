@@ -37,6 +37,32 @@ def _placed_target(claims: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) and TARGET.fullmatch(value) else None
 
 
+def _url(value: Any) -> str | None:
+    return value if isinstance(value, str) and 0 < len(value) <= 1000 else None
+
+
+def _service_endpoints(claims: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The context's AGS and NRPS URLs this launch names, and the link's own line item URL.
+
+    Only what the launch sent is returned, so a launch without the claims (a deep-linking
+    request, an LMS that sends them to instructors only) keeps what earlier launches stored.
+    """
+    context_values: dict[str, Any] = {}
+    lineitem = None
+    ags = claims.get(Claim.AGS_ENDPOINT)
+    if isinstance(ags, dict):
+        scopes = ags.get("scope")
+        if isinstance(scopes, list):
+            context_values["ags_scopes"] = [s for s in scopes if isinstance(s, str)][:10]
+        if lineitems := _url(ags.get("lineitems")):
+            context_values["ags_lineitems_url"] = lineitems
+        lineitem = _url(ags.get("lineitem"))
+    nrps = claims.get(Claim.NRPS_SERVICE)
+    if isinstance(nrps, dict) and (memberships := _url(nrps.get("context_memberships_url"))):
+        context_values["nrps_memberships_url"] = memberships
+    return context_values, lineitem
+
+
 def record_launch(conn: Connection, launch: ValidatedLaunch) -> dict[str, Any]:
     """Upsert the launch's rows; return the fields of its launch session."""
     claims = launch.claims
@@ -57,6 +83,7 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> dict[str, Any]:
     role = skillcert_role(lti_roles)
     context_id = resource_link_id = None
     context = claims.get(Claim.CONTEXT)
+    services, lineitem_url = _service_endpoints(claims)
     if context and isinstance(context.get("id"), str) and context["id"]:
         context_id = upsert_returning_id(
             conn,
@@ -67,9 +94,10 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> dict[str, Any]:
                 "title": _text(context.get("title"), 500),
                 "label": _text(context.get("label"), 255),
                 "updated_at": now,
+                **services,
             },
             conflict=("deployment_id", "context_id"),
-            update=("title", "label", "updated_at"),
+            update=("title", "label", "updated_at", *services),
         )
         upsert_returning_id(
             conn,
@@ -93,6 +121,9 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> dict[str, Any]:
                 "updated_at": now,
             }
             update = ["title", "updated_at"]
+            if lineitem_url is not None:
+                values["ags_lineitem_url"] = lineitem_url
+                update.append("ags_lineitem_url")
             target = _placed_target(claims)
             if target is not None:  # placed by Deep Linking: the LMS echoes our custom value
                 values["target"] = target

@@ -88,6 +88,12 @@ class Context(Base):
     context_id: Mapped[str] = mapped_column(String(255))
     title: Mapped[str] = mapped_column(String(500), default="")
     label: Mapped[str] = mapped_column(String(255), default="")
+    #: AGS line item container URL from the launches' endpoint claim (None: no AGS here).
+    ags_lineitems_url: Mapped[str | None] = mapped_column(String(1000))
+    #: The AGS scopes the platform granted in that claim.
+    ags_scopes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    #: NRPS context memberships URL from the launches' names-and-roles claim.
+    nrps_memberships_url: Mapped[str | None] = mapped_column(String(1000))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     def __repr__(self) -> str:
@@ -108,6 +114,8 @@ class ResourceLink(Base):
     #: What the link opens, placed by Deep Linking or chosen by an instructor at first
     #: launch: "track:<id>", "module:<track>/<module>" or "activity:<track>/<activity>".
     target: Mapped[str | None] = mapped_column(String(200))
+    #: The link's own AGS line item URL, when the platform made one (endpoint claim).
+    ags_lineitem_url: Mapped[str | None] = mapped_column(String(1000))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     def __repr__(self) -> str:

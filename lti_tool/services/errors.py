@@ -1,0 +1,92 @@
+"""One error for every failed call to an LMS service, classified for the delivery worker.
+
+A worker needs three answers from a failure: try again later or give up (``transient``),
+how long the LMS asked it to wait (``retry_after``), and a reason an instructor can read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import re
+
+import requests
+
+from lti_tool.errors import SkillCertError
+
+#: Longest reason kept from an LMS's answer: enough for its error text, not a whole page.
+REASON_LIMIT = 300
+#: Longest wait an LMS can ask for with Retry-After; a larger value is taken as this.
+RETRY_AFTER_LIMIT = 3600.0
+#: Answers that can succeed if the same request is sent again later.
+_TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+class ServiceError(SkillCertError):
+    """The LMS did not accept a request from SkillCert."""
+
+    status_code = 502
+    advice = "SkillCert tries again later. If it keeps happening, check the LMS registration."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        transient: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        #: The LMS's HTTP status; None when no answer came (timeout, refused connection).
+        self.status = status
+        #: True when the same request may succeed later (timeouts, 5xx, 429).
+        self.transient = transient
+        #: Seconds the LMS asked us to wait (429/503 Retry-After), if it said.
+        self.retry_after = retry_after
+
+
+def error_from_response(
+    response: requests.Response, body: bytes, what: str, secret: str = ""
+) -> ServiceError:
+    """A :class:`ServiceError` for an LMS answer that is not a success."""
+    status = response.status_code
+    reason = readable_reason(body, secret)
+    message = f"{what}: the LMS answered HTTP {status}" + (f" ({reason})" if reason else "")
+    return ServiceError(
+        message,
+        status=status,
+        transient=status in _TRANSIENT_STATUSES,
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+    )
+
+
+def error_from_exception(exc: requests.RequestException, what: str) -> ServiceError:
+    """Timeouts and connection failures: the LMS may be back later."""
+    kind = "timed out" if isinstance(exc, requests.Timeout) else "could not be reached"
+    return ServiceError(f"{what}: the LMS {kind} ({type(exc).__name__})", transient=True)
+
+
+def readable_reason(body: bytes, secret: str = "") -> str:
+    """The start of an LMS's error text on one line, without ``secret`` (our token)."""
+    text = body[: REASON_LIMIT * 4].decode("utf-8", errors="replace")
+    if secret:
+        text = text.replace(secret, "[token]")
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= REASON_LIMIT else text[: REASON_LIMIT - 1] + "…"
+
+
+def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delay-seconds or an HTTP-date (RFC 9110)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), RETRY_AFTER_LIMIT)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    seconds = (when - (now or dt.datetime.now(dt.UTC))).total_seconds()
+    return min(max(seconds, 0.0), RETRY_AFTER_LIMIT)

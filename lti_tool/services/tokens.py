@@ -1,0 +1,162 @@
+"""OAuth2 access tokens for LMS services: client credentials with a signed JWT assertion.
+
+LTI Advantage (1EdTech Security Framework §4.1, RFC 7523): the tool proves who it is with a
+JWT signed by its current key — ``iss`` and ``sub`` are its client_id, ``aud`` the
+platform's token audience (the token URL unless the registration names another, as
+Brightspace does), a fresh ``jti`` and a short ``exp``. Tokens are cached per registration
+and scope set until shortly before they expire; a 401 from a service drops the token once
+(:meth:`TokenCache.invalidate`) so the next call fetches a new one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+
+import jwt
+import requests
+from cachetools import TLRUCache
+from jwt.api_jwk import PyJWK
+
+from lti_tool.outbound import OutboundError, check_platform_url, read_limited
+from lti_tool.services.errors import ServiceError, error_from_exception, error_from_response
+from lti_tool.settings import Settings
+
+#: Lifetime of a client assertion: the platform reads it at once.
+ASSERTION_SECONDS = 300
+#: A token is dropped this long before the platform says it expires (clock skew, slow calls).
+EXPIRY_MARGIN_SECONDS = 60
+#: Lifetime assumed when the platform does not say (``expires_in`` is only recommended).
+DEFAULT_EXPIRES_IN = 300
+_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ClientCredentials:
+    """What a token request needs from one registration, read once from its row."""
+
+    registration_id: int
+    client_id: str
+    token_url: str
+    #: ``aud`` of the assertion: the registration's auth audience, else its token URL.
+    audience: str
+    #: The tool's current private key (with its kid).
+    signing_key: PyJWK
+
+
+@dataclasses.dataclass(frozen=True)
+class _Token:
+    value: str
+    lifetime: float
+
+
+def client_assertion(credentials: ClientCredentials, now: float | None = None) -> str:
+    now = int(now if now is not None else time.time())
+    claims = {
+        "iss": credentials.client_id,
+        "sub": credentials.client_id,
+        "aud": credentials.audience,
+        "iat": now,
+        "exp": now + ASSERTION_SECONDS,
+        "jti": uuid.uuid4().hex,
+    }
+    key = credentials.signing_key
+    return jwt.encode(claims, key.key, algorithm="RS256", headers={"kid": key.key_id})
+
+
+def _lifetime(expires_in: object) -> float:
+    seconds = expires_in if isinstance(expires_in, int | float) else DEFAULT_EXPIRES_IN
+    seconds = max(float(seconds), 0.0)
+    # Keep a short-lived token for half its life rather than not at all.
+    return seconds - EXPIRY_MARGIN_SECONDS if seconds > 2 * EXPIRY_MARGIN_SECONDS else seconds / 2
+
+
+class TokenCache:
+    """Access tokens per (registration, scope set); safe to share between threads."""
+
+    def __init__(self, settings: Settings, http: requests.Session, maxsize: int = 1024) -> None:
+        self._settings = settings
+        self._http = http
+        self._tokens: TLRUCache[tuple, _Token] = TLRUCache(
+            maxsize=maxsize, ttu=lambda _key, token, now: now + token.lifetime
+        )
+        self._lock = threading.Lock()
+        #: Token requests sent (for tests and the worker's status).
+        self.requests_sent = 0
+
+    @staticmethod
+    def _key(credentials: ClientCredentials, scopes: Iterable[str]) -> tuple:
+        scope_set = frozenset(scopes)
+        return (
+            credentials.registration_id,
+            credentials.client_id,
+            credentials.token_url,
+            scope_set,
+        )
+
+    def get(self, credentials: ClientCredentials, scopes: Iterable[str]) -> str:
+        """A valid access token for ``scopes``, from the cache or the platform."""
+        key = self._key(credentials, scopes)
+        with self._lock:
+            token = self._tokens.get(key)
+        if token is not None:
+            return token.value
+        # Fetch outside the lock: a slow LMS must not hold up tokens for the others.
+        token = self._fetch(credentials, key[-1])
+        with self._lock:
+            self._tokens[key] = token
+        return token.value
+
+    def invalidate(self, credentials: ClientCredentials, scopes: Iterable[str], token: str) -> None:
+        """Forget ``token`` after the platform refused it (401), unless it was replaced."""
+        key = self._key(credentials, scopes)
+        with self._lock:
+            cached = self._tokens.get(key)
+            if cached is not None and cached.value == token:
+                del self._tokens[key]
+
+    def _fetch(self, credentials: ClientCredentials, scopes: frozenset[str]) -> _Token:
+        url = credentials.token_url
+        what = f"Access token request to {url}"
+        form = {
+            "grant_type": "client_credentials",
+            "client_assertion_type": _ASSERTION_TYPE,
+            "client_assertion": client_assertion(credentials),
+            "scope": " ".join(sorted(scopes)),
+        }
+        try:
+            check_platform_url(url, self._settings, "The LMS token URL")
+            with self._lock:
+                self.requests_sent += 1
+            with self._http.post(
+                url,
+                data=form,
+                headers={"Accept": "application/json"},
+                timeout=self._settings.http_timeout_seconds,
+                allow_redirects=False,
+                stream=True,
+            ) as response:
+                body = read_limited(response, self._settings.http_max_response_bytes)
+        except ValueError as exc:
+            raise ServiceError(f"{what}: {exc}") from exc
+        except OutboundError as exc:
+            raise ServiceError(f"{what}: {exc}") from exc
+        except requests.RequestException as exc:
+            raise error_from_exception(exc, what) from exc
+        if response.status_code != 200:
+            raise error_from_response(response, body, what)
+        try:
+            document = json.loads(body)
+        except ValueError:
+            document = None
+        if (
+            not isinstance(document, dict)
+            or not isinstance(document.get("access_token"), str)
+            or str(document.get("token_type", "")).lower() != "bearer"
+        ):
+            raise ServiceError(f"{what}: the LMS's answer is not a bearer token.", status=200)
+        return _Token(document["access_token"], _lifetime(document.get("expires_in")))
