@@ -70,6 +70,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal
 
 import numpy as np
@@ -84,6 +85,19 @@ UPPER_LOWER_FRACTION = 0.27
 _ZERO_SPREAD = 1e-9
 
 ItemKey = str | int
+
+
+class Undefined(StrEnum):
+    """Why a statistic is undefined. The value is the English phrase (CLI, logs, tests);
+    the web layer words the member in the reader's language."""
+
+    TOO_FEW_ITEMS = "reliability needs at least 2 items"
+    TOTAL_NO_VARIANCE = "total score has zero variance"
+    NOT_DICHOTOMOUS = "KR-20 applies to dichotomous (0/1) items only; use alpha"
+    ITEM_NO_VARIANCE = "item has zero variance (every learner has the same score)"
+    NO_OTHER_ITEMS = "rest score has zero variance (no other items)"
+    REST_NO_VARIANCE = "rest score (total of the other items) has zero variance"
+    NO_LEARNERS = "no learners to analyse"
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +159,7 @@ class ItemStats:
     """p-value: ``mean_score / max_score``."""
     discrimination: float | None
     """Item-rest (corrected item-total) correlation; point-biserial for 0/1 items."""
-    discrimination_reason: str | None
+    discrimination_reason: Undefined | None
     """Why ``discrimination`` is ``None``; ``None`` when it is defined."""
     distractors: DistractorAnalysis | None
 
@@ -166,12 +180,13 @@ class ScaleStats:
     """Population variance of the total score (ddof=0)."""
     total_sd: float | None
     alpha: float | None
-    alpha_reason: str | None
+    alpha_reason: Undefined | None
     kr20: float | None
-    kr20_reason: str | None
+    kr20_reason: Undefined | None
     sem: float | None
     """``total_sd · sqrt(1 - alpha)``."""
-    sem_reason: str | None
+    sem_reason: Undefined | None
+    """Why ``sem`` is ``None``: reliability is undefined, for this reason."""
     variance_definition: str = VARIANCE_DEFINITION
 
     @property
@@ -283,23 +298,20 @@ def analyse_items(
     total_flat = float(np.ptp(totals)) <= _ZERO_SPREAD * rest_scale
     alpha: float | None = None
     kr20: float | None = None
-    alpha_reason: str | None = None
+    alpha_reason: Undefined | None = None
     if k < 2:
-        alpha_reason = "reliability needs at least 2 items"
+        alpha_reason = Undefined.TOO_FEW_ITEMS
     elif total_flat:
-        alpha_reason = "total score has zero variance"
+        alpha_reason = Undefined.TOTAL_NO_VARIANCE
     else:
         alpha = k / (k - 1) * (1.0 - float(item_var.sum()) / total_var)
         if dichotomous:
             p = item_means
             kr20 = k / (k - 1) * (1.0 - float(np.dot(p, 1.0 - p)) / total_var)
-    if dichotomous:
-        kr20_reason = alpha_reason
-    else:
-        kr20_reason = "KR-20 applies to dichotomous (0/1) items only; use alpha"
+    kr20_reason = alpha_reason if dichotomous else Undefined.NOT_DICHOTOMOUS
     total_sd = math.sqrt(total_var)
     sem = None if alpha is None else total_sd * math.sqrt(max(0.0, 1.0 - alpha))
-    sem_reason = None if alpha is not None else f"no reliability: {alpha_reason}"
+    sem_reason = alpha_reason  # no reliability, no SEM
 
     # -- distractors ---------------------------------------------------------------------------
     groups = _groups(totals, upper_lower_fraction)
@@ -307,15 +319,11 @@ def analyse_items(
 
     items = []
     for j in range(k):
-        reason: str | None = None
+        reason: Undefined | None = None
         if item_flat[j]:
-            reason = "item has zero variance (every learner has the same score)"
+            reason = Undefined.ITEM_NO_VARIANCE
         elif rest_flat[j]:
-            reason = (
-                "rest score has zero variance (no other items)"
-                if k == 1
-                else "rest score (total of the other items) has zero variance"
-            )
+            reason = Undefined.NO_OTHER_ITEMS if k == 1 else Undefined.REST_NO_VARIANCE
         items.append(
             ItemStats(
                 item_id=ids[j],
@@ -554,7 +562,7 @@ def _empty_analysis(
     fraction: float,
 ) -> ItemAnalysis:
     """No learner left to analyse: every statistic is undefined."""
-    reason = "no learners to analyse"
+    reason = Undefined.NO_LEARNERS
     empty_groups = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     items = tuple(
         ItemStats(
@@ -587,7 +595,7 @@ def _empty_analysis(
         kr20=None,
         kr20_reason=reason,
         sem=None,
-        sem_reason=f"no reliability: {reason}",
+        sem_reason=reason,
     )
     return ItemAnalysis(
         items=items, scale=scale, missing_policy=missing, upper_lower_fraction=fraction

@@ -32,6 +32,13 @@ def list_tracks(tracks_dir: Path = TRACKS_DIR) -> tuple[Track, ...]:
 
 
 @functools.cache
+def translated_tracks(language: str, tracks_dir: Path = TRACKS_DIR) -> tuple[Track, ...]:
+    """``list_tracks`` with each module's texts in ``language`` where its author translated
+    them (``translations`` in module.yaml), the original elsewhere."""
+    return tuple(track.translated(language) for track in list_tracks(tracks_dir))
+
+
+@functools.cache
 def lab_spec(track_id: str, activity_id: str, tracks_dir: Path = TRACKS_DIR) -> LabSpec | None:
     """The grader spec of a lab activity, or None when the track has no such lab (any more)."""
     found = find_activity(list_tracks(tracks_dir), track_id, activity_id)

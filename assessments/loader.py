@@ -3,7 +3,8 @@
 Layout of a track folder::
 
     track.yaml                    id, version, title, competencies, modules, completion
-    modules/<module-id>/module.yaml   id, version, title, activities (inline or `file:`)
+    modules/<module-id>/module.yaml   id, version, title, activities (inline or `file:`),
+                                  optional `translations` of its texts (docs/authoring.md)
     modules/<module-id>/*.md      lesson bodies and item stems (`body_file`, `stem_file`)
     labs/<lab-id>/                lab folders (lab.yaml, hidden.yaml, …; see docs/labs.md)
 
@@ -30,13 +31,16 @@ from assessments.items import ITEM_TYPES, ItemType
 from assessments.labs.spec import LabSpec, LabSpecError
 from assessments.markdown import images_without_alt, render
 from assessments.model import (
+    TRANSLATION_LANGUAGES,
     Activity,
     ActivityKind,
+    ActivityTranslation,
     Competency,
     Difficulty,
     Item,
     Lab,
     Module,
+    ModuleTranslation,
     Track,
 )
 from assessments.spec import LineList, LineMap, Problem, ProblemSink, Spec
@@ -530,14 +534,21 @@ def _read_module(
     summary = spec.text("summary", "")
     reviewed, review_by = _review_dates(spec, reader.today)
     activities = []
+    #: Ids the module's activities give, loaded or not (None: an included file is unreadable).
+    activity_ids: set[str] | None = set()
     for value, entry_line in spec.entries("activities"):
         activity_spec = Spec(value, spec.sink, entry_line)
         if isinstance(value, Mapping) and set(value) == {"file"}:
             activity_spec = _included(reader, activity_spec, folder)
-        if activity_spec is not None:
-            activity = _read_activity(reader, activity_spec, folder)
-            if activity is not None:
-                activities.append(activity)
+        if activity_spec is None:
+            activity_ids = None
+            continue
+        if activity_ids is not None:
+            activity_ids.add(str(activity_spec.data.get("id")))
+        activity = _read_activity(reader, activity_spec, folder)
+        if activity is not None:
+            activities.append(activity)
+    translations = _read_translations(reader, spec, folder, activity_ids)
     spec.done()
     if not spec.ok or None in (found_id, version, title, track_id, reviewed, review_by):
         return None
@@ -550,7 +561,56 @@ def _read_module(
         track_id,
         reviewed=reviewed,
         review_by=review_by,
+        translations=translations,
     )
+
+
+def _read_translations(
+    reader: _TrackReader, spec: Spec, folder: Path, activity_ids: set[str] | None
+) -> dict[str, ModuleTranslation]:
+    """``translations: {<language>: {title?, summary?, activities?: {<activity id>: {title?,
+    body? or body_file?}}}}``: the module's texts in the UI's other languages."""
+    block = spec.child("translations", None)
+    if block is None:
+        return {}
+    found = {}
+    for language in block.data:
+        entry = block.child(language)
+        if language not in TRANSLATION_LANGUAGES:
+            block.error(
+                f"translation language {language!r} is not one SkillCert's pages are shown in "
+                f"(use {', '.join(TRANSLATION_LANGUAGES)})",
+                language,
+            )
+        elif entry is not None:
+            found[language] = _read_translation(reader, entry, folder, activity_ids)
+    block.done()
+    return found
+
+
+def _read_translation(
+    reader: _TrackReader, entry: Spec, folder: Path, activity_ids: set[str] | None
+) -> ModuleTranslation:
+    title, summary = entry.text("title", ""), entry.text("summary", "")
+    activities = {}
+    texts = entry.child("activities", None)
+    for activity_id in texts.data if texts is not None else ():
+        text = texts.child(activity_id)
+        if activity_ids is not None and activity_id not in activity_ids:
+            texts.error(
+                f"translation of activity {activity_id!r}: no such activity in the module",
+                activity_id,
+            )
+        elif text is not None:
+            activities[activity_id] = ActivityTranslation(
+                text.text("title", "") or "",
+                reader.markdown(text, "body", folder, required=False),
+            )
+            text.done()
+    if texts is not None:
+        texts.done()
+    entry.done()
+    return ModuleTranslation(title or "", (summary or "").strip(), activities)
 
 
 def _review_dates(spec: Spec, today: dt.date) -> tuple[dt.date | None, dt.date | None]:

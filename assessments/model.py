@@ -37,8 +37,86 @@ class AssessmentError(Exception):
         return str(self.args[0])
 
 
+class AnswerProblemKind(StrEnum):
+    """What is wrong with the shape of a learner's answer."""
+
+    TOO_LONG = "too_long"
+    NOT_UTF8 = "not_utf8"
+    NOT_TEXT = "not_text"
+    BINARY = "binary"
+    NOT_A_LIST = "not_a_list"
+    TOO_MANY_ENTRIES = "too_many_entries"
+    UNKNOWN_CHOICE = "unknown_choice"
+    REPEATED_CHOICE = "repeated_choice"
+    EMPTY = "empty"
+    NO_FILE = "no_file"
+    FILE_TOO_LARGE = "file_too_large"
+    FILE_EMPTY = "file_empty"
+    FILE_TYPE = "file_type"
+    NOT_A_MATCHING = "not_a_matching"
+    ONE_RESPONSE_EACH = "one_response_each"
+    UNKNOWN_RESPONSE = "unknown_response"
+    NO_NUMBER = "no_number"
+    NUMBER_FORMAT = "number_format"
+    NOT_FINITE = "not_finite"
+    ORDER_INCOMPLETE = "order_incomplete"
+    NO_OPTION = "no_option"
+    UNKNOWN_OPTION = "unknown_option"
+    NOT_A_QUESTION = "not_a_question"
+    UNKNOWN_SCENARIO_CHOICE = "unknown_scenario_choice"
+    NO_JUSTIFICATION = "no_justification"
+
+
+#: The English sentence of each problem; ``limit`` and ``value`` are the problem's fields.
+_ANSWER_PROBLEM_TEXT = {
+    AnswerProblemKind.TOO_LONG: "This answer is too long: at most {limit} characters.",
+    AnswerProblemKind.NOT_UTF8: "This answer is not UTF-8 text. Type or paste it as text.",
+    AnswerProblemKind.NOT_TEXT: "Expected text, got {value}.",
+    AnswerProblemKind.BINARY: "This answer contains binary data. Type or paste it as text.",
+    AnswerProblemKind.NOT_A_LIST: "Expected a list of choices.",
+    AnswerProblemKind.TOO_MANY_ENTRIES: "This answer has more entries than there are choices.",
+    AnswerProblemKind.UNKNOWN_CHOICE: "{value} is not one of the choices.",
+    AnswerProblemKind.REPEATED_CHOICE: "The same choice appears twice in this answer.",
+    AnswerProblemKind.EMPTY: "Write an answer before submitting.",
+    AnswerProblemKind.NO_FILE: "Attach a file.",
+    AnswerProblemKind.FILE_TOO_LARGE: "This file is too large: at most {limit:,} bytes.",
+    AnswerProblemKind.FILE_EMPTY: "This file is empty.",
+    AnswerProblemKind.FILE_TYPE: "Attach a file of type {value}.",
+    AnswerProblemKind.NOT_A_MATCHING: "Expected a response for each prompt.",
+    AnswerProblemKind.ONE_RESPONSE_EACH: "Choose exactly one response for every prompt.",
+    AnswerProblemKind.UNKNOWN_RESPONSE: "{value} is not one of the responses.",
+    AnswerProblemKind.NO_NUMBER: "Enter a number.",
+    AnswerProblemKind.NUMBER_FORMAT: "Enter a number, like 12.5 or -3.",
+    AnswerProblemKind.NOT_FINITE: "Enter a finite number.",
+    AnswerProblemKind.ORDER_INCOMPLETE: "Place every entry exactly once.",
+    AnswerProblemKind.NO_OPTION: "Choose one option.",
+    AnswerProblemKind.UNKNOWN_OPTION: "{value} is not one of the options.",
+    AnswerProblemKind.NOT_A_QUESTION: "This is not a question of this activity.",
+    AnswerProblemKind.UNKNOWN_SCENARIO_CHOICE: "{value} is not one of the choices here.",
+    AnswerProblemKind.NO_JUSTIFICATION: "Explain your choice before you continue.",
+}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AnswerProblem:
+    """Why an answer cannot be accepted, as data: the web layer words it in the learner's
+    language. ``str()`` gives the English sentence (the CLI, logs, and tests read that).
+    """
+
+    kind: AnswerProblemKind
+    limit: int = 0  #: the most characters or bytes allowed
+    value: str = ""  #: what the learner sent (quoted), its type, or the file types allowed
+
+    def __str__(self) -> str:
+        return _ANSWER_PROBLEM_TEXT[self.kind].format(limit=self.limit, value=self.value)
+
+
 class AnswerError(AssessmentError):
-    """This answer cannot be accepted; nothing was saved."""
+    """This answer cannot be accepted; nothing was saved. ``problem`` says why, as data."""
+
+    def __init__(self, kind: AnswerProblemKind, *, limit: int = 0, value: str = "") -> None:
+        self.problem = AnswerProblem(kind, limit, value)
+        super().__init__(str(self.problem))
 
 
 # -- enums and small values --------------------------------------------------------------
@@ -179,6 +257,29 @@ class Activity:
         return frozenset(self.competencies).union(*(item.competencies for item in self.items))
 
 
+#: Languages a module's texts may be translated into: the UI's languages other than English,
+#: the language content is written in (``lti_tool.i18n.SUPPORTED_LOCALES``; a test keeps
+#: the two in step).
+TRANSLATION_LANGUAGES = ("es",)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ActivityTranslation:
+    """An activity's title and body (HTML) in another language; empty keeps the original."""
+
+    title: str = ""
+    body_html: str = ""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ModuleTranslation:
+    """A module's texts in another language; empty or absent ones keep the original."""
+
+    title: str = ""
+    summary: str = ""
+    activities: Mapping[str, ActivityTranslation] = dataclasses.field(default_factory=dict)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Module:
     """A unit of a track. Facts about AI date quickly, so every module says when it was last
@@ -192,6 +293,33 @@ class Module:
     track_id: str  #: the track that defines this module (differs for inherited modules)
     reviewed: dt.date
     review_by: dt.date
+    #: language → the module's texts in it (``translations`` in module.yaml)
+    translations: Mapping[str, ModuleTranslation] = dataclasses.field(
+        default_factory=dict, compare=False
+    )
+
+    def translated(self, language: str) -> Module:
+        """This module with the titles, summary and bodies translated into ``language``
+        where the author gave them; the original text everywhere else."""
+        translation = self.translations.get(language)
+        if translation is None:
+            return self
+        activities = tuple(
+            dataclasses.replace(
+                activity,
+                title=t.title or activity.title,
+                body_html=t.body_html or activity.body_html,
+            )
+            if (t := translation.activities.get(activity.id)) is not None
+            else activity
+            for activity in self.activities
+        )
+        return dataclasses.replace(
+            self,
+            title=translation.title or self.title,
+            summary=translation.summary or self.summary,
+            activities=activities,
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -215,6 +343,14 @@ class Track:
     def __post_init__(self) -> None:
         index = {a.id: (m, a) for m in self.modules for a in m.activities}
         object.__setattr__(self, "_activities", index)
+
+    def translated(self, language: str) -> Track:
+        """This track with its modules' texts in ``language`` where they are translated."""
+        if not any(language in module.translations for module in self.modules):
+            return self
+        return dataclasses.replace(
+            self, modules=tuple(module.translated(language) for module in self.modules)
+        )
 
     def activity(self, activity_id: str) -> Activity:
         """The activity with this id; ``KeyError`` when the track has none."""

@@ -46,10 +46,39 @@ class Accommodation:
 NO_ACCOMMODATION = Accommodation()
 
 
+class RefusalKind(StrEnum):
+    """Why a learner may not start an attempt now."""
+
+    NOT_OPEN_YET = "not_open_yet"
+    CLOSED = "closed"
+    NO_ATTEMPTS_LEFT = "no_attempts_left"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why an attempt may not start, as data: the web layer words it in the learner's language.
+
+    ``str()`` gives the English sentence (the CLI, logs, and tests read that).
+    """
+
+    kind: RefusalKind
+    when: dt.datetime | None = None  #: the opening or closing time
+    attempts: int = 0  #: attempts allowed, all used
+
+    def __str__(self) -> str:
+        match self.kind:
+            case RefusalKind.NOT_OPEN_YET:
+                return f"This activity opens on {self.when:%Y-%m-%d at %H:%M %Z}."
+            case RefusalKind.CLOSED:
+                return f"This activity closed on {self.when:%Y-%m-%d at %H:%M %Z}."
+            case RefusalKind.NO_ATTEMPTS_LEFT:
+                return f"You have used all {self.attempts} attempts."
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Decision:
     allowed: bool
-    reason: str = ""
+    reason: Refusal | None = None  #: set when not allowed
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -80,14 +109,12 @@ class AttemptPolicy:
         self, attempts_used: int, now: dt.datetime, acc: Accommodation = NO_ACCOMMODATION
     ) -> Decision:
         if self.opens_at is not None and now < self.opens_at:
-            return Decision(False, f"This activity opens on {self.opens_at:%Y-%m-%d at %H:%M %Z}.")
+            return Decision(False, Refusal(RefusalKind.NOT_OPEN_YET, when=self.opens_at))
         if self.closes_at is not None and now >= self.closes_at:
-            return Decision(
-                False, f"This activity closed on {self.closes_at:%Y-%m-%d at %H:%M %Z}."
-            )
+            return Decision(False, Refusal(RefusalKind.CLOSED, when=self.closes_at))
         allowed = self.attempts_allowed(acc)
         if allowed is not None and attempts_used >= allowed:
-            return Decision(False, f"You have used all {allowed} attempts.")
+            return Decision(False, Refusal(RefusalKind.NO_ATTEMPTS_LEFT, attempts=allowed))
         return Decision(True)
 
     def counted(self, scores: Sequence[float]) -> float | None:
@@ -181,14 +208,56 @@ def practical_share(track: Track) -> float:
     return practical / total if total else 0.0
 
 
+class UnmetKind(StrEnum):
+    """Which completion requirement is not met yet."""
+
+    MODULE_NOT_STARTED = "module_not_started"
+    MODULE_BELOW_MARK = "module_below_mark"
+    CAPSTONE_NOT_SUBMITTED = "capstone_not_submitted"
+    CAPSTONE_AWAITING_GRADING = "capstone_awaiting_grading"
+    CAPSTONE_BELOW_MARK = "capstone_below_mark"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Unmet:
+    """One requirement not met yet, as data: the web layer words it in the learner's language.
+
+    ``str()`` gives the English sentence (the CLI, logs, and tests read that).
+    """
+
+    kind: UnmetKind
+    title: str  #: the module's or the capstone's title
+    because: str = ""  #: why the module is mandatory, when the track says so
+    percent: float = 0.0  #: the score so far, 0 to 100
+    pass_mark: float = 0.0
+    waiting: int = 0  #: pieces of the module still waiting for an instructor's grading
+
+    def __str__(self) -> str:
+        label = f"{self.title} ({self.because}, mandatory)" if self.because else self.title
+        match self.kind:
+            case UnmetKind.MODULE_NOT_STARTED:
+                return f"{label}: not started yet."
+            case UnmetKind.MODULE_BELOW_MARK:
+                pending = (
+                    f"; {self.waiting} piece(s) still wait for grading" if self.waiting else ""
+                )
+                return f"{label}: {self.percent:.0f}% so far, {self.pass_mark:g}% needed{pending}."
+            case UnmetKind.CAPSTONE_NOT_SUBMITTED:
+                return f"Capstone '{self.title}': not submitted yet."
+            case UnmetKind.CAPSTONE_AWAITING_GRADING:
+                return f"Capstone '{self.title}': submitted, waiting for an instructor to grade it."
+            case UnmetKind.CAPSTONE_BELOW_MARK:
+                return f"Capstone '{self.title}': {self.percent:.0f}%, {self.pass_mark:g}% needed."
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class CompletionStatus:
     complete: bool
-    unmet: tuple[str, ...]  #: one plain sentence per requirement not yet met
+    unmet: tuple[Unmet, ...]  #: one entry per requirement not yet met
 
 
 def completion(track: Track, progress: Mapping[str, float | None]) -> CompletionStatus:
-    """Has the learner completed ``track``, and if not, what is left, in plain words.
+    """Has the learner completed ``track``, and if not, which requirements are left.
 
     ``progress`` maps activity id → the counted score as a share in [0, 1], or ``None``
     when the work is submitted but waits for manual grading. A module's score is the mean
@@ -198,23 +267,37 @@ def completion(track: Track, progress: Mapping[str, float | None]) -> Completion
     for rule in track.completion.modules:
         module = track.module(rule.module)
         assessed = [a.id for a in module.activities if a.kind.is_assessed]
-        label = f"{module.title} ({rule.because}, mandatory)" if rule.because else module.title
-        waiting = [a for a in assessed if a in progress and progress[a] is None]
         if not any(a in progress for a in assessed):
-            unmet.append(f"{label}: not started yet.")
+            unmet.append(Unmet(UnmetKind.MODULE_NOT_STARTED, module.title, rule.because))
             continue
         percent = 100 * sum(progress.get(a) or 0.0 for a in assessed) / max(len(assessed), 1)
         if percent < rule.pass_mark:
-            pending = f"; {len(waiting)} piece(s) still wait for grading" if waiting else ""
-            unmet.append(f"{label}: {percent:.0f}% so far, {rule.pass_mark:g}% needed{pending}.")
+            waiting = sum(1 for a in assessed if a in progress and progress[a] is None)
+            unmet.append(
+                Unmet(
+                    UnmetKind.MODULE_BELOW_MARK,
+                    module.title,
+                    rule.because,
+                    percent=percent,
+                    pass_mark=rule.pass_mark,
+                    waiting=waiting,
+                )
+            )
     if (capstone := track.completion.capstone) is not None:
         title = track.activity(capstone.activity).title
         if capstone.activity not in progress:
-            unmet.append(f"Capstone '{title}': not submitted yet.")
+            unmet.append(Unmet(UnmetKind.CAPSTONE_NOT_SUBMITTED, title))
         elif (share := progress[capstone.activity]) is None:
-            unmet.append(f"Capstone '{title}': submitted, waiting for an instructor to grade it.")
+            unmet.append(Unmet(UnmetKind.CAPSTONE_AWAITING_GRADING, title))
         elif 100 * share < capstone.pass_mark:
-            unmet.append(f"Capstone '{title}': {100 * share:.0f}%, {capstone.pass_mark:g}% needed.")
+            unmet.append(
+                Unmet(
+                    UnmetKind.CAPSTONE_BELOW_MARK,
+                    title,
+                    percent=100 * share,
+                    pass_mark=capstone.pass_mark,
+                )
+            )
     return CompletionStatus(not unmet, tuple(unmet))
 
 

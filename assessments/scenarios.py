@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from assessments import rubrics
 from assessments.items.base import text_answer
 from assessments.markdown import render, render_inline
-from assessments.model import AnswerError, AssessmentError, ResultStatus
+from assessments.model import AnswerError, AnswerProblemKind, AssessmentError, ResultStatus
 from assessments.spec import Spec, unique
 
 MAX_JUSTIFICATION = 5_000
@@ -123,14 +123,14 @@ class Scenario:
             raise ScenarioError("This scenario has ended; see the debrief.")
         choice = node.choice(choice_id)
         if choice is None:
-            raise AnswerError(f"{choice_id!r} is not one of the choices here.")
+            raise AnswerError(AnswerProblemKind.UNKNOWN_SCENARIO_CHOICE, value=repr(choice_id))
         text = None
         if node.justification is not None:
             text = text_answer(
                 justification if justification is not None else "", MAX_JUSTIFICATION
             )
             if not text.strip():
-                raise AnswerError("Explain your choice before you continue.")
+                raise AnswerError(AnswerProblemKind.NO_JUSTIFICATION)
         return ScenarioRun(choice.next, (*run.steps, Step(node_id, choice_id, text)))
 
     def finished(self, run: ScenarioRun) -> bool:

@@ -7,15 +7,18 @@ import secrets
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lti_tool import csrf, db, ratelimit, security
+from lti_tool import csrf, db, i18n, ratelimit, security
 from lti_tool.errors import SkillCertError
 from lti_tool.lti.platform_keys import PlatformKeyCache
 from lti_tool.outbound import make_http_session
 from lti_tool.resources import resource_dir
 from lti_tool.settings import load_settings
+from lti_tool.uploads import UploadAwareRequest
 
 log = logging.getLogger("lti_tool")
 
@@ -28,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder="static",
         instance_relative_config=True,
     )
+    app.request_class = UploadAwareRequest  # upload forms raise MAX_CONTENT_LENGTH per view
     settings = load_settings(test_config, default_instance_path=app.instance_path)
     app.config.update(
         SETTINGS=settings,
@@ -44,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
 
     db.init_app(app)
+    i18n.init_app(app)
     security.init_app(app)
     csrf.init_app(app)
     ratelimit.init_app(app)
@@ -63,10 +68,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
         demo.init_app(app)
 
-    from lti_tool import cli
+    from lti_tool import cli, gradesync
     from lti_tool.grading import labs
 
     labs.init_app(app)
+    gradesync.init_app(app)
     cli.init_app(app)
     _register_error_pages(app)
     return app
@@ -88,15 +94,17 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(SkillCertError)
     def skillcert_error(error: SkillCertError):
         reference = secrets.token_hex(4)
-        log.warning("ref=%s %s %s: %s", reference, request.method, request.path, error.message)
+        with force_locale("en"):  # the log is read by operators, in one language
+            logged = error.message
+        log.warning("ref=%s %s %s: %s", reference, request.method, request.path, logged)
         return page(error.status_code, error.message, error.advice, reference)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         reference = secrets.token_hex(4)
         log.info("ref=%s %s %s: HTTP %s", reference, request.method, request.path, error.code)
-        advice = "Check the address, or open SkillCert again from your course."
-        return page(error.code or 500, error.description or error.name, advice, reference)
+        advice = gettext("Check the address, or open SkillCert again from your course.")
+        return page(error.code or 500, _http_message(error), advice, reference)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
@@ -104,7 +112,26 @@ def _register_error_pages(app: Flask) -> None:
         log.exception("ref=%s %s %s: unexpected error", reference, request.method, request.path)
         return page(
             500,
-            "Something went wrong in SkillCert.",
-            "Try again in a moment. If it keeps happening, tell your administrator the reference.",
+            gettext("Something went wrong in SkillCert."),
+            gettext(
+                "Try again in a moment. If it keeps happening, tell your administrator the "
+                "reference."
+            ),
             reference,
         )
+
+
+def _http_message(error: HTTPException) -> str:
+    """The page's heading: our own abort() text, else werkzeug's standard one, translated."""
+    if error.description != type(error).description:
+        return error.description
+    return str(HTTP_MESSAGES.get(error.code or 500, gettext("The request could not be handled.")))
+
+
+#: Werkzeug's standard descriptions are English only; these are the ones a person can meet.
+HTTP_MESSAGES = {
+    400: _l("The request could not be understood."),
+    404: _l("There is no page at this address."),
+    405: _l("This page cannot be used that way."),
+    413: _l("The upload is too large."),
+}

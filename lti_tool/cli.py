@@ -23,6 +23,7 @@ from assessments.catalog import TRACKS_DIR
 from lti_tool import migrations
 from lti_tool.db import transaction
 from lti_tool.errors import SettingsError
+from lti_tool.gradesync import status as gradesync_report
 from lti_tool.jobs.worker import Worker
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti import registrations
@@ -284,7 +285,10 @@ def worker(once: bool, poll_seconds: float) -> None:
     app = _load_app()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    runner = Worker(app)
+    settings = app.config["SETTINGS"]
+    runner = Worker(
+        app, concurrency=settings.worker_concurrency, group_cap=settings.gradesync_per_platform
+    )
     click.echo(f"Worker {runner.worker_id} started.")
     try:
         if once:
@@ -295,6 +299,32 @@ def worker(once: bool, poll_seconds: float) -> None:
     except KeyboardInterrupt:
         pass
     click.echo(f"Worker {runner.worker_id} stopped.")
+
+
+# -- grade sync -------------------------------------------------------------------------
+
+gradesync_cli = click.Group("gradesync", help="Scores sent to LMS gradebooks.")
+
+
+@gradesync_cli.command("status")
+@with_appcontext
+def gradesync_status() -> None:
+    """Deliveries per LMS registration (newest score per learner and line item), and the
+    ones that could not be sent, with why."""
+    with transaction(current_app) as session:
+        platforms = gradesync_report.platform_counts(session)
+        dead = gradesync_report.dead_deliveries(session)
+        if not platforms:
+            click.echo("No scores have been queued for any LMS yet.")
+        for platform in platforms:
+            counts = ", ".join(f"{status}: {n}" for status, n in sorted(platform.counts.items()))
+            click.echo(f"Registration {platform.registration}: {counts}")
+        for job in dead:
+            p = job.payload
+            click.echo(
+                f"dead job {job.id}: registration {p['registration']} course {p['context']} "
+                f"link {p['link']} learner {p['user']} activity {p['activity']}: {job.last_error}"
+            )
 
 
 # -- serving ----------------------------------------------------------------------------
@@ -318,7 +348,10 @@ def serve(demo: bool, workers: int | None, bind: str | None) -> None:
 
         register_demo_platform(app)
         # The demo runs its background jobs in-process; production runs `skillcert worker`.
-        threading.Thread(target=Worker(app).run, args=(threading.Event(),), daemon=True).start()
+        runner = Worker(
+            app, concurrency=settings.worker_concurrency, group_cap=settings.gradesync_per_platform
+        )
+        threading.Thread(target=runner.run, args=(threading.Event(),), daemon=True).start()
         base = urlsplit(settings.base_url)
         host, port = bind.rsplit(":", 1) if bind else (base.hostname, base.port or 80)
         click.echo(f"SkillCert demo: open {settings.url_for('/demo-lms/')} in your browser.")
@@ -331,7 +364,7 @@ def serve(demo: bool, workers: int | None, bind: str | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, keys_cli, platform_cli, deployment_cli):
+    for group in (db_cli, keys_cli, platform_cli, deployment_cli, gradesync_cli):
         app.cli.add_command(group)
 
 

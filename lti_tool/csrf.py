@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, request
+from flask_babel import lazy_gettext as _l
 
 from lti_tool.errors import SkillCertError
 from lti_tool.sessions import SESSION_COOKIE
@@ -29,7 +30,8 @@ class CsrfError(SkillCertError):
     """This form has expired or did not come from SkillCert."""
 
     status_code = 400
-    advice = "Reload the page and try again. What you entered was not saved."
+    default_message = _l("This form has expired or did not come from SkillCert.")
+    advice = _l("Reload the page and try again. What you entered was not saved.")
 
 
 def exempt(view: Callable[..., Any]) -> Callable[..., Any]:

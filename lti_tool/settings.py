@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from assessments.catalog import TRACKS_DIR
 from lti_tool.errors import SettingsError
+from lti_tool.i18n import SUPPORTED_LOCALES
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +65,16 @@ class Settings:
     bind: str = "127.0.0.1:8000"
     #: Gunicorn worker processes for ``skillcert serve``.
     workers: int = 2
+    #: Jobs one ``skillcert worker`` runs at once (grade deliveries; lab grading runs alone).
+    worker_concurrency: int = 8
+    #: Grade deliveries running at once to one LMS registration, across all workers.
+    gradesync_per_platform: int = 4
+    #: A grade delivery whose worker sent no heartbeat this long is re-queued (it died).
+    gradesync_stall_seconds: int = 60
     #: Python logging level.
     log_level: str = "INFO"
+    #: UI language when neither the launch nor the browser names a supported one (en, es).
+    default_locale: str = "en"
     #: Set by tests only.
     testing: bool = False
 
@@ -202,6 +211,8 @@ def _complete(settings: Settings) -> Settings:
         "jwks_cache_seconds",
         "http_max_response_bytes",
         "workers",
+        "worker_concurrency",
+        "gradesync_per_platform",
     ):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"Setting {name} must be greater than 0.")
@@ -215,10 +226,22 @@ def _complete(settings: Settings) -> Settings:
             raise SettingsError(f"Setting {name} must not be negative.")
     if not 0 < settings.http_timeout_seconds <= 60:
         raise SettingsError("Setting http_timeout_seconds must be between 0 and 60 seconds.")
+    if settings.worker_concurrency > 64:
+        raise SettingsError("Setting worker_concurrency must be at most 64.")
+    if settings.gradesync_stall_seconds <= settings.http_timeout_seconds:
+        raise SettingsError(
+            "Setting gradesync_stall_seconds must be longer than http_timeout_seconds, or "
+            "deliveries still waiting on an LMS would be taken for stalled."
+        )
     if settings.jwt_leeway_seconds > 300:
         raise SettingsError("Setting jwt_leeway_seconds must be at most 300 seconds.")
     if logging.getLevelName(settings.log_level.upper()) == f"Level {settings.log_level.upper()}":
         raise SettingsError("Setting log_level must be DEBUG, INFO, WARNING or ERROR.")
+    if settings.default_locale not in SUPPORTED_LOCALES:
+        raise SettingsError(
+            f"Setting default_locale must be one of {', '.join(SUPPORTED_LOCALES)} (the languages "
+            f"SkillCert's pages are translated into), not {settings.default_locale!r}."
+        )
     return settings
 
 

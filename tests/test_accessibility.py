@@ -1,4 +1,5 @@
-"""WCAG 2.1 AA checks with axe-core in headless Chromium, over every page type.
+"""WCAG 2.1 AA checks with axe-core in headless Chromium, over every page type, in English
+and in Spanish.
 
 The pages are served over real HTTP on loopback; launches happen through the simulated
 LMS and the browser gets the session cookie. Any serious or critical violation fails.
@@ -75,12 +76,17 @@ def csrf(browser: requests.Session, url: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
-def test_every_page_type_meets_wcag_aa(served):
+@pytest.mark.parametrize("locale", ["en-US", "es-MX"])
+def test_every_page_type_meets_wcag_aa(served, locale):
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 
     base, lms = served
-    placed = {LTI + "custom": {"skillcert_target": "module:sample/basics"}}
+    # The LMS asks for the page language as real ones do (launch_presentation.locale).
+    placed = {
+        LTI + "custom": {"skillcert_target": "module:sample/basics"},
+        LTI + "launch_presentation": {"locale": locale},
+    }
     link = {"id": "link-1", "title": "Basics"}
     learner = http_launch(base, lms, resource_link=link, claims=placed)
     # Work for the pages to show: a quiz attempt, a scenario, a project.
@@ -134,6 +140,7 @@ def test_every_page_type_meets_wcag_aa(served):
             page = context.new_page()
             for path in pages:
                 page.goto(base + path)
+                assert page.get_attribute("html", "lang") == locale[:2], path
                 for violation in Axe().run(page).response["violations"]:
                     if violation["impact"] in SERIOUS:
                         targets = [n["target"] for n in violation["nodes"]][:3]

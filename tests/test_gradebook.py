@@ -113,3 +113,47 @@ def test_instructor_opens_a_learners_attempts_from_the_gradebook(course):
     course.launch("instructor", client=other_course, context={"id": "c2", "title": "Other"})
     refused = other_course.get(detail_url)
     assert refused.status_code == 400 and "not in this course" in refused.get_data(as_text=True)
+
+
+def csv_rows(course):
+    response = course.client.get("/teach/gradebook.csv")
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_gradebook_cell_counts_every_attempt_and_shows_the_latest_status(course):
+    link, custom = place_quiz(course)
+    ada = course.app.test_client()
+    course.launch(client=ada, sub="ada", name="Ada Lovelace", resource_link=link, claims=custom)
+    course.launch("instructor", resource_link=link, claims=custom)
+    take_quiz(course, ada, "zero")
+    rows = csv_rows(course)
+    quiz = rows[0].index("Check your understanding (%)")
+    first = float(rows[1][quiz])
+
+    take_quiz(course, ada, "one")  # a worse second attempt: "highest" keeps the first
+    page = ada.get("/learn/a/sample/basics-quiz").get_data(as_text=True)
+    ada.post("/learn/a/sample/basics-quiz/start", data={"csrf_token": token(page)})
+
+    rows = csv_rows(course)
+    assert float(rows[1][quiz]) == first
+    assert rows[1][quiz + 1] == "in progress"
+    gradebook_page = course.client.get("/teach/gradebook").get_data(as_text=True)
+    assert f"<strong>{first:.1f} %</strong>" in gradebook_page
+    assert "in progress, 3 attempts" in gradebook_page
+
+
+def test_gradebook_orders_learners_by_name_and_escapes_them(course):
+    link, custom = place_quiz(course)
+    for sub, name in [("z", "Zoe <b>Bold</b>"), ("a", "Ada"), ("m", "@SUM(1)"), ("n", "-2+3")]:
+        course.launch(
+            client=course.app.test_client(), sub=sub, name=name, resource_link=link, claims=custom
+        )
+    course.launch("instructor", resource_link=link, claims=custom)
+
+    page = course.client.get("/teach/gradebook").get_data(as_text=True)
+    assert "Zoe &lt;b&gt;Bold&lt;/b&gt;" in page and "<b>Bold</b>" not in page
+    names = re.findall(r'<th scope="row">([^<]*)', page)
+    assert names == ["-2+3", "@SUM(1)", "Ada", "Zoe &lt;b&gt;Bold&lt;/b&gt;"]
+
+    learners = [row[0] for row in csv_rows(course)[1:]]
+    assert learners == ["'-2+3", "'@SUM(1)", "Ada", "Zoe <b>Bold</b>"]

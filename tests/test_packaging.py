@@ -39,6 +39,7 @@ def test_wheel_carries_templates_and_config_and_works(tmp_path):
         "lti_tool/config/gunicorn.conf.py",
         "lti_tool/migrations/env.py",
         "lti_tool/static/css/skillcert.css",
+        "lti_tool/translations/es/LC_MESSAGES/messages.mo",
         "assessments/tracks/k12-ai-education/track.yaml",
     ):
         assert expected in names
@@ -73,6 +74,9 @@ def test_wheel_carries_templates_and_config_and_works(tmp_path):
         + "prepare_database(app);"
         "page = app.test_client().get('/');"
         "assert page.status_code == 200 and b'SkillCert' in page.data, page.status_code;"
+        # The installed copy finds its compiled Spanish catalogue.
+        "page = app.test_client().get('/', headers={'Accept-Language': 'es'});"
+        "assert 'Para empezar' in page.get_data(as_text=True), page.status_code;"
         "print('ok')"
     )
     # Run outside the checkout, so only the installed copy can be imported.

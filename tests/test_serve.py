@@ -131,7 +131,9 @@ def test_demo_instructor_places_modules_and_learners_open_them(tmp_path):
         action = re.search(r'<form method="post" action="([^"]+)"', returned.text).group(1)
         placed = instructor.post(html.unescape(action), data={"JWT": jwt_value}, timeout=10)
         assert placed.status_code == 200
-        links = re.findall(r"link=(demo-placed-\d+)", placed.text)
+        assert "2 items were added to the course." in placed.text
+        course = instructor.get(f"{base}/demo-lms/", timeout=10)
+        links = re.findall(r"link=(demo-placed-\d+)", course.text)
         assert len(set(links)) == 2
 
         _, landing = launch_from_demo_lms(base, "learner", link=links[0])

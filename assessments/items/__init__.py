@@ -22,7 +22,13 @@ from assessments.items import (
     single_choice,
 )
 from assessments.items.base import Feedback, ItemDefinition, ItemResult, Parser, result
-from assessments.model import AnswerError, ResultStatus
+from assessments.model import (
+    AnswerError,
+    AnswerProblem,
+    AnswerProblemKind,
+    AssessmentError,
+    ResultStatus,
+)
 
 if TYPE_CHECKING:
     from assessments.model import Item
@@ -54,9 +60,11 @@ ITEM_TYPES: Mapping[ItemType, Parser] = MappingProxyType(
 class AnswersError(AnswerError):
     """Some answers cannot be accepted; nothing was scored or saved."""
 
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__(" ".join(f"{item_id}: {message}" for item_id, message in errors.items()))
-        self.errors = dict(errors)  #: item id → message, to show next to each question
+    def __init__(self, errors: Mapping[str, AnswerProblem]) -> None:
+        AssessmentError.__init__(
+            self, " ".join(f"{item_id}: {problem}" for item_id, problem in errors.items())
+        )
+        self.errors = dict(errors)  #: item id → problem, to show next to each question
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -75,7 +83,7 @@ def score_submission(items: Sequence[Item], answers: Mapping[str, object]) -> Su
     item without an answer scores zero.
     """
     unknown = answers.keys() - {item.id for item in items}
-    errors = dict.fromkeys(sorted(unknown), "not a question of this activity")
+    errors = dict.fromkeys(sorted(unknown), AnswerProblem(AnswerProblemKind.NOT_A_QUESTION))
     results: dict[str, ItemResult] = {}
     for item in items:
         if item.id not in answers:
@@ -84,7 +92,7 @@ def score_submission(items: Sequence[Item], answers: Mapping[str, object]) -> Su
         try:
             results[item.id] = item.score(answers[item.id])
         except AnswerError as exc:
-            errors[item.id] = exc.message
+            errors[item.id] = exc.problem
     if errors:
         raise AnswersError(errors)
     pending = any(r.status is ResultStatus.PENDING for r in results.values())

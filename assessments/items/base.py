@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 from assessments.markdown import render_inline
-from assessments.model import AnswerError, ResultStatus
+from assessments.model import AnswerError, AnswerProblemKind, ResultStatus
 from assessments.spec import Spec, unique
 
 #: The longest text answer any item accepts unless its definition says otherwise.
@@ -69,17 +69,17 @@ def text_answer(answer: object, max_length: int) -> str:
     """A learner's text: str, or UTF-8 bytes; no binary control characters; bounded length."""
     if isinstance(answer, bytes | bytearray):
         if len(answer) > 4 * max_length:
-            raise AnswerError(f"This answer is too long: at most {max_length} characters.")
+            raise AnswerError(AnswerProblemKind.TOO_LONG, limit=max_length)
         try:
             answer = bytes(answer).decode("utf-8")
         except UnicodeDecodeError:
-            raise AnswerError("This answer is not UTF-8 text. Type or paste it as text.") from None
+            raise AnswerError(AnswerProblemKind.NOT_UTF8) from None
     if not isinstance(answer, str):
-        raise AnswerError(f"Expected text, got {type(answer).__name__}.")
+        raise AnswerError(AnswerProblemKind.NOT_TEXT, value=type(answer).__name__)
     if len(answer) > max_length:
-        raise AnswerError(f"This answer is too long: at most {max_length} characters.")
+        raise AnswerError(AnswerProblemKind.TOO_LONG, limit=max_length)
     if not answer.isprintable() and _has_binary(answer):
-        raise AnswerError("This answer contains binary data. Type or paste it as text.")
+        raise AnswerError(AnswerProblemKind.BINARY)
     return answer
 
 
@@ -90,15 +90,15 @@ def _has_binary(text: str) -> bool:
 def choice_ids(answer: object, known: frozenset[str] | dict[str, object]) -> list[str]:
     """A list of distinct, known ids; used by multiple choice and ordering."""
     if isinstance(answer, str | bytes) or not isinstance(answer, list | tuple | set | frozenset):
-        raise AnswerError("Expected a list of choices.")
+        raise AnswerError(AnswerProblemKind.NOT_A_LIST)
     if len(answer) > len(known):
-        raise AnswerError("This answer has more entries than there are choices.")
+        raise AnswerError(AnswerProblemKind.TOO_MANY_ENTRIES)
     for value in answer:
         if not isinstance(value, str) or value not in known:
-            raise AnswerError(f"{value!r} is not one of the choices.")
+            raise AnswerError(AnswerProblemKind.UNKNOWN_CHOICE, value=repr(value))
     ids = list(answer)
     if len(set(ids)) != len(ids):
-        raise AnswerError("The same choice appears twice in this answer.")
+        raise AnswerError(AnswerProblemKind.REPEATED_CHOICE)
     return ids
 
 

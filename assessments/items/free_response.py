@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from assessments import rubrics
 from assessments.items.base import ItemResult, text_answer
-from assessments.model import AnswerError, ResultStatus
+from assessments.model import AnswerError, AnswerProblemKind, ResultStatus
 from assessments.spec import Spec
 
 DEFAULT_MAX_BYTES = 1_000_000
@@ -44,22 +44,22 @@ class FreeResponse:
     def score(self, answer: object) -> ItemResult:
         if self.accept is Accept.TEXT:
             if not text_answer(answer, self.max_length).strip():
-                raise AnswerError("Write an answer before submitting.")
+                raise AnswerError(AnswerProblemKind.EMPTY)
         else:
             self.check_file(answer)
         return self._pending
 
     def check_file(self, answer: object) -> None:
         if not isinstance(answer, FileAnswer):
-            raise AnswerError("Attach a file.")
+            raise AnswerError(AnswerProblemKind.NO_FILE)
         if len(answer.data) > self.max_length:
-            raise AnswerError(f"This file is too large: at most {self.max_length:,} bytes.")
+            raise AnswerError(AnswerProblemKind.FILE_TOO_LARGE, limit=self.max_length)
         if not answer.data:
-            raise AnswerError("This file is empty.")
+            raise AnswerError(AnswerProblemKind.FILE_EMPTY)
         suffix = posixpath.splitext(answer.name.lower())[1].lstrip(".")
         if self.file_types and suffix not in self.file_types:
             allowed = ", ".join(f".{t}" for t in sorted(self.file_types))
-            raise AnswerError(f"Attach a file of type {allowed}.")
+            raise AnswerError(AnswerProblemKind.FILE_TYPE, value=allowed)
 
 
 def parse(spec: Spec, points: float) -> FreeResponse | None:

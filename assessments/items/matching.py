@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 from assessments.items.base import Feedback, ItemResult, Option, parse_options, result
-from assessments.model import AnswerError
+from assessments.model import AnswerError, AnswerProblemKind
 from assessments.spec import Spec
 
 
@@ -29,14 +29,14 @@ class Matching:
 
     def score(self, answer: object) -> ItemResult:
         if not isinstance(answer, Mapping):
-            raise AnswerError("Expected a response for each prompt.")
+            raise AnswerError(AnswerProblemKind.NOT_A_MATCHING)
         if answer.keys() != self._key.keys():
-            raise AnswerError("Choose exactly one response for every prompt.")
+            raise AnswerError(AnswerProblemKind.ONE_RESPONSE_EACH)
         right = 0
         feedback = []
         for prompt, response in answer.items():
             if not isinstance(response, str) or response not in self._responses:
-                raise AnswerError(f"{response!r} is not one of the responses.")
+                raise AnswerError(AnswerProblemKind.UNKNOWN_RESPONSE, value=repr(response))
             ok = self._key[prompt] == response
             right += ok
             feedback.append(self._feedback[prompt, ok])

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from assessments.items.base import Feedback, ItemResult, result
 from assessments.markdown import render_inline
-from assessments.model import AnswerError
+from assessments.model import AnswerError, AnswerProblemKind
 from assessments.spec import Spec
 
 #: Longer than any number a person types; keeps float() from parsing megabytes.
@@ -39,7 +39,7 @@ class Numeric:
 
 def _number(answer: object) -> float:
     if isinstance(answer, bool):
-        raise AnswerError("Enter a number.")
+        raise AnswerError(AnswerProblemKind.NO_NUMBER)
     if isinstance(answer, int | float):
         value = float(answer)
     elif isinstance(answer, str):
@@ -47,11 +47,11 @@ def _number(answer: object) -> float:
         try:
             value = float(text)
         except ValueError:
-            raise AnswerError("Enter a number, like 12.5 or -3.") from None
+            raise AnswerError(AnswerProblemKind.NUMBER_FORMAT) from None
     else:
-        raise AnswerError("Enter a number.")
+        raise AnswerError(AnswerProblemKind.NO_NUMBER)
     if not math.isfinite(value):
-        raise AnswerError("Enter a finite number.")
+        raise AnswerError(AnswerProblemKind.NOT_FINITE)
     return value
 
 

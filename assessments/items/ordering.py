@@ -7,7 +7,7 @@ from enum import StrEnum
 from itertools import combinations
 
 from assessments.items.base import Feedback, ItemResult, Option, choice_ids, parse_options, result
-from assessments.model import AnswerError
+from assessments.model import AnswerError, AnswerProblemKind
 from assessments.spec import Spec
 
 
@@ -31,7 +31,7 @@ class Ordering:
     def score(self, answer: object) -> ItemResult:
         given = choice_ids(answer, self._rank)
         if len(given) != len(self._rank):
-            raise AnswerError("Place every entry exactly once.")
+            raise AnswerError(AnswerProblemKind.ORDER_INCOMPLETE)
         ranks = [self._rank[entry_id] for entry_id in given]
         feedback = tuple(
             Feedback(entry_id, rank == position, "")

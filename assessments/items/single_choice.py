@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from assessments.items.base import Feedback, ItemResult, Option, parse_options, result
-from assessments.model import AnswerError
+from assessments.model import AnswerError, AnswerProblemKind
 from assessments.spec import Spec
 
 
@@ -19,11 +19,11 @@ class SingleChoice:
 
     def score(self, answer: object) -> ItemResult:
         if not isinstance(answer, str):
-            raise AnswerError("Choose one option.")
+            raise AnswerError(AnswerProblemKind.NO_OPTION)
         try:
             return self._results[answer]
         except KeyError:
-            raise AnswerError(f"{answer[:40]!r} is not one of the options.") from None
+            raise AnswerError(AnswerProblemKind.UNKNOWN_OPTION, value=repr(answer[:40])) from None
 
 
 def parse(spec: Spec, points: float) -> SingleChoice | None:

@@ -14,8 +14,8 @@ from flask import (
     redirect,
     render_template,
     request,
-    url_for,
 )
+from flask_babel import gettext
 
 from lti_tool import csrf
 from lti_tool.db import transaction
@@ -121,11 +121,13 @@ def deep_link_return():
             issuer=CLIENT_ID,
         )
     except (jwt.InvalidTokenError, StopIteration):
-        abort(400, "The demo LMS could not verify the tool's deep-linking response.")
+        abort(400, gettext("The demo LMS could not verify the tool's deep-linking response."))
     if claims.get(Claim.MESSAGE_TYPE) != "LtiDeepLinkingResponse":
-        abort(400, "That was not a deep-linking response.")
-    platform.place(claims.get(CONTENT_ITEMS, []))
-    return redirect(url_for("demo_lms.course", **{"as": "instructor"}))
+        abort(400, gettext("That was not a deep-linking response."))
+    items = claims.get(CONTENT_ITEMS, [])
+    platform.place(items)
+    # Real LMSs close their deep-linking dialog here; the demo takes the whole page back.
+    return render_template("demo_lms/placed.html", count=len(items))
 
 
 @bp.get("/jwks.json")

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection, insert, select, update
 
-from assessments.catalog import lab_spec
+from assessments.catalog import lab_spec, list_tracks
 from assessments.labs import (
     ArchiveError,
     ArchiveLimits,
@@ -29,6 +31,7 @@ from assessments.labs import (
 from assessments.model import ActivityKind, ContentVersions, Track
 from lti_tool.db import transaction
 from lti_tool.errors import SkillCertError
+from lti_tool.gradesync import outbox as gradesync
 from lti_tool.jobs import queue
 from lti_tool.jobs.worker import PermanentJobError, register_handler
 from lti_tool.models import LabSubmission, SubmissionStatus, utcnow
@@ -46,14 +49,18 @@ class SubmissionError(SkillCertError):
     """This submission cannot be accepted."""
 
     status_code = 400
-    advice = "Check the file and submit again. Nothing was saved."
+    advice = _l("Check the file and submit again. Nothing was saved.")
 
 
 def as_archive(filename: str, data: bytes, limits: ArchiveLimits) -> bytes:
     """The upload as a zip: a project zip is checked by unpacking it; a single file is wrapped."""
     if len(data) > limits.max_archive_bytes:
         raise SubmissionError(
-            f"The upload is {len(data)} bytes; the limit is {limits.max_archive_bytes} bytes."
+            gettext(
+                "The upload is %(size)s bytes; the limit is %(limit)s bytes.",
+                size=len(data),
+                limit=limits.max_archive_bytes,
+            )
         )
     name = Path(filename or "").name
     if name.lower().endswith(".zip"):
@@ -61,16 +68,21 @@ def as_archive(filename: str, data: bytes, limits: ArchiveLimits) -> bytes:
             try:
                 extract_zip(data, Path(scratch) / "check", limits)
             except ArchiveError as exc:
-                raise SubmissionError(f"The zip file cannot be used: {exc}") from None
+                raise SubmissionError(
+                    gettext("The zip file cannot be used: %(problem)s", problem=exc)
+                ) from None
         return data
     if not name.lower().endswith(SOURCE_SUFFIXES):
         raise SubmissionError(
-            f"Upload a .zip of your project or one source file ({', '.join(SOURCE_SUFFIXES)})."
+            gettext(
+                "Upload a .zip of your project or one source file (%(suffixes)s).",
+                suffixes=", ".join(SOURCE_SUFFIXES),
+            )
         )
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        raise SubmissionError(f"{name} is not UTF-8 text.") from None
+        raise SubmissionError(gettext("%(name)s is not UTF-8 text.", name=name)) from None
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(name, data)
@@ -93,9 +105,11 @@ def submit_lab(
     try:
         activity = track.activity(activity_id)
     except KeyError:
-        raise SubmissionError(f"There is no activity {activity_id!r} in this track.") from None
+        raise SubmissionError(
+            gettext("There is no activity %(id)r in this track.", id=activity_id)
+        ) from None
     if activity.kind is not ActivityKind.LAB:
-        raise SubmissionError(f"{activity.title} is not a lab.")
+        raise SubmissionError(gettext("%(title)s is not a lab.", title=activity.title))
     archive = as_archive(filename, data, limits or ArchiveLimits())
     submission_id = conn.execute(
         insert(_submission).returning(_submission.c.id),
@@ -165,6 +179,10 @@ def _store(app: Flask, submission_id: int, result: LabResult) -> None:
             .where(_submission.c.id == submission_id)
             .values(status=status, score=result.score, result=result.to_dict(), graded_at=utcnow())
         )
+        submission = session.get(LabSubmission, submission_id)
+        if status is SubmissionStatus.GRADED and not submission.visible_only:
+            tracks = list_tracks(app.config["SETTINGS"].tracks_dir)
+            gradesync.queue_scores(session, submission, tracks)
     log.info("Lab submission %s: %s score=%s", submission_id, status, result.score)
 
 

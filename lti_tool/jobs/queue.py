@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.jobs.retry import RetryPolicy
@@ -47,6 +47,7 @@ def enqueue(
     *,
     lock_key: str | None = None,
     dedupe_key: str | None = None,
+    group_key: str | None = None,
     max_attempts: int = 5,
     run_after: dt.datetime | None = None,
 ) -> int:
@@ -63,6 +64,7 @@ def enqueue(
             "status": JobStatus.QUEUED,
             "lock_key": lock_key,
             "dedupe_key": dedupe_key,
+            "group_key": group_key,
             "attempts": 0,
             "max_attempts": max_attempts,
             "run_after": run_after or utcnow(),
@@ -73,15 +75,20 @@ def enqueue(
     return job_id
 
 
-def claim(conn: Connection, worker_id: str, kinds: Iterable[str]) -> ClaimedJob | None:
+def claim(
+    conn: Connection, worker_id: str, kinds: Iterable[str], *, group_cap: int | None = None
+) -> ClaimedJob | None:
     """Take the oldest due job of ``kinds`` whose lock key is free, or None.
 
     On PostgreSQL concurrent workers skip each other's candidates (``SKIP LOCKED``);
     SQLite runs one worker. A job waits while an older job with its lock key is queued or
-    running, so one learner's (or one line item's) jobs run in order.
+    running, so one learner's (or one line item's) jobs run in order. With ``group_cap``,
+    a job whose group already has that many running waits too, so one slow LMS holds at
+    most that many deliveries (across workers; two claiming at the same instant may each
+    see one slot left, so the cap can be passed by one per extra worker, briefly).
     """
     now = utcnow()
-    candidate, other = _job.alias("candidate"), _job.alias("other")
+    candidate, other, running = _job.alias("candidate"), _job.alias("other"), _job.alias("run")
     same_key_busy = exists().where(
         other.c.lock_key == candidate.c.lock_key,
         or_(
@@ -89,14 +96,24 @@ def claim(conn: Connection, worker_id: str, kinds: Iterable[str]) -> ClaimedJob 
             and_(other.c.status == JobStatus.QUEUED, other.c.id < candidate.c.id),
         ),
     )
+    conditions = [
+        candidate.c.status == JobStatus.QUEUED,
+        candidate.c.kind.in_(list(kinds)),
+        candidate.c.run_after <= now,
+        ~same_key_busy,
+    ]
+    if group_cap is not None:
+        group_running = (
+            select(func.count())
+            .where(
+                running.c.group_key == candidate.c.group_key, running.c.status == JobStatus.RUNNING
+            )
+            .scalar_subquery()
+        )
+        conditions.append(or_(candidate.c.group_key.is_(None), group_running < group_cap))
     oldest_due = (
         select(candidate.c.id)
-        .where(
-            candidate.c.status == JobStatus.QUEUED,
-            candidate.c.kind.in_(list(kinds)),
-            candidate.c.run_after <= now,
-            ~same_key_busy,
-        )
+        .where(*conditions)
         .order_by(candidate.c.run_after, candidate.c.id)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -158,9 +175,17 @@ def fail(
     *,
     permanent: bool = False,
     policy: RetryPolicy = DEFAULT_RETRY,
+    min_delay: dt.timedelta | None = None,
 ) -> JobStatus | None:
-    """Schedule a retry (transient error, attempts left) or mark the job dead; returns which."""
+    """Schedule a retry (transient error, attempts left) or mark the job dead; returns which.
+
+    ``min_delay`` is the least wait before the retry (an LMS's Retry-After).
+    """
     delay = None if permanent else policy.delay(job.attempts, job.max_attempts)
+    if delay is not None and min_delay is not None:
+        delay = max(delay, min_delay)
+    if delay is not None and _drop_superseded(conn, _job.c.id == job.id):
+        return None
     if delay is None:
         done = _transition(
             conn, job, worker_id, JobStatus.DEAD, error, finished_at=utcnow(), last_error=error
@@ -184,13 +209,48 @@ def requeue(conn: Connection, job_id: int, who: str) -> bool:
     return bool(changed)
 
 
-def recover_stalled(conn: Connection, stalled_after: dt.timedelta) -> list[int]:
-    """Re-queue running jobs held longer than any job may run: their worker crashed."""
+def heartbeat(conn: Connection, worker_id: str, job_ids: Iterable[int]) -> None:
+    """The worker still runs these jobs: stall recovery leaves them alone."""
+    ids = list(job_ids)
+    if ids:
+        conn.execute(
+            update(_job)
+            .where(_job.c.id.in_(ids), _job.c.locked_by == worker_id)
+            .values(heartbeat_at=utcnow())
+        )
+
+
+def _drop_superseded(conn: Connection, *which: Any) -> bool:
+    """Delete running jobs (of ``which``) that a queued job with their dedupe key replaced:
+    going back to the queue they would clash with it, and it is the newer one."""
+    newer = _job.alias("newer")
+    return bool(
+        conn.execute(
+            delete(_job).where(
+                *which,
+                _job.c.status == JobStatus.RUNNING,
+                exists().where(
+                    newer.c.dedupe_key == _job.c.dedupe_key, newer.c.status == JobStatus.QUEUED
+                ),
+            )
+        ).rowcount
+    )
+
+
+def recover_stalled(
+    conn: Connection, stalled_after: dt.timedelta, kinds: Iterable[str] | None = None
+) -> list[int]:
+    """Re-queue running jobs (of ``kinds``) without a heartbeat for ``stalled_after``:
+    their worker crashed."""
     cutoff = utcnow() - stalled_after
+    of_kinds = [] if kinds is None else [_job.c.kind.in_(list(kinds))]
+    _drop_superseded(
+        conn, _job.c.status == JobStatus.RUNNING, _job.c.heartbeat_at < cutoff, *of_kinds
+    )
     ids = (
         conn.execute(
             update(_job)
-            .where(_job.c.status == JobStatus.RUNNING, _job.c.heartbeat_at < cutoff)
+            .where(_job.c.status == JobStatus.RUNNING, _job.c.heartbeat_at < cutoff, *of_kinds)
             .values(status=JobStatus.QUEUED, locked_by=None, heartbeat_at=None, run_after=utcnow())
             .returning(_job.c.id)
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,7 +16,7 @@ class AccommodationError(SkillCertError):
     """This accommodation cannot be saved."""
 
     status_code = 400
-    advice = (
+    advice = _l(
         "Extra time is a multiplier from 1 to 4 (1.5 = half as long again); extra attempts 0 to 10."
     )
 
@@ -59,9 +61,11 @@ def set_for_learner(
     try:
         time_factor, attempts = float(multiplier), int(extra_attempts)
     except ValueError:
-        raise AccommodationError("Extra time and extra attempts must be numbers.") from None
+        raise AccommodationError(
+            gettext("Extra time and extra attempts must be numbers.")
+        ) from None
     if not (1 <= time_factor <= 4 and 0 <= attempts <= 10):
-        raise AccommodationError("That accommodation is outside the allowed range.")
+        raise AccommodationError(gettext("That accommodation is outside the allowed range."))
     member = session.scalar(
         select(Membership.id).where(
             Membership.context_id == context_id,
@@ -70,7 +74,7 @@ def set_for_learner(
         )
     )
     if member is None:
-        raise AccommodationError("That learner is not in this course.")
+        raise AccommodationError(gettext("That learner is not in this course."))
     row = session.scalar(
         select(LearnerAccommodation).where(
             LearnerAccommodation.context_id == context_id, LearnerAccommodation.user_id == user_id

@@ -15,31 +15,36 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from assessments.catalog import list_tracks
 from assessments.items import AnswersError, score_submission
 from assessments.model import Activity, ActivityKind, AssessmentError, ContentVersions, Item, Track
 from assessments.policy import DEFAULT_POLICY, draw_items
 from assessments.scenarios import ScenarioRun
 from lti_tool.errors import SkillCertError
-from lti_tool.learning import accommodations
+from lti_tool.gradesync import outbox as gradesync
+from lti_tool.learning import accommodations, engine_words
 from lti_tool.models import Attempt, AttemptStatus, utcnow
-from lti_tool.sessions import CurrentLaunch
+from lti_tool.sessions import CurrentLaunch, settings
 
 
 class AttemptError(SkillCertError):
     """This attempt cannot do that."""
 
     status_code = 400
-    advice = "Go back to the activity to see where it stands."
+    advice = _l("Go back to the activity to see where it stands.")
 
 
 class AttemptNotFound(SkillCertError):
     """There is no such attempt in this course for you."""
 
     status_code = 404
-    advice = "Open the activity from your course again."
+    default_message = _l("There is no such attempt in this course for you.")
+    advice = _l("Open the activity from your course again.")
 
 
 #: Largest answer kept for one question, as JSON (a free-response essay fits easily).
@@ -75,7 +80,7 @@ def get_attempt(session: Session, launch: CurrentLaunch, attempt_id: int) -> Att
 def start(session: Session, launch: CurrentLaunch, track: Track, activity: Activity) -> Attempt:
     """Resume the attempt in progress, or start the next one if the policy allows."""
     if activity.kind in (ActivityKind.LESSON, ActivityKind.LAB):
-        raise AttemptError(f"{activity.title} has no attempts to start.")
+        raise AttemptError(gettext("%(title)s has no attempts to start.", title=activity.title))
     attempts = attempts_at(session, launch, track, activity)
     now = utcnow()
     for attempt in attempts:
@@ -85,7 +90,7 @@ def start(session: Session, launch: CurrentLaunch, track: Track, activity: Activ
     granted = accommodations.for_learner(session, launch.context_id, launch.user_id)
     decision = policy.can_start(len(attempts), now, granted)
     if not decision.allowed:
-        raise AttemptError(decision.reason)
+        raise AttemptError(engine_words.refusal(decision.reason))
     attempt = Attempt(
         registration_id=launch.registration_id,
         deployment_id=launch.deployment_id,
@@ -144,7 +149,7 @@ def _unscorable(item: Item, answer: Any) -> str | None:
     try:
         score_submission([item], {item.id: answer})
     except AnswersError as exc:
-        return exc.errors[item.id]
+        return engine_words.answer_problem(exc.errors[item.id])
     return None
 
 
@@ -153,7 +158,9 @@ def submit(attempt: Attempt, track: Track, activity: Activity) -> Attempt:
     if attempt.status is AttemptStatus.SUBMITTED:
         return attempt
     if not activity.kind.has_items:
-        raise AttemptError("A scenario ends with its last choice; it has nothing to submit.")
+        raise AttemptError(
+            gettext("A scenario ends with its last choice; it has nothing to submit.")
+        )
     items = items_of(attempt, activity)
     problems = {
         item.id: problem
@@ -181,6 +188,7 @@ def submit(attempt: Attempt, track: Track, activity: Activity) -> Attempt:
             for item_id, r in outcome.results.items()
         },
     }
+    _queue_scores(attempt)
     return attempt
 
 
@@ -214,7 +222,7 @@ def choose(
     try:
         new_run = scenario.choose(run, node_id, choice_id, justification)
     except AssessmentError as exc:
-        raise AttemptError(exc.message) from None
+        raise AttemptError(engine_words.assessment_error(exc)) from None
     attempt.answers = {"steps": [dataclasses.asdict(step) for step in new_run.steps]}
     if scenario.finished(new_run):
         _finish_scenario(attempt, activity, new_run)
@@ -234,27 +242,36 @@ def _finish_scenario(attempt: Attempt, activity: Activity, run: ScenarioRun) -> 
         "expert_path": list(result.expert_path),
         "justifications": [dataclasses.asdict(step) for step in result.justifications],
     }
+    _queue_scores(attempt)
 
 
 # -- projects: composed work, graded by rubric ------------------------------------------
 
-#: Longest project text kept (characters); a file upload arrives in a later release.
+#: Longest project text kept (characters); files come as attachments (project_files).
 MAX_PROJECT_CHARS = 100_000
 
 
-def submit_project(attempt: Attempt, activity: Activity, text: str) -> Attempt:
-    """Hand in a project; it awaits an instructor's rubric scoring."""
+def submit_project(
+    attempt: Attempt, activity: Activity, text: str, attachments: int = 0
+) -> Attempt:
+    """Hand in a project — text, ``attachments`` files (stored by the caller), or both;
+    it awaits an instructor's rubric scoring."""
     if activity.kind is not ActivityKind.PROJECT:
-        raise AttemptError(f"{activity.title} is not a project.")
+        raise AttemptError(gettext("%(title)s is not a project.", title=activity.title))
     _check_open(attempt)
-    if not text.strip():
-        raise AttemptError("Write your project before you hand it in.")
+    if not text.strip() and not attachments:
+        raise AttemptError(gettext("Write your project or attach a file before you hand it in."))
     if len(text) > MAX_PROJECT_CHARS:
-        raise AttemptError(f"Your project is longer than {MAX_PROJECT_CHARS:,} characters.")
+        raise AttemptError(
+            gettext(
+                "Your project is longer than %(limit)s characters.", limit=f"{MAX_PROJECT_CHARS:,}"
+            )
+        )
     attempt.answers = {"text": text}
     attempt.status = AttemptStatus.SUBMITTED
     attempt.submitted_at = utcnow()
     attempt.result = {"status": "pending", "score": 0.0, "max_score": activity.rubric.total}
+    _queue_scores(attempt)
     return attempt
 
 
@@ -271,15 +288,24 @@ def close_if_overdue(
     return attempt
 
 
+def _queue_scores(attempt: Attempt) -> None:
+    """The learner's score changed: queue it for the LMS gradebook in this transaction."""
+    gradesync.queue_scores(object_session(attempt), attempt, list_tracks(settings().tracks_dir))
+
+
 def _overdue(attempt: Attempt, now: dt.datetime) -> bool:
     return attempt.deadline_at is not None and now >= attempt.deadline_at
 
 
 def _check_open(attempt: Attempt) -> None:
     if attempt.status is AttemptStatus.SUBMITTED:
-        raise AttemptError("This attempt has been submitted; its answers can no longer change.")
+        raise AttemptError(
+            gettext("This attempt has been submitted; its answers can no longer change.")
+        )
     if _overdue(attempt, utcnow()):
         raise AttemptError(
-            "The time for this attempt is up, so this answer was not saved. "
-            "Everything you saved before the deadline counts."
+            gettext(
+                "The time for this attempt is up, so this answer was not saved. "
+                "Everything you saved before the deadline counts."
+            )
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -45,10 +46,14 @@ def report(session: Session, launch: CurrentLaunch, track: Track, activity: Acti
     for attempt in attempts:
         first.setdefault(attempt.user_id, attempt)
     if activity.pool is not None:
-        return ItemReport(len(first), None, "This activity draws its questions from a pool.")
+        return ItemReport(
+            len(first), None, gettext("This activity draws its questions from a pool.")
+        )
     if len(first) < MIN_LEARNERS:
         return ItemReport(
-            len(first), None, f"At least {MIN_LEARNERS} learners must submit before analysis."
+            len(first),
+            None,
+            gettext("At least %(num)d learners must submit before analysis.", num=MIN_LEARNERS),
         )
     items = list(activity.items)
     scores, choices = [], {item.id: [] for item in items if item.type == ItemType.SINGLE_CHOICE}

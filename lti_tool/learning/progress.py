@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 from collections import defaultdict
 from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assessments.model import Track
+from assessments.model import Activity, ActivityKind, Track
 from assessments.policy import DEFAULT_POLICY, CompletionStatus, completion
 from lti_tool.models import Attempt, AttemptStatus, LabSubmission, SubmissionStatus
 from lti_tool.sessions import CurrentLaunch
+
+
+class ActivityState(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"  #: an attempt is open, or lab work waits for the grader
+    AWAITING_GRADING = "awaiting_grading"  #: handed in, an instructor has yet to grade it
+    DONE = "done"  #: a lesson the learner marked as done
+    SCORED = "scored"
+
+
+@dataclasses.dataclass
+class _Work:
+    #: Each submitted attempt or graded lab submission, oldest first; None while pending.
+    scores: list[float | None] = dataclasses.field(default_factory=list)
+    open: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,41 +37,71 @@ class TrackProgress:
     status: CompletionStatus
     #: activity id → counted score (0 to 1), or None while it awaits grading.
     scores: dict[str, float | None]
+    #: activity ids with an attempt open or lab work waiting for the grader.
+    open: frozenset[str]
+
+    def state(self, activity: Activity) -> ActivityState:
+        if activity.id in self.scores:
+            if self.scores[activity.id] is None:
+                return ActivityState.AWAITING_GRADING
+            return (
+                ActivityState.DONE if activity.kind is ActivityKind.LESSON else ActivityState.SCORED
+            )
+        return ActivityState.IN_PROGRESS if activity.id in self.open else ActivityState.NOT_STARTED
+
+
+def _learner_work(session: Session, launch: CurrentLaunch) -> dict[tuple[str, str], _Work]:
+    """Everything this learner has done in this course, by (track id, activity id)."""
+    work: dict[tuple[str, str], _Work] = defaultdict(_Work)
+    for track_id, activity_id, status, score, result in session.execute(
+        select(Attempt.track_id, Attempt.activity_id, Attempt.status, Attempt.score, Attempt.result)
+        .where(*Attempt.of_learner(launch, launch.user_id))
+        .order_by(Attempt.number)
+    ):
+        if status is AttemptStatus.IN_PROGRESS:
+            work[track_id, activity_id].open = True
+        else:
+            pending = (result or {}).get("status") == "pending"
+            work[track_id, activity_id].scores.append(None if pending else score)
+    for track_id, activity_id, status, score in session.execute(
+        select(
+            LabSubmission.track_id,
+            LabSubmission.activity_id,
+            LabSubmission.status,
+            LabSubmission.score,
+        )
+        .where(
+            *LabSubmission.of_learner(launch, launch.user_id),
+            LabSubmission.status.in_((SubmissionStatus.GRADED, SubmissionStatus.QUEUED)),
+            ~LabSubmission.visible_only,
+        )
+        .order_by(LabSubmission.id)
+    ):
+        if status is SubmissionStatus.QUEUED:
+            work[track_id, activity_id].open = True
+        else:
+            work[track_id, activity_id].scores.append(score)
+    return work
 
 
 def progress(
     session: Session, launch: CurrentLaunch, tracks: Iterable[Track]
 ) -> list[TrackProgress]:
-    """Per track, the counted score of every activity the learner has done in this course."""
-    work: dict[tuple[str, str], list[float | None]] = defaultdict(list)
-    for track_id, activity_id, score, result in session.execute(
-        select(Attempt.track_id, Attempt.activity_id, Attempt.score, Attempt.result)
-        .where(
-            *Attempt.of_learner(launch, launch.user_id), Attempt.status == AttemptStatus.SUBMITTED
-        )
-        .order_by(Attempt.number)
-    ):
-        pending = (result or {}).get("status") == "pending"
-        work[track_id, activity_id].append(None if pending else score)
-    for track_id, activity_id, score in session.execute(
-        select(LabSubmission.track_id, LabSubmission.activity_id, LabSubmission.score)
-        .where(
-            *LabSubmission.of_learner(launch, launch.user_id),
-            LabSubmission.status == SubmissionStatus.GRADED,
-            ~LabSubmission.visible_only,
-        )
-        .order_by(LabSubmission.id)
-    ):
-        work[track_id, activity_id].append(score)
+    """Per track, the counted score and state of every activity the learner has done here."""
+    work = _learner_work(session, launch)
     report = []
     for track in tracks:
         scores: dict[str, float | None] = {}
+        open_: set[str] = set()
         for activity in track.activities():
             done = work.get((track.id, activity.id))
-            if not done:
+            if done is None:
                 continue
-            graded = [s for s in done if s is not None]
-            policy = activity.policy or DEFAULT_POLICY
-            scores[activity.id] = policy.counted(graded) if graded else None
-        report.append(TrackProgress(track, completion(track, scores), scores))
+            if done.open:
+                open_.add(activity.id)
+            if done.scores:
+                graded = [s for s in done.scores if s is not None]
+                policy = activity.policy or DEFAULT_POLICY
+                scores[activity.id] = policy.counted(graded) if graded else None
+        report.append(TrackProgress(track, completion(track, scores), scores, frozenset(open_)))
     return report

@@ -9,8 +9,11 @@ until every piece is scored.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +21,7 @@ from assessments import rubrics
 from assessments.catalog import find_activity
 from assessments.model import Activity, ActivityKind, AssessmentError, ResultStatus, Track
 from lti_tool.errors import SkillCertError
+from lti_tool.gradesync import outbox as gradesync
 from lti_tool.learning.attempts import items_of
 from lti_tool.models import Attempt, AttemptStatus, User
 from lti_tool.sessions import CurrentLaunch
@@ -27,7 +31,7 @@ class GradingError(SkillCertError):
     """This grade cannot be recorded."""
 
     status_code = 400
-    advice = "Choose a level for every criterion and save again."
+    advice = _l("Choose a level for every criterion and save again.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +49,11 @@ class Piece:
     @property
     def graded(self) -> dict | None:
         return (self.attempt.result or {}).get("rubric", {}).get(self.key)
+
+    @property
+    def anchor(self) -> str:
+        """The id of the piece's heading on the grading page (a URL fragment)."""
+        return f"piece-{self.attempt.id}-{re.sub(r'[^A-Za-z0-9_-]', '-', self.key)}"
 
 
 def pieces_of(attempt: Attempt, activity: Activity, learner: str) -> list[Piece]:
@@ -102,6 +111,16 @@ def queue(session: Session, launch: CurrentLaunch, tracks: Iterable[Track]) -> l
     return pending
 
 
+def following(pending: Sequence[Piece], attempt_id: int, key: str) -> Piece | None:
+    """The piece to grade after this one: the next in the queue, else the first one left."""
+    keys = [(piece.attempt.id, piece.key) for piece in pending]
+    if (attempt_id, key) in keys:
+        position = keys.index((attempt_id, key))
+        if position + 1 < len(pending):
+            return pending[position + 1]
+    return next((p for p in pending if (p.attempt.id, p.key) != (attempt_id, key)), None)
+
+
 def grade(
     session: Session,
     launch: CurrentLaunch,
@@ -109,8 +128,10 @@ def grade(
     attempt_id: int,
     key: str,
     choices: Mapping[str, rubrics.LevelChoice],
+    comment: str = "",
 ) -> Attempt:
-    """Score one piece; the attempt must be in the instructor's course."""
+    """Score one piece, with an overall ``comment``; the attempt must be in the
+    instructor's course."""
     attempt = session.scalar(
         select(Attempt).where(Attempt.id == attempt_id, *Attempt.in_course(launch))
     )
@@ -121,15 +142,17 @@ def grade(
         else None
     )
     if piece is None:
-        raise GradingError("There is no such work to grade in this course.")
+        raise GradingError(gettext("There is no such work to grade in this course."))
     try:
         result = rubrics.score(piece.rubric, choices)
     except AssessmentError as exc:
         raise GradingError(exc.message) from None
     stored = dict(attempt.result or {})
-    stored["rubric"] = {**stored.get("rubric", {}), key: dataclasses.asdict(result)}
+    scored = {**dataclasses.asdict(result), "comment": comment.strip()}
+    stored["rubric"] = {**stored.get("rubric", {}), key: scored}
     attempt.result = stored
     _recompute(attempt, activity)
+    gradesync.queue_scores(session, attempt, tracks, new_submission=False)
     return attempt
 
 

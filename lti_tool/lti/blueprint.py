@@ -6,6 +6,7 @@ import logging
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from lti_tool import csrf
 from lti_tool.db import get_connection, get_session, read_only, rollback
@@ -99,8 +100,8 @@ def handoff():
     fields = take_handoff(get_connection(), request.args.get("t", ""))
     if fields is None:
         raise LaunchExpiredError(
-            "This link was already used or has expired.",
-            advice="Open SkillCert again from your course.",
+            _l("This link was already used or has expired."),
+            advice=_l("Open SkillCert again from your course."),
         )
     conf = settings()
     response = redirect(url_for(_landing_page(fields)))

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jwt
+from flask_babel import lazy_gettext as _l
 
 from lti_tool.errors import LaunchError
 from lti_tool.lti.constants import LTI_VERSION, Claim
@@ -28,7 +29,7 @@ RESOURCE_LINK = "ltiResourceLink"
 class DeepLinkingError(LaunchError):
     """The LMS's deep-linking request cannot be answered."""
 
-    advice = "Close this window and add SkillCert from the LMS again."
+    advice = _l("Close this window and add SkillCert from the LMS again.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,15 +44,18 @@ class DeepLinkingSettings:
     def from_claims(cls, claims: Mapping[str, Any]) -> DeepLinkingSettings:
         settings = claims.get(Claim.DEEP_LINKING_SETTINGS)
         if not isinstance(settings, Mapping):
-            raise DeepLinkingError("This page is only for adding SkillCert to a course.")
+            raise DeepLinkingError(_l("This page is only for adding SkillCert to a course."))
         return_url = settings.get("deep_link_return_url")
         if not isinstance(return_url, str) or not return_url.startswith(("https://", "http://")):
-            raise DeepLinkingError("The LMS did not say where to send the chosen activities.")
+            raise DeepLinkingError(_l("The LMS did not say where to send the chosen activities."))
         accept_types = tuple(t for t in settings.get("accept_types") or () if isinstance(t, str))
         if RESOURCE_LINK not in accept_types:
             raise DeepLinkingError(
-                "This place in the LMS does not accept links to activities "
-                f"(it accepts: {', '.join(accept_types) or 'nothing'})."
+                _l(
+                    "This place in the LMS does not accept links to activities "
+                    "(it accepts: %(types)s).",
+                    types=", ".join(accept_types) or _l("nothing"),
+                )
             )
         data = settings.get("data")
         return cls(
@@ -111,7 +115,9 @@ def response_token(
 ) -> str:
     """The signed LtiDeepLinkingResponse for ``items``."""
     if len(items) > 1 and not settings.accept_multiple:
-        raise DeepLinkingError("This place in the LMS takes one activity at a time: choose one.")
+        raise DeepLinkingError(
+            _l("This place in the LMS takes one activity at a time: choose one.")
+        )
     now = int(time.time())
     claims: dict[str, Any] = {
         "iss": client_id,

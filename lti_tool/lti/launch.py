@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jwt
+from flask_babel import lazy_gettext as _l
 from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
 from pylti1p3.message_validators import get_validators
@@ -115,7 +116,9 @@ class SkillCertMessageLaunch(MessageLaunch):
             self.check_message()
             self.take_login_state()
         except LtiException as exc:
-            raise LaunchError(f"The LMS sent a launch SkillCert cannot accept: {exc}.") from exc
+            raise LaunchError(
+                _l("The LMS sent a launch SkillCert cannot accept: %(problem)s.", problem=exc)
+            ) from exc
         registration = self._tool_conf.registration
         assert registration is not None
         return ValidatedLaunch(
@@ -130,26 +133,33 @@ class SkillCertMessageLaunch(MessageLaunch):
     def check_token_size(self) -> None:
         token = self._get_request_param("id_token")
         if not token:
-            raise LaunchError("The LMS did not send an id_token with the launch.")
+            raise LaunchError(_l("The LMS did not send an id_token with the launch."))
         if len(token) > self._settings.max_id_token_bytes:
             raise LaunchError(
-                f"The launch token is larger than SkillCert accepts "
-                f"({len(token)} > {self._settings.max_id_token_bytes} bytes)."
+                _l(
+                    "The launch token is larger than SkillCert accepts "
+                    "(%(size)d > %(limit)d bytes).",
+                    size=len(token),
+                    limit=self._settings.max_id_token_bytes,
+                )
             )
         if not self._get_request_param("state"):
-            raise LaunchError("The launch arrived without its state parameter.")
+            raise LaunchError(_l("The launch arrived without its state parameter."))
 
     def check_header(self) -> None:
         header = self._jwt["header"]
         if not isinstance(header, dict) or not isinstance(self._jwt["body"], dict):
-            raise LaunchError("The launch token is not a JSON object.")
+            raise LaunchError(_l("The launch token is not a JSON object."))
         if header.get("alg") != "RS256":
             # LTI allows RS256 only; this also refuses "none" and HS256 signed with a public key.
             raise LaunchError(
-                f"The launch token uses the algorithm {header.get('alg')!r}, not RS256."
+                _l(
+                    "The launch token uses the algorithm %(alg)s, not RS256.",
+                    alg=repr(header.get("alg")),
+                )
             )
         if not isinstance(header.get("kid"), str) or not header["kid"]:
-            raise LaunchError("The launch token does not name its signing key (kid).")
+            raise LaunchError(_l("The launch token does not name its signing key (kid)."))
 
     def get_client_id(self) -> str:
         body = self._jwt["body"]
@@ -159,29 +169,33 @@ class SkillCertMessageLaunch(MessageLaunch):
         elif isinstance(aud, list) and aud and all(isinstance(a, str) for a in aud):
             audiences = aud
         else:
-            raise LaunchError("The launch token has no audience (aud).")
+            raise LaunchError(_l("The launch token has no audience (aud)."))
         if azp is not None and azp not in audiences:
             raise LaunchError(
-                "The launch token's authorized party (azp) is not one of its audiences."
+                _l("The launch token's authorized party (azp) is not one of its audiences.")
             )
         if len(audiences) > 1 and azp is None:
             raise LaunchError(
-                "The launch token has several audiences but no authorized party (azp)."
+                _l("The launch token has several audiences but no authorized party (azp).")
             )
         return azp or audiences[0]
 
     def check_registration(self) -> None:
         iss = self._jwt["body"].get("iss")
         if not isinstance(iss, str) or not iss:
-            raise LaunchError("The launch token has no issuer (iss).")
+            raise LaunchError(_l("The launch token has no issuer (iss)."))
         client_id = self.get_client_id()
         deployment_id = self._jwt["body"].get(Claim.DEPLOYMENT_ID)
         if not isinstance(deployment_id, str):
             deployment_id = ""  # check_deployment explains what is wrong with it
         if self._tool_conf.find_tenant(iss, client_id, deployment_id) is None:
             raise NotRegisteredError(
-                f"This LMS is not registered: ask your administrator to register issuer {iss} "
-                f"with client id {client_id}."
+                _l(
+                    "This LMS is not registered: ask your administrator to register issuer "
+                    "%(issuer)s with client id %(client_id)s.",
+                    issuer=iss,
+                    client_id=client_id,
+                )
             )
 
     def validate_jwt_signature(self) -> MessageLaunch:
@@ -203,56 +217,73 @@ class SkillCertMessageLaunch(MessageLaunch):
                 options={"require": ["exp", "iat", "iss", "aud", "sub", "nonce"]},
             )
         except jwt.ExpiredSignatureError:
-            raise LaunchExpiredError("This launch has expired.") from None
+            raise LaunchExpiredError(_l("This launch has expired.")) from None
         except jwt.ImmatureSignatureError:
             raise LaunchError(
-                "The launch token was issued in the future: the LMS's clock and SkillCert's "
-                "disagree.",
-                advice="Ask your administrator to check the clocks of the LMS and SkillCert.",
+                _l(
+                    "The launch token was issued in the future: the LMS's clock and "
+                    "SkillCert's disagree."
+                ),
+                advice=_l("Ask your administrator to check the clocks of the LMS and SkillCert."),
             ) from None
         except jwt.InvalidTokenError as exc:
-            raise LaunchError(f"The launch token failed verification: {exc}.") from None
+            raise LaunchError(
+                _l("The launch token failed verification: %(problem)s.", problem=exc)
+            ) from None
         if self._jwt["body"]["iat"] > time.time() + self._settings.jwt_leeway_seconds:
-            raise LaunchError("The launch token was issued in the future.")
+            raise LaunchError(_l("The launch token was issued in the future."))
         return self
 
     def check_deployment(self) -> None:
         deployment_id = self._jwt["body"].get(Claim.DEPLOYMENT_ID)
         if not isinstance(deployment_id, str) or not deployment_id:
-            raise LaunchError("The launch does not name its deployment (deployment_id).")
+            raise LaunchError(_l("The launch does not name its deployment (deployment_id)."))
         registration = self._tool_conf.registration
         assert registration is not None
         if not registration.deployment_active:  # None: not added; False: switched off
             raise NotRegisteredError(
-                f"This LMS deployment ({deployment_id}) is not enabled in SkillCert: ask your "
-                f"administrator to add it for issuer {registration.issuer}.",
-                advice="Your SkillCert administrator can add it with `skillcert deployment add`.",
+                _l(
+                    "This LMS deployment (%(deployment)s) is not enabled in SkillCert: ask your "
+                    "administrator to add it for issuer %(issuer)s.",
+                    deployment=deployment_id,
+                    issuer=registration.issuer,
+                ),
+                advice=_l(
+                    "Your SkillCert administrator can add it with `skillcert deployment add`."
+                ),
             )
 
     def check_message(self) -> None:
         body = self._jwt["body"]
         message_type = body.get(Claim.MESSAGE_TYPE)
         if message_type not in _SUPPORTED_MESSAGES:
-            raise LaunchError(f"SkillCert does not support LTI messages of type {message_type!r}.")
+            raise LaunchError(
+                _l(
+                    "SkillCert does not support LTI messages of type %(type)s.",
+                    type=repr(message_type),
+                )
+            )
         if body.get(Claim.VERSION) != LTI_VERSION:
-            raise LaunchError(f"SkillCert supports LTI {LTI_VERSION} launches only.")
+            raise LaunchError(
+                _l("SkillCert supports LTI %(version)s launches only.", version=LTI_VERSION)
+            )
         roles = body.get(Claim.ROLES)
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-            raise LaunchError("The launch's roles claim is missing or not a list of roles.")
+            raise LaunchError(_l("The launch's roles claim is missing or not a list of roles."))
         if not isinstance(body.get("sub"), str) or not body["sub"] or len(body["sub"]) > 255:
-            raise LaunchError("The launch does not identify the user (sub).")
+            raise LaunchError(_l("The launch does not identify the user (sub)."))
         if message_type == MessageType.RESOURCE_LINK:
             link = body.get(Claim.RESOURCE_LINK)
             if not isinstance(link, dict) or not isinstance(link.get("id"), str) or not link["id"]:
-                raise LaunchError("The launch does not identify its resource link.")
+                raise LaunchError(_l("The launch does not identify its resource link."))
         target = body.get(Claim.TARGET_LINK_URI)
         if message_type == MessageType.RESOURCE_LINK and not isinstance(target, str):
-            raise LaunchError("The launch has no target_link_uri.")
+            raise LaunchError(_l("The launch has no target_link_uri."))
         if isinstance(target, str) and not is_on_this_tool(target, self._settings):
-            raise LaunchError("The launch's target_link_uri is not a page of SkillCert.")
+            raise LaunchError(_l("The launch's target_link_uri is not a page of SkillCert."))
         for claim in (Claim.CONTEXT, Claim.LAUNCH_PRESENTATION, Claim.CUSTOM):
             if claim in body and not isinstance(body[claim], dict):
-                raise LaunchError(f"The launch's claim {claim} is not an object.")
+                raise LaunchError(_l("The launch's claim %(claim)s is not an object.", claim=claim))
         if message_type == MessageType.DEEP_LINKING:
             DeepLinkingSettings.from_claims(body)  # our clearer words before pylti1p3's
         for validator in get_validators():  # pylti1p3's per-message checks
@@ -274,17 +305,17 @@ class SkillCertMessageLaunch(MessageLaunch):
         if state is None or state.registration_id != registration.id:
             raise self._state_not_found_error()
         if state.expires_at <= utcnow():
-            raise LaunchExpiredError("This launch took too long and has expired.")
+            raise LaunchExpiredError(_l("This launch took too long and has expired."))
         secret = self._cookies.get(state_cookie_name(state.state)) or self._get_request_param(
             "browser_secret"
         )
         if not secret:
             raise BrowserNotBound(state)
         if not hmac.compare_digest(hash_secret(secret), state.browser_secret_hash):
-            raise LaunchError("This launch was started in another browser (state mismatch).")
+            raise LaunchError(_l("This launch was started in another browser (state mismatch)."))
         nonce = self._jwt["body"]["nonce"]
         if not isinstance(nonce, str) or not hmac.compare_digest(nonce, state.nonce):
-            raise LaunchError("The launch's nonce does not match the login that started it.")
+            raise LaunchError(_l("The launch's nonce does not match the login that started it."))
         try:
             conn.execute(
                 statements.INSERT_NONCE,
@@ -308,10 +339,10 @@ class SkillCertMessageLaunch(MessageLaunch):
         )
         if used:
             return LaunchExpiredError(
-                "This launch link was already used — reload the page from your course."
+                _l("This launch link was already used — reload the page from your course.")
             )
         return LaunchExpiredError(
-            "SkillCert does not recognise this launch: it expired or was started elsewhere."
+            _l("SkillCert does not recognise this launch: it expired or was started elsewhere.")
         )
 
 

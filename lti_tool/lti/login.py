@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection
 
 from lti_tool.errors import LaunchError, NotRegisteredError
@@ -61,24 +62,33 @@ def start_login(params: Mapping[str, str], conn: Connection, settings: Settings)
     for name in ("iss", "login_hint", "target_link_uri"):
         if name not in login:
             raise LaunchError(
-                f"The LMS started a login without the {name!r} parameter.",
-                advice="Ask your administrator to check this tool's login URL in the LMS.",
+                _l("The LMS started a login without the %(name)s parameter.", name=repr(name)),
+                advice=_l("Ask your administrator to check this tool's login URL in the LMS."),
             )
     if any(len(value) > _MAX_PARAM_LENGTH for value in login.values()):
-        raise LaunchError("The LMS sent a login parameter that is too long.")
+        raise LaunchError(_l("The LMS sent a login parameter that is too long."))
     if not is_on_this_tool(login["target_link_uri"], settings):
         raise LaunchError(
-            "The LMS asked to open a page that is not part of SkillCert.",
-            advice=f"Ask your administrator to set the tool's target link URI to a URL under "
-            f"{settings.base_url}.",
+            _l("The LMS asked to open a page that is not part of SkillCert."),
+            advice=_l(
+                "Ask your administrator to set the tool's target link URI to a URL under "
+                "%(base_url)s.",
+                base_url=settings.base_url,
+            ),
         )
     config = DatabaseToolConfig(conn)
     registration = config.find_registration_row(login["iss"], login.get("client_id"))
     if registration is None:
         raise NotRegisteredError(
-            f"This LMS is not registered: ask your administrator to register issuer "
-            f"{login['iss']} with client id {login.get('client_id', '(not sent)')}.",
-            advice="Your SkillCert administrator can register it with `skillcert platform add`.",
+            _l(
+                "This LMS is not registered: ask your administrator to register issuer "
+                "%(issuer)s with client id %(client_id)s.",
+                issuer=login["iss"],
+                client_id=login.get("client_id") or _l("(not sent)"),
+            ),
+            advice=_l(
+                "Your SkillCert administrator can register it with `skillcert platform add`."
+            ),
         )
 
     state = "state-" + secrets.token_urlsafe(24)

@@ -15,6 +15,7 @@ from typing import Any
 
 import requests
 from cachetools import TTLCache
+from flask_babel import lazy_gettext as _l
 from jwt import PyJWK, PyJWKError
 
 from lti_tool.errors import LaunchError, PlatformFetchError
@@ -43,14 +44,20 @@ class PlatformKeyCache:
         elif key_set_url:
             keys = self._cached_or_fetched(key_set_url, kid)
         else:
-            raise LaunchError("This LMS registration has neither a key set URL nor keys.")
+            raise LaunchError(_l("This LMS registration has neither a key set URL nor keys."))
         try:
             return keys[kid]
         except KeyError:
             raise LaunchError(
-                f"The launch was signed with a key (kid {kid!r}) that your LMS does not publish.",
-                advice="Reload the page in your course. If it keeps happening, ask your "
-                "administrator to check the LMS key set URL.",
+                _l(
+                    "The launch was signed with a key (kid %(kid)s) that your LMS does not "
+                    "publish.",
+                    kid=repr(kid),
+                ),
+                advice=_l(
+                    "Reload the page in your course. If it keeps happening, ask your "
+                    "administrator to check the LMS key set URL."
+                ),
             ) from None
 
     def _cached_or_fetched(self, url: str, kid: str) -> dict[str, PyJWK]:
@@ -68,7 +75,7 @@ class PlatformKeyCache:
             document = fetch_json(self.http, url, self._settings)
         except OutboundError as exc:
             raise PlatformFetchError(
-                f"SkillCert could not read your LMS's public keys: {exc}."
+                _l("SkillCert could not read your LMS's public keys: %(problem)s.", problem=exc)
             ) from exc
         keys = _parse_key_set(document)
         with self._lock:
@@ -78,7 +85,7 @@ class PlatformKeyCache:
 
 def _parse_key_set(document: Any) -> dict[str, PyJWK]:
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
-        raise PlatformFetchError("Your LMS's key set is not a JSON Web Key Set.")
+        raise PlatformFetchError(_l("Your LMS's key set is not a JSON Web Key Set."))
     keys = {}
     for jwk in document["keys"]:
         if not isinstance(jwk, dict) or jwk.get("kty") != "RSA" or "kid" not in jwk:

@@ -15,6 +15,7 @@ from lti_tool.models.lti import (
     Role,
     User,
 )
+from lti_tool.models.projects import ProjectFile
 
 __all__ = [
     "Attempt",
@@ -31,6 +32,7 @@ __all__ = [
     "LearnerAccommodation",
     "LoginState",
     "Membership",
+    "ProjectFile",
     "Registration",
     "ResourceLink",
     "Role",

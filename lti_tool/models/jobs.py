@@ -34,6 +34,10 @@ class Job(Base):
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         # The claim query: the oldest due job of some kinds.
         Index("ix_job_claim", "status", "kind", "run_after"),
+        # The claim counts a group's running jobs (the per-group cap).
+        Index("ix_job_group_running", "group_key", "status"),
+        # A lock key's jobs in order: what became of the newest (grade sync status pages).
+        Index("ix_job_lock_key", "lock_key", "id"),
         # At most one running job per lock key: jobs on one key run one at a time, in order.
         Index(
             "uq_job_running_lock_key",
@@ -62,6 +66,8 @@ class Job(Base):
     lock_key: Mapped[str | None] = mapped_column(String(200))
     #: A queued job with the same key is superseded by a newer one.
     dedupe_key: Mapped[str | None] = mapped_column(String(200))
+    #: Jobs with the same group (one LMS's grade deliveries) run at most a cap at a time.
+    group_key: Mapped[str | None] = mapped_column(String(100))
     attempts: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int] = mapped_column(default=5)
     run_after: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from assessments.catalog import find_activity, list_tracks
 from assessments.rubrics import LevelChoice
-from lti_tool.db import get_connection, get_session, read_only
+from lti_tool.db import get_connection, get_session, read_only, rollback
 from lti_tool.errors import SkillCertError
-from lti_tool.learning import accommodations, gradebook, item_report, rubric_grading
+from lti_tool.gradesync import status as gradesync_status
+from lti_tool.learning import (
+    accommodations,
+    gradebook,
+    item_report,
+    project_files,
+    rubric_grading,
+)
 from lti_tool.lti.deep_linking import (
     DeepLinkingSettings,
     LineItem,
@@ -29,6 +40,7 @@ from lti_tool.models import (
 )
 from lti_tool.placements import SCORE_MAXIMUM, Placement, resolve
 from lti_tool.sessions import current_launch, instructor_required, settings
+from lti_tool.views import gradebook_table
 
 bp = Blueprint("instructor", __name__, url_prefix="/teach")
 
@@ -42,7 +54,8 @@ class PlacementError(SkillCertError):
     """That choice cannot be placed."""
 
     status_code = 400
-    advice = "Go back, choose from the list, and try again."
+    default_message = _l("That choice cannot be placed.")
+    advice = _l("Go back, choose from the list, and try again.")
 
 
 def _tracks():
@@ -52,10 +65,10 @@ def _tracks():
 def _chosen_placements() -> list[Placement]:
     targets = request.form.getlist("target")
     if not targets:
-        raise PlacementError("Choose at least one track, module or activity.")
+        raise PlacementError(gettext("Choose at least one track, module or activity."))
     placements = [resolve(target, _tracks()) for target in targets]
     if None in placements:
-        raise PlacementError("One of the chosen items is not available any more.")
+        raise PlacementError(gettext("One of the chosen items is not available any more."))
     return placements
 
 
@@ -97,14 +110,15 @@ def home():
 @instructor_required
 def gradebook_page():
     book = gradebook.build(get_session(), current_launch(), _tracks())
-    # One url_for per column, not per cell (50,000 cells): the learner's id is filled in
-    # by the template in place of a placeholder.
+    # One url_for per column, not per cell (50,000 cells): split where the learner's id goes.
     column_links = [
-        url_for(
-            "instructor.learner_work",
-            user_id=LEARNER_PLACEHOLDER,
-            track_id=column.track_id,
-            activity_id=column.activity.id,
+        tuple(
+            url_for(
+                "instructor.learner_work",
+                user_id=LEARNER_PLACEHOLDER,
+                track_id=column.track_id,
+                activity_id=column.activity.id,
+            ).split(str(LEARNER_PLACEHOLDER))
         )
         for column in book.columns
     ]
@@ -112,8 +126,7 @@ def gradebook_page():
         "instructor/gradebook.html",
         launch=current_launch(),
         book=book,
-        column_links=column_links,
-        placeholder=str(LEARNER_PLACEHOLDER),
+        body_rows=gradebook_table.body_rows(book, column_links),
     )
 
 
@@ -134,19 +147,78 @@ def gradebook_csv():
 @instructor_required
 def grading_queue():
     pieces = rubric_grading.queue(get_session(), current_launch(), _tracks())
-    return render_template("instructor/grading.html", launch=current_launch(), pieces=pieces)
+    return _grading_page(pieces, saved=request.args.get("saved") == "1")
+
+
+def _grading_page(pieces: list[rubric_grading.Piece], status: int = 200, **state: Any):
+    """The queue; ``state`` re-renders a refused grade (``failed``, ``error``, ``kept``)."""
+    files = project_files.listing(get_session(), {piece.attempt.id for piece in pieces})
+    html = render_template(
+        "instructor/grading.html", launch=current_launch(), pieces=pieces, files=files, **state
+    )
+    return html, status
 
 
 @bp.post("/grading/<int:attempt_id>/<key>")
 @instructor_required
 def grade_piece(attempt_id: int, key: str):
+    """Save one grade and go on to the next work awaiting grading ("Save and next")."""
     choices = {
         name.removeprefix("level-"): LevelChoice(value, request.form.get(f"comment-{name[6:]}", ""))
         for name, value in request.form.items()
         if name.startswith("level-")
     }
-    rubric_grading.grade(get_session(), current_launch(), _tracks(), attempt_id, key, choices)
-    return redirect(url_for("instructor.grading_queue"))
+    session, launch = get_session(), current_launch()
+    pending = rubric_grading.queue(session, launch, _tracks())
+    try:
+        rubric_grading.grade(
+            session, launch, _tracks(), attempt_id, key, choices, request.form.get("comment", "")
+        )
+    except rubric_grading.GradingError as exc:
+        rollback()
+        failed = next((p for p in pending if (p.attempt.id, p.key) == (attempt_id, key)), None)
+        return _grading_page(pending, 400, failed=failed, error=exc.message, kept=request.form)
+    upcoming = rubric_grading.following(pending, attempt_id, key)
+    return redirect(
+        url_for(
+            "instructor.grading_queue",
+            saved=1,
+            _anchor=upcoming.anchor if upcoming is not None else "grading-end",
+        )
+    )
+
+
+@bp.get("/project-file/<int:file_id>")
+@read_only
+@instructor_required
+def project_file(file_id: int):
+    """A file handed in with a project in this course; any other id finds nothing (404)."""
+    stored = project_files.for_instructor(get_session(), current_launch(), file_id)
+    if stored is None:
+        abort(404)
+    return project_files.as_download(stored)
+
+
+@bp.get("/grade-sync")
+@read_only
+@instructor_required
+def grade_sync_page():
+    """Where this course's scores stand in the LMS gradebook; failed ones, with a resend."""
+    launch = current_launch()
+    return render_template(
+        "instructor/grade_sync.html",
+        launch=launch,
+        sync=gradesync_status.course_sync(get_session(), launch),
+        resent=request.args.get("resent") == "1",
+    )
+
+
+@bp.post("/grade-sync/<int:job_id>/send-again")
+@instructor_required
+def send_grade_again(job_id: int):
+    if not gradesync_status.send_again(get_session(), current_launch(), job_id):
+        abort(404, gettext("There is no failed score to send again with that number here."))
+    return redirect(url_for("instructor.grade_sync_page", resent=1))
 
 
 @bp.get("/accommodations")
@@ -167,7 +239,7 @@ def accommodations_page():
 def save_accommodation(user_id: int):
     launch = current_launch()
     if launch.context_id is None:
-        raise PlacementError("This launch did not come from a course.")
+        raise PlacementError(gettext("This launch did not come from a course."))
     accommodations.set_for_learner(
         get_session(),
         launch.context_id,
@@ -192,7 +264,7 @@ def learner_work(user_id: int, track_id: str, activity_id: str):
         .where(Membership.context_id == launch.context_id, User.id == user_id)
     ).first()
     if member is None:
-        raise PlacementError("That learner is not in this course.")
+        raise PlacementError(gettext("That learner is not in this course."))
     attempts_, labs = (
         session.scalars(
             select(model)
@@ -208,17 +280,18 @@ def learner_work(user_id: int, track_id: str, activity_id: str):
     return render_template(
         "instructor/learner_work.html",
         launch=launch,
-        learner=member.name or f"Learner {user_id}",
+        learner=member.name or gettext("Learner %(id)s", id=user_id),
         activity=activity,
         attempts=attempts_,
         labs=labs,
+        files=project_files.listing(session, (attempt.id for attempt in attempts_)),
     )
 
 
 def _placed_activity(track_id: str, activity_id: str):
     found = find_activity(_tracks(), track_id, activity_id)
     if found is None:
-        raise PlacementError("There is no such activity.")
+        raise PlacementError(gettext("There is no such activity."))
     return found
 
 
@@ -228,7 +301,7 @@ def _placed_activity(track_id: str, activity_id: str):
 def item_analysis(track_id: str, activity_id: str):
     track, activity = _placed_activity(track_id, activity_id)
     if not activity.kind.has_items:
-        raise PlacementError("There is no such quiz or exam.")
+        raise PlacementError(gettext("There is no such quiz or exam."))
     result = item_report.report(get_session(), current_launch(), track, activity)
     return render_template(
         "instructor/item_analysis.html", launch=current_launch(), activity=activity, report=result
@@ -241,7 +314,7 @@ def set_link_target():
     """Choose what a link that was not placed by Deep Linking opens (first launch)."""
     launch = current_launch()
     if launch.resource_link_id is None:
-        raise PlacementError("This launch did not come from a link in a course.")
+        raise PlacementError(gettext("This launch did not come from a link in a course."))
     (placement,) = _chosen_placements()[:1]
     get_connection().execute(
         update(ResourceLink.__table__)

@@ -18,6 +18,7 @@ import pytest
 
 from assessments.analysis import (
     ItemAnalysis,
+    Undefined,
     analyse_items,
     upper_lower_groups,
 )
@@ -347,7 +348,7 @@ def test_no_learner_left() -> None:
     assert result.scale.n_learners == 0 and result.scale.n_excluded == 2
     assert result.scale.alpha is None and result.scale.sem is None
     assert result.items[0].difficulty is None
-    assert result.items[0].discrimination_reason == "no learners to analyse"
+    assert result.items[0].discrimination_reason is Undefined.NO_LEARNERS
     distractors = result.items[0].distractors
     assert distractors is not None and distractors.group_size == 0
     assert distractors.options[0].proportion is None
@@ -381,12 +382,13 @@ def test_constant_rest_score_has_no_discrimination() -> None:
 def test_single_item_has_no_reliability() -> None:
     result = analyse_items([[1], [0], [1]])
     assert result.scale.alpha is None and result.scale.kr20 is None
-    assert result.scale.alpha_reason == "reliability needs at least 2 items"
-    assert result.scale.kr20_reason == "reliability needs at least 2 items"
-    assert result.scale.sem is None and "at least 2 items" in (result.scale.sem_reason or "")
+    assert result.scale.alpha_reason is Undefined.TOO_FEW_ITEMS
+    assert result.scale.alpha_reason == "reliability needs at least 2 items"  # the English
+    assert result.scale.kr20_reason is Undefined.TOO_FEW_ITEMS
+    assert result.scale.sem is None and result.scale.sem_reason is Undefined.TOO_FEW_ITEMS
     assert result.items[0].difficulty == pytest.approx(2 / 3)
     assert result.items[0].discrimination is None
-    assert "no other items" in (result.items[0].discrimination_reason or "")
+    assert result.items[0].discrimination_reason is Undefined.NO_OTHER_ITEMS
 
 
 def test_constant_total_has_no_reliability() -> None:
@@ -394,7 +396,7 @@ def test_constant_total_has_no_reliability() -> None:
     result = analyse_items([[1, 0], [0, 1], [1, 0]])
     assert result.scale.total_variance == 0.0
     assert result.scale.alpha is None
-    assert result.scale.alpha_reason == "total score has zero variance"
+    assert result.scale.alpha_reason is Undefined.TOTAL_NO_VARIANCE
     assert result.scale.sem is None
 
 

@@ -9,7 +9,13 @@ import pytest
 from assessments.items import ITEM_TYPES, AnswersError, ItemType, score_submission
 from assessments.items.free_response import FileAnswer
 from assessments.items.short_text import unsafe_pattern
-from assessments.model import AnswerError, ResultStatus, Track
+from assessments.model import (
+    AnswerError,
+    AnswerProblem,
+    AnswerProblemKind,
+    ResultStatus,
+    Track,
+)
 from assessments.spec import Spec
 
 RUBRIC = {
@@ -342,3 +348,7 @@ def test_a_submission_is_scored_whole_or_not_at_all(sample_track: Track) -> None
     with pytest.raises(AnswersError) as caught:
         score_submission(quiz.items, bad)
     assert sorted(caught.value.errors) == ["q-accuracy", "q-drift", "q-extra"]
+    # Each problem is data (the web layer words it); str() is the English sentence.
+    assert caught.value.errors["q-accuracy"].kind is AnswerProblemKind.NUMBER_FORMAT
+    assert caught.value.errors["q-extra"] == AnswerProblem(AnswerProblemKind.NOT_A_QUESTION)
+    assert str(caught.value.errors["q-drift"]).startswith("This answer is not UTF-8 text")

@@ -265,3 +265,40 @@ def test_validate_path_reports_missing_and_empty_folders(tmp_path: Path) -> None
     assert [p.message for p in validate_path(tmp_path / "nope").problems] == ["no such folder"]
     assert "no track folders" in validate_path(tmp_path).problems[0].message
     assert validate_path(SAMPLE_DIR).problems == []
+
+
+def test_a_module_carries_translations_of_its_texts(sample_track: Track) -> None:
+    spanish = sample_track.translated("es")
+    basics = spanish.module("basics")
+    assert (basics.title, basics.summary) == (
+        "Conceptos básicos",
+        "Modelos, instrucciones y cómo comprobarlos.",
+    )
+    assert spanish.activity("intro").title == "Qué es un modelo"
+    assert "transforma entradas en salidas" in spanish.activity("intro").body_html
+    assert "<script>" not in spanish.activity("intro").body_html  # sanitised like the original
+    assert spanish.activity("basics-exam").body_html.startswith("<p>Responda")
+    quiz = spanish.activity("basics-quiz")  # a title only: the rest stays as written
+    assert quiz.title == "Compruebe lo que ha aprendido"
+    assert quiz.items == sample_track.activity("basics-quiz").items
+    # Untranslated modules, and languages nobody translated into, keep the original.
+    assert spanish.module("practice") == sample_track.module("practice")
+    assert sample_track.translated("en") is sample_track
+    assert sample_track.module("basics").title == "Basics"
+
+
+def test_translation_mistakes_are_reported_with_file_and_line(broken: Path) -> None:
+    module = "modules/basics/module.yaml"
+    language = plant(broken, module, "translations:\n  es:", "translations:\n  fr: {}\n  es:")
+    activity = plant(broken, module, "      intro:\n", "      intro:\n        tittle: x\n")
+    missing = plant(broken, module, "body_file: intro.es.md", "body_file: intro.de.md")
+    unknown = plant(broken, module, "      basics-quiz:", "      no-such-lesson:")
+    found = [str(p) for p in load_track(broken).problems]
+    assert found == [
+        f"sample_track/{module}:{language + 1}: translation language 'fr' is not one "
+        "SkillCert's pages are shown in (use es)",
+        f"sample_track/{module}:{activity + 1}: unknown key 'tittle' (did you mean 'title'?)",
+        f"sample_track/{module}:{missing}: 'body_file' 'intro.de.md': no such file in the track",
+        f"sample_track/{module}:{unknown}: translation of activity 'no-such-lesson': "
+        "no such activity in the module",
+    ]

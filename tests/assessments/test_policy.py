@@ -12,6 +12,10 @@ from assessments.policy import (
     Accommodation,
     AttemptPolicy,
     CountingRule,
+    Refusal,
+    RefusalKind,
+    Unmet,
+    UnmetKind,
     completion,
     draw_items,
 )
@@ -32,8 +36,10 @@ def test_which_attempt_counts(rule: CountingRule, expected: float) -> None:
 def test_attempts_and_time_with_accommodations() -> None:
     exam = AttemptPolicy(max_attempts=2, time_limit=dt.timedelta(minutes=30))
     extra = Accommodation(extra_time_multiplier=1.5, extra_attempts=1)
-    assert not exam.can_start(2, NOW).allowed
-    assert "all 2 attempts" in exam.can_start(2, NOW).reason
+    refused = exam.can_start(2, NOW)
+    assert not refused.allowed
+    assert refused.reason == Refusal(RefusalKind.NO_ATTEMPTS_LEFT, attempts=2)
+    assert str(refused.reason) == "You have used all 2 attempts."
     assert exam.can_start(2, NOW, extra).allowed
     assert exam.deadline(NOW) == NOW + dt.timedelta(minutes=30)
     assert exam.deadline(NOW, extra) == NOW + dt.timedelta(minutes=45)
@@ -45,9 +51,13 @@ def test_availability_window_caps_the_deadline() -> None:
         opens_at=NOW,
         closes_at=NOW + dt.timedelta(hours=1),
     )
-    assert "opens on 2027-03-01" in window.can_start(0, NOW - dt.timedelta(seconds=1)).reason
-    assert window.can_start(0, NOW).allowed
-    assert not window.can_start(0, NOW + dt.timedelta(hours=1)).allowed
+    early = window.can_start(0, NOW - dt.timedelta(seconds=1)).reason
+    assert early.kind is RefusalKind.NOT_OPEN_YET and early.when == NOW
+    assert "opens on 2027-03-01" in str(early)
+    assert window.can_start(0, NOW).allowed and window.can_start(0, NOW).reason is None
+    late = window.can_start(0, NOW + dt.timedelta(hours=1))
+    assert not late.allowed and late.reason.kind is RefusalKind.CLOSED
+    assert "closed on 2027-03-01" in str(late.reason)
     assert window.deadline(NOW) == NOW + dt.timedelta(hours=1)
 
 
@@ -68,7 +78,13 @@ def test_pool_draw_is_stable_per_learner_and_attempt() -> None:
 def test_completion_explains_what_is_missing(sample_track: Track) -> None:
     status = completion(sample_track, {})
     assert not status.complete
-    assert status.unmet == (
+    assert [(u.kind, u.title) for u in status.unmet] == [
+        (UnmetKind.MODULE_NOT_STARTED, "Basics"),
+        (UnmetKind.MODULE_NOT_STARTED, "Responsible use"),
+        (UnmetKind.CAPSTONE_NOT_SUBMITTED, "Evaluate a model for your team"),
+    ]
+    # str() gives the English sentence the CLI and logs show.
+    assert tuple(map(str, status.unmet)) == (
         "Basics: not started yet.",
         "Responsible use (ethics, mandatory): not started yet.",
         "Capstone 'Evaluate a model for your team': not submitted yet.",
@@ -79,7 +95,16 @@ def test_completion_explains_what_is_missing(sample_track: Track) -> None:
         "ethics-scenario": None,
         "capstone-project": None,
     }
-    assert completion(sample_track, progress).unmet == (
+    below = completion(sample_track, progress).unmet
+    assert below[1] == Unmet(
+        UnmetKind.MODULE_BELOW_MARK,
+        "Responsible use",
+        "ethics",
+        percent=0.0,
+        pass_mark=80,
+        waiting=1,
+    )
+    assert tuple(map(str, below)) == (
         "Basics: 65% so far, 70% needed.",
         "Responsible use (ethics, mandatory): 0% so far, 80% needed; "
         "1 piece(s) still wait for grading.",

@@ -1,5 +1,6 @@
 // Save a quiz or exam's answers as the learner works, and show the time left.
 // Without JavaScript the "Save answers" button does the same; the server keeps the time.
+// Every text comes from the page's data-text-* attributes, in the page's language.
 (function () {
   "use strict";
   var form = document.getElementById("attempt-form");
@@ -21,14 +22,14 @@
       var notes = Object.assign({}, data.problems || {}, data.errors || {});
       var keys = Object.keys(notes);
       status.textContent = keys.length
-        ? "Saved. Please check: " + keys.map(function (k) { return notes[k]; }).join(" ")
-        : "Your answers are saved.";
+        ? status.dataset.textCheck + " " + keys.map(function (k) { return notes[k]; }).join(" ")
+        : status.dataset.textSaved;
     }).catch(function () {
-      status.textContent = "Could not save just now; your answers stay on this page. Check your connection.";
+      status.textContent = status.dataset.textFailed;
     });
   }
   form.addEventListener("input", function () {
-    status.textContent = "Saving…";
+    status.textContent = status.dataset.textSaving;
     if (timer) { window.clearTimeout(timer); }
     timer = window.setTimeout(save, 800);
   });
@@ -42,7 +43,14 @@
       var left = Math.max(0, Math.floor((end - Date.now()) / 1000));
       var minutes = Math.floor(left / 60);
       // Announce each minute, not each second, so screen readers are not flooded.
-      out.textContent = left > 0 ? "About " + (minutes + 1) + " minute(s) left." : "Time is up.";
+      var text = deadline.dataset;
+      if (left <= 0) {
+        out.textContent = text.textTimeUp;
+      } else {
+        out.textContent = minutes === 0
+          ? text.textOneMinute
+          : text.textMinutes.replace("{minutes}", String(minutes + 1));
+      }
     };
     tick();
     window.setInterval(tick, 15000);

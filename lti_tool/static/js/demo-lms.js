@@ -9,3 +9,9 @@ window.addEventListener("message", function (event) {
     }
   });
 });
+
+// After a deep-linking return inside the tool's frame, the demo course page reloads as a whole.
+document.querySelectorAll("a[data-navigate-top]").forEach(function (link) {
+  "use strict";
+  if (window.top !== window.self) { window.top.location.href = link.href; }
+});

@@ -1,4 +1,5 @@
-// While lab work waits for the grader, ask every few seconds and reload once it is done.
+// While lab work waits for the grader, ask every few seconds; once it is done, show the
+// new results in place — the editor above keeps whatever the learner is typing.
 // Without JavaScript the page says so and offers a Refresh link.
 (function () {
   "use strict";
@@ -6,6 +7,20 @@
   var status = document.getElementById("lab-status");
   if (!lab || !status || !window.fetch || !status.textContent.trim()) { return; }
   var tries = 0;
+
+  function showResults() {
+    fetch(lab.dataset.pageUrl, { credentials: "same-origin" })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("lab-results");
+        var shown = document.getElementById("lab-results");
+        if (!fresh || !shown) { window.location.reload(); return; }
+        shown.replaceWith(document.importNode(fresh, true));
+        status.textContent = lab.dataset.doneText;
+      })
+      .catch(function () { window.location.reload(); });
+  }
+
   function poll() {
     tries += 1;
     if (tries > 120) { return; }  // stop after about ten minutes
@@ -13,11 +28,10 @@
       .then(function (response) { return response.json(); })
       .then(function (data) {
         if (data.waiting.length) {
-          status.textContent = "Still waiting for the grader…";
+          status.textContent = lab.dataset.waitingText;
           window.setTimeout(poll, 5000);
         } else {
-          status.textContent = "Graded. Showing the result…";
-          window.location.reload();
+          showResults();
         }
       })
       .catch(function () { window.setTimeout(poll, 10000); });

@@ -1,0 +1,58 @@
+"""The engine's "why not yet" reasons (assessments.policy.Unmet), worded in the UI language.
+
+The engine returns each unmet requirement as a kind with parameters and imports no web
+framework; this is the one place that turns them into sentences through gettext.
+"""
+
+from __future__ import annotations
+
+from flask_babel import format_decimal, gettext, ngettext
+
+from assessments.policy import Unmet, UnmetKind
+
+
+def describe(reason: Unmet) -> str:
+    """One sentence for the learner's progress page (the ``unmet_reason`` template filter)."""
+    if reason.because:
+        label = gettext(
+            "%(title)s (%(because)s, mandatory)", title=reason.title, because=reason.because
+        )
+    else:
+        label = reason.title
+    percent = format_decimal(round(reason.percent))
+    pass_mark = format_decimal(reason.pass_mark)
+    match reason.kind:
+        case UnmetKind.MODULE_NOT_STARTED:
+            return gettext("%(module)s: not started yet.", module=label)
+        case UnmetKind.MODULE_BELOW_MARK if reason.waiting:
+            return ngettext(
+                "%(module)s: %(percent)s%% so far, %(pass_mark)s%% needed; "
+                "%(num)d piece still waits for grading.",
+                "%(module)s: %(percent)s%% so far, %(pass_mark)s%% needed; "
+                "%(num)d pieces still wait for grading.",
+                reason.waiting,
+                module=label,
+                percent=percent,
+                pass_mark=pass_mark,
+            )
+        case UnmetKind.MODULE_BELOW_MARK:
+            return gettext(
+                "%(module)s: %(percent)s%% so far, %(pass_mark)s%% needed.",
+                module=label,
+                percent=percent,
+                pass_mark=pass_mark,
+            )
+        case UnmetKind.CAPSTONE_NOT_SUBMITTED:
+            return gettext("Capstone “%(title)s”: not submitted yet.", title=reason.title)
+        case UnmetKind.CAPSTONE_AWAITING_GRADING:
+            return gettext(
+                "Capstone “%(title)s”: submitted, waiting for an instructor to grade it.",
+                title=reason.title,
+            )
+        case UnmetKind.CAPSTONE_BELOW_MARK:
+            return gettext(
+                "Capstone “%(title)s”: %(percent)s%%, %(pass_mark)s%% needed.",
+                title=reason.title,
+                percent=percent,
+                pass_mark=pass_mark,
+            )

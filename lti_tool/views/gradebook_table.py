@@ -1,0 +1,44 @@
+"""The gradebook table's body, written as HTML in Python.
+
+A class of 1,000 learners by 50 activities has 50,000 cells. Through Jinja, each cell's
+expressions, filters and escaping took about half a second; here each row is put together
+from format strings, with every piece of text escaped, and the template writes the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markupsafe import Markup, escape
+
+from lti_tool.learning.gradebook import Gradebook, status_text
+
+
+def _status(status: str, attempts: int) -> str:
+    return f'<span class="meta">{escape(status_text(status, attempts))}</span>'
+
+
+def body_rows(book: Gradebook, column_links: Sequence[tuple[str, str]]) -> list[Markup]:
+    """One ``<tr>`` per learner; a cell with work links to it.
+
+    ``column_links`` holds, per column, the learner-work URL split where the learner's id
+    goes (built once per column, not per cell).
+    """
+    links = [(escape(before), escape(after)) for before, after in column_links]
+    # A handful of (status, attempts) pairs fill the whole table: each is written once.
+    statuses: dict[tuple[str, int], str] = {}
+    rows = []
+    for row in book.rows:
+        cells = []
+        for (score, attempts, status), (before, after) in zip(row.cells, links, strict=True):
+            text = statuses.get((status, attempts))
+            if text is None:
+                text = statuses[status, attempts] = _status(status, attempts)
+            if score is not None:
+                text = f"<strong>{score * 100:.1f} %</strong><br>{text}"
+            if attempts:
+                text = f'<a href="{before}{row.user_id}{after}">{text}</a>'
+            cells.append(f"<td>{text}</td>")
+        row_html = f'<tr><th scope="row">{escape(row.name)}</th>{"".join(cells)}</tr>'
+        rows.append(Markup(row_html))  # noqa: S704 (every piece of text is escaped above)
+    return rows

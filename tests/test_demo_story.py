@@ -1,0 +1,212 @@
+"""The demo's whole story in headless Chromium, against `skillcert serve --demo` on loopback.
+
+An instructor places two modules in the demo course by Deep Linking; a learner opens them
+from the course, reads a lesson, takes a quiz, writes a lab that the worker grades in the
+sandbox, plays a scenario and hands in the capstone project; the instructor sees all of it
+in the gradebook and grades the project with the keyboard alone. Everything goes through
+the tool's frame in the demo LMS page, as a person would click it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assessments.catalog import TRACKS_DIR, list_tracks
+from assessments.model import Track
+from tests.test_serve import serving
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+TRACK = "enterprise-ai-practitioner"
+LAB_SOLUTION = TRACKS_DIR / TRACK / "labs" / "chunking" / "reference" / "solution.py"
+#: Bounded waits for pages and for the sandboxed grader; not performance assertions.
+WAIT_MS = 60_000
+
+
+@pytest.fixture
+def track() -> Track:
+    return next(t for t in list_tracks(TRACKS_DIR) if t.id == TRACK)
+
+
+@pytest.fixture
+def demo(tmp_path: Path, db_url: str) -> Iterator[str]:
+    if db_url.startswith("postgresql"):
+        pytest.skip("the demo runs on its embedded SQLite database")
+    missing = [tool for tool in ("bwrap", CHROMIUM) if shutil.which(tool) is None]
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{missing} missing: the README's test command installs them")
+        pytest.skip(f"{missing} not installed (the README's test command installs them)")
+    with serving(tmp_path, "--demo") as base:
+        yield base
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+def open_in_course(page, base: str, role: str, link: str | None = None):
+    """The demo course page with SkillCert launched in its frame; returns the frame."""
+    query = f"?as={role}" + (f"&link={link}" if link else "")
+    page.goto(f"{base}/demo-lms/{query}")
+    return page.frame_locator("iframe.tool-frame")
+
+
+def placed_links(page, base: str) -> dict[str, str]:
+    """Title → id of the links the demo course holds."""
+    page.goto(f"{base}/demo-lms/")
+    links = {}
+    for item in page.locator("#placed-heading + ul > li").all():
+        title = item.inner_text().split(":")[0]
+        href = item.get_by_role("link", name="open as learner").get_attribute("href")
+        links[title] = re.search(r"link=([\w-]+)", href).group(1)
+    return links
+
+
+def take_quiz(frame, quiz) -> None:
+    """Answer the choice questions correctly (others stay blank) and submit."""
+    frame.get_by_role("button", name=re.compile(r"^Start the quiz")).click()
+    for item in quiz.items:
+        options = getattr(item.definition, "options", ())
+        for option in options:
+            if getattr(option, "correct", False):
+                frame.locator(f'input[name="answer-{item.id}"][value="{option.id}"]').check()
+    frame.get_by_role("button", name="Submit…").click()
+    frame.get_by_role("button", name="Submit now").click()
+
+
+def play_scenario(frame, scenario) -> None:
+    """Follow the expert's path to the end, justifying where asked."""
+    frame.get_by_role("button", name=re.compile(r"^Start the scenario")).click()
+    for here, there in zip(scenario.expert_path, scenario.expert_path[1:], strict=False):
+        node = scenario.nodes[here]
+        choice = next(c for c in node.choices if c.next == there)
+        frame.locator(f'input[name="choice"][value="{choice.id}"]').check()
+        if node.justification is not None:
+            frame.locator("#justification").fill("The safest choice for the people affected.")
+        frame.get_by_role("button", name="Decide").click()
+
+
+def gradebook_cells(frame, learner: str) -> dict[str, str]:
+    """Activity title → the text of the learner's cell in the instructor's gradebook."""
+    table = frame.locator("table", has=frame.locator("caption", has_text="per learner"))
+    table.locator("tbody tr", has_text=learner).wait_for()  # .all() below does not wait
+    headers = table.locator("thead th").all()[1:]
+    titles = [h.evaluate("th => th.firstChild.textContent.trim()") for h in headers]
+    row = table.locator("tbody tr", has_text=learner).locator("td").all_inner_texts()
+    return dict(zip(titles, row, strict=True))
+
+
+def grade_first_with_keyboard(page, frame) -> None:
+    """Give the first piece on the grading page the best level of each criterion.
+
+    In a criterion Space picks the first level and the arrow keys move on; Tab goes to its
+    comment, then to the next criterion; after the overall comment Tab reaches "Save and
+    next". Only the first radio is focused by the test, as a click on it would.
+    """
+    form = frame.locator("form:has(fieldset)").first
+    criteria = form.locator("fieldset").all()
+    criteria[0].locator("input[type=radio]").first.focus()
+    for criterion in criteria:
+        labels = criterion.locator("label:has(input[type=radio])").all_inner_texts()
+        points = [float(re.search(r"\(([\d.]+) points\)", label).group(1)) for label in labels]
+        page.keyboard.press("Space")
+        for _ in range(points.index(max(points))):
+            page.keyboard.press("ArrowDown")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+    page.keyboard.type("Clear and well argued.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+
+
+def test_demo_story(demo, browser, track):
+    base = demo
+    rag, capstone = track.module("rag"), track.module("capstone")
+    page = browser.new_page()
+    page.set_default_timeout(WAIT_MS)
+
+    # The instructor adds two modules to the course by Deep Linking.
+    frame = open_in_course(page, base, "instructor", "deep-link")
+    picker = frame.get_by_role("group", name=track.title, exact=True)
+    picker.get_by_label(f"Module: {rag.title}").check()
+    picker.get_by_label(f"Module: {capstone.title}").check()
+    frame.get_by_role("button", name="Add to course").click()
+    page.get_by_role("heading", name="Course content placed from SkillCert").wait_for()
+    links = placed_links(page, base)
+    assert set(links) == {rag.title, capstone.title}
+
+    # The learner opens the RAG module from the course and works through it.
+    frame = open_in_course(page, base, "learner", links[rag.title])
+    lesson = rag.activities[0]
+    frame.get_by_role("link", name=lesson.title).click()
+    frame.get_by_role("button", name="Mark as done").click()
+    frame.get_by_text("Done").first.wait_for()
+    assert "Done" in frame.locator(f"li:has(a:text-is('{lesson.title}'))").inner_text()
+
+    quiz = track.activity("rag-practice-quiz")
+    frame.get_by_role("link", name=quiz.title).click()
+    take_quiz(frame, quiz)
+    frame.get_by_text(re.compile(r"^Score: ")).first.wait_for()
+
+    open_in_course(page, base, "learner", links[rag.title])
+    lab = track.activity("chunking-lab")
+    frame.get_by_role("link", name=lab.title).click()
+    code = frame.locator("form.code-form")
+    code.get_by_role("textbox").fill(LAB_SOLUTION.read_text())
+    code.get_by_role("button", name="Submit for grading").click()
+    # The page's live region follows the grader and shows the result in place.
+    frame.get_by_text("Graded: the result is shown below.").wait_for()
+    history = frame.get_by_role("table", name="Newest first").inner_text()
+    assert "Graded\t100.0 %" in history
+
+    open_in_course(page, base, "learner", links[rag.title])
+    scenario = track.activity("compliance-assistant-scenario")
+    frame.get_by_role("link", name=scenario.title).click()
+    play_scenario(frame, scenario.scenario)
+    frame.get_by_text("You followed the expert path.").wait_for()
+
+    # The capstone project, handed in from its own link.
+    frame = open_in_course(page, base, "learner", links[capstone.title])
+    project = track.activity("capstone-design-document")
+    frame.get_by_role("link", name=project.title).click()
+    frame.get_by_label("Write or paste your project").fill("Design: retrieval, guards, evals.")
+    frame.get_by_role("button", name="Hand in").click()
+    frame.get_by_text("awaiting grading").first.wait_for()
+
+    # The instructor sees the learner's work in the gradebook …
+    frame = open_in_course(page, base, "instructor", links[capstone.title])
+    frame.get_by_role("link", name="Gradebook").click()
+    cells = gradebook_cells(frame, "Ada Lovelace")
+    assert re.match(r"\d+\.\d %", cells[quiz.title])
+    assert cells[lab.title].startswith("100.0 %")  # graded in the sandbox
+    assert (
+        cells[scenario.title].startswith("100.0 %") or "awaiting grading" in cells[scenario.title]
+    )
+    assert "awaiting grading" in cells[project.title]
+
+    # … and grades the work awaiting grading (the scenario's justifications and the
+    # project) with the keyboard alone.
+    frame.get_by_role("link", name="← Course overview").click()
+    frame.get_by_role("link", name="Work awaiting grading").click()
+    frame.get_by_role("heading", name="Grading with the keyboard").wait_for()
+    while frame.locator("form fieldset").count():
+        grade_first_with_keyboard(page, frame)
+        frame.get_by_text("Grade saved.").wait_for()
+    frame.get_by_role("link", name="← Course overview").click()
+    frame.get_by_role("link", name="Gradebook").click()
+    assert gradebook_cells(frame, "Ada Lovelace")[project.title].startswith("100.0 %")
