@@ -14,6 +14,7 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
+from html import unescape
 
 import pytest
 import requests
@@ -106,10 +107,13 @@ def test_every_page_type_meets_wcag_aa(served, locale):
     finished = f"{base}/learn/a/sample/ethics-scenario"
     instructor = http_launch(base, lms, "instructor", resource_link=link, claims=placed)
     Worker(lms.app, "a11y").run_once()
+    gradebook = instructor.get(f"{base}/teach/gradebook", timeout=10).text
+    learner_work = unescape(re.search(r'href="(/teach/learner/[^"]+)"', gradebook).group(1))
 
     learner_pages = [
         "/learn/",
         "/learn/progress",
+        "/learn/m/sample/basics",
         "/learn/a/sample/intro",
         "/learn/a/sample/basics-quiz",
         attempt_url.removeprefix(base),
@@ -123,7 +127,9 @@ def test_every_page_type_meets_wcag_aa(served, locale):
         "/teach/",
         "/teach/gradebook",
         "/teach/grading",
+        "/teach/grade-sync",
         "/teach/accommodations",
+        learner_work,
         "/teach/analysis/sample/basics-quiz",
     ]
     problems = []
@@ -148,3 +154,36 @@ def test_every_page_type_meets_wcag_aa(served, locale):
             context.close()
         browser.close()
     assert problems == []
+
+
+def test_code_editor_works_with_the_keyboard_and_lets_it_go(served):
+    """Tab indents, Enter keeps the indentation, Escape then Tab leaves the editor."""
+    from playwright.sync_api import sync_playwright
+
+    base, lms = served
+    learner = http_launch(base, lms)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        context = browser.new_context()
+        context.add_cookies(
+            [{"name": c.name, "value": c.value, "url": base} for c in learner.cookies]
+        )
+        page = context.new_page()
+        page.goto(base + "/learn/a/sample/prompt-lab")
+        editor = page.locator("textarea#code")
+        editor.fill("")
+        editor.focus()
+        page.keyboard.type("def classify(text):")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        page.keyboard.type("if text:")
+        page.keyboard.press("Enter")
+        page.keyboard.type("return 'positive'")
+        assert editor.input_value() == ("def classify(text):\n    if text:\n    return 'positive'")
+        assert page.evaluate("document.activeElement.id") == "code"  # Tab stayed inside
+        page.keyboard.press("Escape")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") != "code"
+        help_text = page.locator("#code-help").inner_text()
+        assert "Escape" in help_text  # the page tells keyboard users the way out
+        browser.close()
