@@ -487,8 +487,14 @@ def _read_track(header: _Header, base: Track | None) -> Track | None:
         completion = policy.parse_completion(completion_spec, declared, known)
     renewal_spec = spec.child("renewal", None)
     renewal = policy.parse_renewal(renewal_spec, declared) if renewal_spec is not None else None
+    credential_spec = spec.child("credential", None)
+    validity = (
+        policy.DEFAULT_VALIDITY_MONTHS
+        if credential_spec is None
+        else policy.parse_credential(credential_spec)
+    )
     spec.done()
-    if not spec.ok or None in (header.id, version, title, summary, audience, completion):
+    if not spec.ok or None in (header.id, version, title, summary, audience, completion, validity):
         return None
     return Track(
         id=header.id,
@@ -501,6 +507,7 @@ def _read_track(header: _Header, base: Track | None) -> Track | None:
         completion=completion,
         extends=header.extends,
         renewal=renewal,
+        credential_validity_months=validity,
     )
 
 

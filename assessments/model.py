@@ -336,6 +336,8 @@ class Track:
     completion: CompletionRules
     extends: str | None = None
     renewal: RenewalRules | None = None  #: continuing-education modules that renew a credential
+    #: How long the credential earned on this track is valid, from its issue or renewal.
+    credential_validity_months: int = 36
     _activities: Mapping[str, tuple[Module, Activity]] = dataclasses.field(
         init=False, repr=False, compare=False
     )

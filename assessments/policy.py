@@ -318,6 +318,10 @@ class RenewalRules:
     credits_required: float
 
 
+#: How long a credential is valid when the track does not say (``credential.validity_months``).
+DEFAULT_VALIDITY_MONTHS = 36
+
+
 # -- reading -----------------------------------------------------------------------------
 
 
@@ -416,6 +420,13 @@ def parse_renewal(spec: Spec, module_ids: Set[str]) -> RenewalRules | None:
     if not spec.ok or required is None:
         return None
     return RenewalRules(tuple(modules), required)
+
+
+def parse_credential(spec: Spec) -> int | None:
+    """``{validity_months}``: how long the credential a learner earns is valid (default 36)."""
+    months = spec.integer("validity_months", DEFAULT_VALIDITY_MONTHS, minimum=1)
+    spec.done()
+    return months if spec.ok else None
 
 
 def _positive(spec: Spec, key: str) -> float | None:

@@ -68,11 +68,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
         demo.init_app(app)
 
-    from lti_tool import cli, gradesync
+    from lti_tool import cli, credentials, gradesync, roster
     from lti_tool.grading import labs
 
     labs.init_app(app)
     gradesync.init_app(app)
+    roster.init_app(app)
+    credentials.init_app(app)
     cli.init_app(app)
     _register_error_pages(app)
     return app

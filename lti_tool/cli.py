@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
 import os
 import signal
@@ -21,13 +22,15 @@ from werkzeug.serving import run_simple
 from assessments import loader
 from assessments.catalog import TRACKS_DIR
 from lti_tool import migrations
+from lti_tool import roster as course_roster
 from lti_tool.db import transaction
 from lti_tool.errors import SettingsError
 from lti_tool.gradesync import status as gradesync_report
+from lti_tool.gradesync.reconcile import reconcile as gradesync_reconcile_all
 from lti_tool.jobs.worker import Worker
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti import registrations
-from lti_tool.lti.housekeeping import purge_expired
+from lti_tool.lti.housekeeping import purge_expired, purge_finished_jobs
 from lti_tool.models import Registration
 from lti_tool.resources import resource_dir
 
@@ -69,9 +72,12 @@ def db_upgrade() -> None:
 @db_cli.command("purge")
 @with_appcontext
 def db_purge() -> None:
-    """Delete expired logins, used nonces and sessions (logins also do this now and then)."""
+    """Delete expired logins, used nonces and sessions (logins also do this now and then),
+    and background jobs finished more than SKILLCERT_JOB_RETENTION_DAYS ago."""
+    retention = dt.timedelta(days=current_app.config["SETTINGS"].job_retention_days)
     with transaction(current_app) as session:
         counts = purge_expired(session)
+        counts["job"] = purge_finished_jobs(session, retention)
     click.echo(", ".join(f"{table}: {n}" for table, n in counts.items()))
 
 
@@ -327,6 +333,46 @@ def gradesync_status() -> None:
             )
 
 
+@gradesync_cli.command("reconcile")
+@click.option("--context", "context_id", type=int, help="Only the course with this id here.")
+@with_appcontext
+def gradesync_reconcile(context_id: int | None) -> None:
+    """Compare the LMS gradebooks with the scores delivered; queue again those that differ
+    or are missing (a worker sends them)."""
+    reports = gradesync_reconcile_all(current_app, context_id)
+    if not reports:
+        click.echo("No graded link with a line item in the LMS yet: nothing to compare.")
+    for report in reports:
+        click.echo(
+            f"Registration {report.registration}: checked {report.checked}, matching "
+            f"{report.matching}, re-queued {report.requeued}, errors {len(report.errors)}"
+        )
+        for error in report.errors:
+            click.echo(f"  error: {error}")
+    if any(report.errors for report in reports):
+        _fail("Some results could not be read from the LMS (above); nothing of those was changed.")
+
+
+# -- rosters ----------------------------------------------------------------------------
+
+roster_cli = click.Group("roster", help="Course rosters read from LMSs (NRPS).")
+
+
+@roster_cli.command("sync")
+@click.option("--context", "context_id", type=int, required=True, help="The course's id here.")
+@with_appcontext
+def roster_sync(context_id: int) -> None:
+    """Read one course's roster from its LMS now and store it (as the job does)."""
+    try:
+        result = course_roster.sync(current_app, context_id)
+    except course_roster.RosterError as exc:
+        _fail(f"{exc.message} Nothing stored was changed.")
+    click.echo(
+        f"Read {result.members} members from {result.platform}; "
+        f"{result.marked_deleted} no longer listed, marked as removed."
+    )
+
+
 # -- serving ----------------------------------------------------------------------------
 
 
@@ -363,8 +409,193 @@ def serve(demo: bool, workers: int | None, bind: str | None) -> None:
     os.execv(sys.executable, [*argv, "lti_tool.wsgi:app"])  # noqa: S606 (fixed argv, no shell)
 
 
+# -- credentials ------------------------------------------------------------------------
+
+credentials_cli = click.Group(
+    "credentials", help="Open Badges 3.0 credentials (docs/credentials.md)."
+)
+
+
+def _operator(by: str | None) -> str:
+    """Who ran the command, recorded with what it did."""
+    return by or f"operator:{getpass.getuser()}"
+
+
+def _credential_line(credential) -> str:
+    return (
+        f"{credential.id}\tuser {credential.user_id}\t{credential.track_id} "
+        f"{credential.track_version}\t{credential.state.value}\t"
+        f"valid {credential.valid_from:%Y-%m-%d}..{credential.valid_until:%Y-%m-%d}\t"
+        f"by {credential.issued_by}"
+    )
+
+
+@credentials_cli.command("issue")
+@click.option("--user", "user_id", type=int, required=True, help="The learner's user id.")
+@click.option("--track", "track_id", required=True, help="The track id.")
+@click.option("--reason", required=True, help="Why it is issued by hand (recorded).")
+@click.option("--by", help="Who issues it (default: operator:<your login>).")
+@click.option("--json", "as_json", is_flag=True, help="Print the signed credential.")
+@with_appcontext
+def credentials_issue(user_id: int, track_id: str, reason: str, by: str | None, as_json: bool):
+    """Issue a credential by hand (for example, recognised prior certification)."""
+    from lti_tool.credentials import issuing
+
+    try:
+        with transaction(current_app) as session:
+            credential = issuing.issue_manually(
+                session,
+                current_app.config["SETTINGS"],
+                user_id,
+                track_id,
+                by=_operator(by),
+                reason=reason,
+            )
+    except issuing.CredentialError as exc:
+        _fail(exc.message)
+    if as_json:
+        click.echo(json.dumps(credential.document, indent=2, ensure_ascii=False))
+    else:
+        click.echo(_credential_line(credential))
+
+
+@credentials_cli.command("show")
+@click.argument("credential_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the signed credential.")
+@with_appcontext
+def credentials_show(credential_id: str, as_json: bool) -> None:
+    """Show one credential (with --json: exactly as issued and signed)."""
+    from lti_tool.models import Credential
+
+    with transaction(current_app) as session:
+        credential = session.get(Credential, credential_id)
+    if credential is None:
+        _fail(
+            f"There is no credential {credential_id}. List them with `skillcert credentials list`."
+        )
+    if as_json:
+        click.echo(json.dumps(credential.document, indent=2, ensure_ascii=False))
+        return
+    click.echo(_credential_line(credential))
+    if credential.issue_reason:
+        click.echo(f"issue reason: {credential.issue_reason}")
+    if credential.state_reason:
+        click.echo(
+            f"{credential.state.value} by {credential.state_changed_by} at "
+            f"{credential.state_changed_at:%Y-%m-%d %H:%M}: {credential.state_reason}"
+        )
+
+
+@credentials_cli.command("list")
+@click.option("--user", "user_id", type=int, help="Only this learner's.")
+@with_appcontext
+def credentials_list(user_id: int | None) -> None:
+    """List issued credentials, newest first."""
+    from lti_tool.models import Credential
+
+    query = select(Credential).order_by(Credential.created_at.desc())
+    if user_id is not None:
+        query = query.where(Credential.user_id == user_id)
+    with transaction(current_app) as session:
+        for credential in session.scalars(query):
+            click.echo(_credential_line(credential))
+
+
+@credentials_cli.command("revoke")
+@click.argument("credential_id")
+@click.option("--reason", required=True, help="Why (recorded; not published).")
+@click.option("--by", help="Who revokes it (default: operator:<your login>).")
+@with_appcontext
+def credentials_revoke(credential_id: str, reason: str, by: str | None) -> None:
+    """Revoke a credential for good; verifiers see it within the status list's cache time."""
+    from lti_tool.credentials import issuing
+
+    try:
+        with transaction(current_app) as session:
+            issuing.revoke(
+                session,
+                current_app.config["SETTINGS"],
+                credential_id,
+                by=_operator(by),
+                reason=reason,
+            )
+    except issuing.CredentialError as exc:
+        _fail(exc.message)
+    click.echo(f"Revoked {credential_id}.")
+
+
+@credentials_cli.command("remind")
+@with_appcontext
+def credentials_remind() -> None:
+    """Email the expiry reminders due (180, 90, 30 days before); run it daily from cron."""
+    from lti_tool.credentials import reminders
+
+    if not current_app.config["SETTINGS"].smtp_host:
+        _fail(
+            "SMTP is not configured: set smtp_host and smtp_from (docs/operator-guide.md). "
+            "Learners still see reminders on their pages."
+        )
+    outcome = reminders.send_due(current_app)
+    click.echo(f"Sent {outcome.sent} reminder(s).")
+    if outcome.failed:
+        _fail(
+            f"{outcome.failed} reminder(s) could not be sent (see the log); the next run retries."
+        )
+
+
+credentials_keys_cli = click.Group("keys", help="The issuer's did:web signing keys.")
+credentials_cli.add_command(credentials_keys_cli)
+
+
+@credentials_keys_cli.command("rotate")
+@with_appcontext
+def credentials_keys_rotate() -> None:
+    """Sign new credentials with a new key; older keys stay published so theirs verify."""
+    from lti_tool.credentials import keys as issuer_keys
+
+    with transaction(current_app) as session:
+        key = issuer_keys.rotate(session)
+        click.echo(f"New issuer key {key.public_key_multibase}; older keys stay published.")
+
+
+@credentials_keys_cli.command("list")
+@with_appcontext
+def credentials_keys_list() -> None:
+    """Published issuer keys, newest first (the first one signs)."""
+    from lti_tool.credentials import keys as issuer_keys
+
+    with transaction(current_app) as session:
+        for key in issuer_keys.published_keys(session):
+            role = "published" if key.superseded_at else "signing"
+            click.echo(f"{key.public_key_multibase}\t{key.created_at:%Y-%m-%d}\t{role}")
+
+
+@credentials_keys_cli.command("retire")
+@click.argument("public_key_multibase")
+@click.confirmation_option(
+    prompt="Credentials signed with this key will no longer verify. Retire it?"
+)
+@with_appcontext
+def credentials_keys_retire(public_key_multibase: str) -> None:
+    """Unpublish a compromised key: what it signed stops verifying."""
+    from lti_tool.credentials import keys as issuer_keys
+
+    with transaction(current_app) as session:
+        if issuer_keys.retire(session, public_key_multibase) is None:
+            _fail(f"No published issuer key {public_key_multibase}.")
+    click.echo(f"Retired {public_key_multibase}.")
+
+
 def init_app(app: Flask) -> None:
-    for group in (db_cli, keys_cli, platform_cli, deployment_cli, gradesync_cli):
+    for group in (
+        db_cli,
+        keys_cli,
+        platform_cli,
+        deployment_cli,
+        gradesync_cli,
+        roster_cli,
+        credentials_cli,
+    ):
         app.cli.add_command(group)
 
 

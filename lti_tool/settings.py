@@ -71,10 +71,27 @@ class Settings:
     gradesync_per_platform: int = 4
     #: A grade delivery whose worker sent no heartbeat this long is re-queued (it died).
     gradesync_stall_seconds: int = 60
+    #: Days a finished background job is kept (``skillcert db purge``); a learner's newest
+    #: grade delivery stays whatever its age: it says their score reached the LMS.
+    job_retention_days: int = 30
     #: Python logging level.
     log_level: str = "INFO"
+    #: The organisation named as issuer in the credentials the tool signs (OB 3.0 Profile name).
+    issuer_name: str = "SkillCert"
     #: UI language when neither the launch nor the browser names a supported one (en, es).
     default_locale: str = "en"
+    #: Mail server for credential expiry reminders. Empty: reminders show on pages only.
+    smtp_host: str = ""
+    #: Its port: 587 with STARTTLS (the default), 25 on a trusted relay.
+    smtp_port: int = 587
+    #: The sender address of reminders (needed when ``smtp_host`` is set).
+    smtp_from: str = ""
+    #: Upgrade the connection with STARTTLS before logging in or sending.
+    smtp_starttls: bool = True
+    #: Login for the mail server; empty: no login.
+    smtp_username: str = ""
+    #: Its password. Never logged, never shown (left out of the settings' repr).
+    smtp_password: str = dataclasses.field(default="", repr=False)
     #: Set by tests only.
     testing: bool = False
 
@@ -219,6 +236,7 @@ def _complete(settings: Settings) -> Settings:
     for name in (
         "jwt_leeway_seconds",
         "key_overlap_days",
+        "job_retention_days",
         "rate_limit_per_minute",
         "trusted_proxy_count",
     ):
@@ -242,7 +260,30 @@ def _complete(settings: Settings) -> Settings:
             f"Setting default_locale must be one of {', '.join(SUPPORTED_LOCALES)} (the languages "
             f"SkillCert's pages are translated into), not {settings.default_locale!r}."
         )
+    _check_smtp(settings)
     return settings
+
+
+def _check_smtp(settings: Settings) -> None:
+    if not settings.smtp_host:
+        return
+    if not 0 < settings.smtp_port < 65536:
+        raise SettingsError("Setting smtp_port must be a port number between 1 and 65535.")
+    if "@" not in settings.smtp_from.strip("@") or any(c.isspace() for c in settings.smtp_from):
+        raise SettingsError(
+            "Setting smtp_from must be the sender's email address (like "
+            "skillcert@example.edu) when smtp_host is set."
+        )
+    if bool(settings.smtp_username) != bool(settings.smtp_password):
+        raise SettingsError(
+            "Settings smtp_username and smtp_password go together: set both or neither."
+        )
+    cleartext = not settings.smtp_starttls and not is_loopback_host(settings.smtp_host)
+    if settings.smtp_password and cleartext:
+        raise SettingsError(
+            "Setting smtp_starttls must be true to log in to a mail server on another "
+            "host: smtp_password would cross the network in clear text."
+        )
 
 
 def _stored_secret_key(instance: Path) -> str:

@@ -75,7 +75,7 @@ def test_launch_locale_gives_spanish_instructor_pages(course):
     course.launch("instructor", **presentation("es-MX"))
     home = page(course.client, "/teach/")
     assert '<html lang="es">' in home
-    assert "Personas que han abierto SkillCert" in home and "Ajustes razonables" in home
+    assert "Personas en este curso" in home and "Ajustes razonables" in home
     accommodations = page(course.client, "/teach/accommodations")
     assert "Intentos adicionales" in accommodations and "Extra attempts" not in accommodations
 

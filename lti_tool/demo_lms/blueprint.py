@@ -1,4 +1,5 @@
-"""The demo LMS's pages: a course that launches the tool, and the platform's OIDC endpoints."""
+"""The demo LMS's pages: a course that launches the tool, its gradebook and roster, and
+the platform's OIDC endpoints (its services are in :mod:`lti_tool.demo_lms.services`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from flask_babel import gettext
 
 from lti_tool import csrf
 from lti_tool.db import transaction
+from lti_tool.demo_lms import services
+from lti_tool.demo_lms.gradebook import GradebookError
 from lti_tool.demo_lms.platform import (
     CLIENT_ID,
     COURSE,
@@ -26,9 +29,11 @@ from lti_tool.demo_lms.platform import (
     DEPLOYMENT_ID,
     PEOPLE,
     RESOURCE_LINK,
+    ROSTER,
+    DemoPerson,
     DemoPlatform,
 )
-from lti_tool.lti.constants import Claim
+from lti_tool.lti.constants import Claim, ContextRole
 from lti_tool.lti.deep_linking import CONTENT_ITEMS
 from lti_tool.lti.keys import published_keys
 from lti_tool.lti.urls import launch_url, login_url
@@ -40,6 +45,7 @@ bp = Blueprint("demo_lms", __name__, url_prefix="/demo-lms")
 def init_app(app: Flask) -> None:
     app.extensions["skillcert.demo_platform"] = DemoPlatform(app.config["SETTINGS"])
     app.register_blueprint(bp)
+    app.register_blueprint(services.bp)
 
 
 def _platform() -> DemoPlatform:
@@ -61,6 +67,28 @@ def course():
         placed=_platform().placed_links(),
         deep_link_hint=DEEP_LINK_HINT,
     )
+
+
+@bp.get("/gradebook")
+def gradebook():
+    """What the LMS holds: the scores SkillCert sent per column and learner, and the roster."""
+    book = _platform().gradebook
+    columns = book.line_items()
+    scores = {number: book.scores(number) for number, _ in columns}
+    learners = [person for person in ROSTER if ContextRole.LEARNER in person.roles]
+    return render_template(
+        "demo_lms/gradebook.html",
+        course=COURSE,
+        columns=columns,
+        scores=scores,
+        learners=learners,
+        roster=[(person, _role_name(person)) for person in ROSTER],
+        placed={link["id"]: link["title"] for link in _platform().placed_links()},
+    )
+
+
+def _role_name(person: DemoPerson) -> str:
+    return "instructor" if ContextRole.INSTRUCTOR in person.roles else "learner"
 
 
 @bp.get("/start/<role>")
@@ -125,7 +153,16 @@ def deep_link_return():
     if claims.get(Claim.MESSAGE_TYPE) != "LtiDeepLinkingResponse":
         abort(400, gettext("That was not a deep-linking response."))
     items = claims.get(CONTENT_ITEMS, [])
-    platform.place(items)
+    try:
+        platform.place(items)
+    except GradebookError:
+        abort(
+            400,
+            gettext(
+                "The tool's deep-linking response asked for a gradebook column that the "
+                "demo LMS cannot make."
+            ),
+        )
     # Real LMSs close their deep-linking dialog here; the demo takes the whole page back.
     return render_template("demo_lms/placed.html", count=len(items))
 

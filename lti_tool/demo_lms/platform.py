@@ -1,9 +1,9 @@
-"""The demo platform's identity: its key, its registration with the tool, its people."""
+"""The demo platform's identity: its key, its registration with the tool, its people,
+the links placed in its course and what its launches tell the tool (services included)."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import time
 import uuid
@@ -19,7 +19,18 @@ from jwt.algorithms import RSAAlgorithm
 from sqlalchemy import select
 
 from lti_tool.db import transaction
-from lti_tool.lti.constants import LTI_VERSION, Claim, ContextRole, MessageType
+from lti_tool.demo_lms.gradebook import Gradebook, valid_line_item
+from lti_tool.demo_lms.oauth import AccessTokens
+from lti_tool.demo_lms.store import JsonFile
+from lti_tool.lti.constants import (
+    LTI_VERSION,
+    NRPS_SCOPE,
+    AgsScope,
+    Claim,
+    ContextRole,
+    MemberStatus,
+    MessageType,
+)
 from lti_tool.lti.registrations import add_platform
 from lti_tool.lti.urls import launch_url
 from lti_tool.models import Registration
@@ -37,24 +48,60 @@ class DemoPerson:
     sub: str
     name: str
     roles: tuple[str, ...]
+    status: MemberStatus = MemberStatus.ACTIVE
 
 
+#: The people who can open SkillCert from the demo course.
 PEOPLE = {
     "learner": DemoPerson("demo-learner-ada", "Ada Lovelace", (ContextRole.LEARNER,)),
     "instructor": DemoPerson("demo-instructor-grace", "Grace Hopper", (ContextRole.INSTRUCTOR,)),
 }
+#: The course's whole roster (served by NRPS): also learners who never open SkillCert.
+ROSTER = (
+    *PEOPLE.values(),
+    DemoPerson("demo-learner-alan", "Alan Turing", (ContextRole.LEARNER,)),
+    DemoPerson("demo-learner-katherine", "Katherine Johnson", (ContextRole.LEARNER,)),
+    DemoPerson("demo-learner-charles", "Charles Babbage", (ContextRole.LEARNER,)),
+    DemoPerson(
+        "demo-learner-mary", "Mary Somerville", (ContextRole.LEARNER,), MemberStatus.INACTIVE
+    ),
+)
 COURSE = {"id": "demo-course-101", "label": "AI-101", "title": "Demo Course: AI Foundations"}
 RESOURCE_LINK = {"id": "demo-link-1", "title": "SkillCert certification"}
+#: The AGS scopes the demo course offers the tool (lineitem includes reading them).
+AGS_SCOPES = (AgsScope.LINEITEM, AgsScope.RESULT_READONLY, AgsScope.SCORE)
+#: Every scope the token endpoint grants.
+OFFERED_SCOPES = frozenset({*AgsScope, NRPS_SCOPE})
 
 
 class DemoPlatform:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.key_path = Path(settings.instance_path) / "demo-lms-key.pem"
+        self._links = JsonFile(Path(settings.instance_path) / "demo-lms-links.json", list)
+        self.gradebook = Gradebook(settings.instance_path)
+        self.tokens = AccessTokens()
 
     @property
     def issuer(self) -> str:
         return self.settings.url_for("/demo-lms")
+
+    # -- service URLs (as the tool sees them: on the public base URL) -------------------------
+
+    @property
+    def token_url(self) -> str:
+        return self.settings.url_for("/demo-lms/token")
+
+    @property
+    def lineitems_url(self) -> str:
+        return self.settings.url_for("/demo-lms/lineitems")
+
+    def line_item_url(self, number: int) -> str:
+        return f"{self.lineitems_url}/{number}"
+
+    @property
+    def memberships_url(self) -> str:
+        return self.settings.url_for("/demo-lms/memberships")
 
     @cached_property
     def private_key(self) -> rsa.RSAPrivateKey:
@@ -76,29 +123,28 @@ class DemoPlatform:
         jwk.update(kid=KID, alg="RS256", use="sig")
         return {"keys": [jwk]}
 
-    @property
-    def links_path(self) -> Path:
-        return Path(self.settings.instance_path) / "demo-lms-links.json"
-
     def placed_links(self) -> list[dict[str, Any]]:
         """Links instructors placed in the demo course through Deep Linking."""
-        try:
-            return json.loads(self.links_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return []
+        return self._links.read()
 
     def place(self, items: list[dict[str, Any]]) -> None:
-        links = self.placed_links()
-        for item in items:
-            if item.get("type") == "ltiResourceLink":
-                links.append(
-                    {
-                        "id": f"demo-placed-{len(links) + 1}",
-                        "title": str(item.get("title", "SkillCert")),
-                        "custom": dict(item.get("custom") or {}),
-                    }
-                )
-        self.links_path.write_text(json.dumps(links, indent=2), encoding="utf-8")
+        """Add the resource links of a deep-linking response to the course, each with a
+        gradebook column when the tool asked for one (its ``lineItem``)."""
+        resource_links = [item for item in items if item.get("type") == "ltiResourceLink"]
+        for item in resource_links:  # a bad line item refuses the whole response, before any change
+            if "lineItem" in item:
+                valid_line_item(item["lineItem"])
+        with self._links.update() as links:
+            for item in resource_links:
+                link = {
+                    "id": f"demo-placed-{len(links) + 1}",
+                    "title": str(item.get("title", "SkillCert")),
+                    "custom": dict(item.get("custom") or {}),
+                }
+                if "lineItem" in item:
+                    column = {**item["lineItem"], "resourceLinkId": link["id"]}
+                    link["line_item"] = self.gradebook.create(column)
+                links.append(link)
 
     def id_token(self, person: DemoPerson, nonce: str, message_hint: str = "") -> str:
         """The id_token for a launch; ``message_hint`` picks a placed link or deep linking."""
@@ -127,6 +173,11 @@ class DemoPlatform:
                 "document_target": "iframe",
                 "return_url": self.settings.url_for("/demo-lms/"),
             },
+            Claim.AGS_ENDPOINT: {"scope": list(AGS_SCOPES), "lineitems": self.lineitems_url},
+            Claim.NRPS_SERVICE: {
+                "context_memberships_url": self.memberships_url,
+                "service_versions": ["2.0"],
+            },
         }
         if message_hint == DEEP_LINK_HINT:
             del claims[Claim.RESOURCE_LINK]
@@ -143,6 +194,9 @@ class DemoPlatform:
             if link is not None:
                 claims[Claim.RESOURCE_LINK] = {"id": link["id"], "title": link["title"]}
                 claims[Claim.CUSTOM] = link["custom"]
+                column = link.get("line_item")
+                if column is not None and self.gradebook.line_item(column) is not None:
+                    claims[Claim.AGS_ENDPOINT]["lineitem"] = self.line_item_url(column)
         return jwt.encode(claims, self.private_key, algorithm="RS256", headers={"kid": KID})
 
 
@@ -167,6 +221,6 @@ def register_demo_platform(app: Flask) -> None:
             client_id=CLIENT_ID,
             deployment_id=DEPLOYMENT_ID,
             auth_login_url=settings.url_for("/demo-lms/auth"),
-            auth_token_url=settings.url_for("/demo-lms/token"),
+            auth_token_url=platform.token_url,
             key_set_url=settings.url_for("/demo-lms/jwks.json"),
         )

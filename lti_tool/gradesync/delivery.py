@@ -63,6 +63,10 @@ def deliver(app: Flask, payload: dict[str, Any]) -> None:
     try:
         lineitem_url = target.lineitem_url or _line_item(app, target)
         timestamp = dt.datetime.fromisoformat(payload["timestamp"])
+        # Jobs queued before the payload carried the hand-in time fall back to the score's.
+        submitted_at = dt.datetime.fromisoformat(
+            payload.get("submitted_at") or payload["timestamp"]
+        )
         given = payload["score_given"]
         target.client.post_score(
             lineitem_url,
@@ -74,7 +78,7 @@ def deliver(app: Flask, payload: dict[str, Any]) -> None:
                 score_given=given,
                 score_maximum=None if given is None else SCORE_MAXIMUM,
                 canvas_submission=CanvasSubmission(
-                    submitted_at=timestamp, new_submission=payload["new_submission"]
+                    submitted_at=submitted_at, new_submission=payload["new_submission"]
                 ),
             ),
         )

@@ -17,10 +17,18 @@ from sqlalchemy.orm import Session
 
 from assessments.catalog import find_activity
 from assessments.model import Track
-from lti_tool.gradesync.scores import placement_score
+from lti_tool.gradesync.scores import PlacementScore, placement_score
 from lti_tool.jobs import queue
 from lti_tool.learning import progress
-from lti_tool.models import Attempt, AttemptStatus, Context, Job, ResourceLink, utcnow
+from lti_tool.models import (
+    Attempt,
+    AttemptStatus,
+    Context,
+    Job,
+    LabSubmission,
+    ResourceLink,
+    utcnow,
+)
 from lti_tool.models.lti import LearnerWork
 from lti_tool.placements import resolve
 
@@ -81,32 +89,58 @@ def queue_scores(
         score = placement_score(placement, report, waiting)
         if score is None:
             continue
-        key = score_key(link.id, work.user_id)
-        payload = {
-            "registration": work.registration_id,
-            "context": work.context_id,
-            "link": link.id,
-            "user": work.user_id,
-            "track": track.id,
-            "activity": activity.id,
-            "score_given": score.score_given,
-            "activity_progress": str(score.activity_progress),
-            "grading_progress": str(score.grading_progress),
-            "timestamp": _timestamp_after(conn, key, utcnow()).isoformat(),
-            "new_submission": new_submission,
-        }
         job_ids.append(
-            queue.enqueue(
+            enqueue_score(
                 conn,
-                JOB_KIND,
-                payload,
-                lock_key=key,
-                dedupe_key=key,
-                group_key=group_key(work.registration_id),
-                max_attempts=MAX_ATTEMPTS,
+                learner,
+                link.id,
+                track.id,
+                activity.id,
+                score,
+                submitted_at=_handed_in_at(work),
+                new_submission=new_submission,
             )
         )
     return job_ids
+
+
+def enqueue_score(
+    conn: Connection,
+    learner: LearnerInCourse,
+    link_id: int,
+    track_id: str,
+    activity_id: str,
+    score: PlacementScore,
+    *,
+    submitted_at: dt.datetime,
+    new_submission: bool,
+) -> int:
+    """Queue one score for one graded link; ``submitted_at`` is when the learner handed
+    in the work (Canvas shows it as the submission time). Returns the job's id."""
+    key = score_key(link_id, learner.user_id)
+    payload = {
+        "registration": learner.registration_id,
+        "context": learner.context_id,
+        "link": link_id,
+        "user": learner.user_id,
+        "track": track_id,
+        "activity": activity_id,
+        "score_given": score.score_given,
+        "activity_progress": str(score.activity_progress),
+        "grading_progress": str(score.grading_progress),
+        "timestamp": _timestamp_after(conn, key, utcnow()).isoformat(),
+        "submitted_at": submitted_at.isoformat(),
+        "new_submission": new_submission,
+    }
+    return queue.enqueue(
+        conn,
+        JOB_KIND,
+        payload,
+        lock_key=key,
+        dedupe_key=key,
+        group_key=group_key(learner.registration_id),
+        max_attempts=MAX_ATTEMPTS,
+    )
 
 
 def covering_links(
@@ -132,6 +166,15 @@ def covering_links(
             .order_by(ResourceLink.id)
         )
     )
+
+
+def _handed_in_at(work: LearnerWork) -> dt.datetime:
+    """When the learner handed the work in: an attempt's submission, a lab's upload."""
+    if isinstance(work, Attempt):
+        return work.submitted_at or utcnow()
+    if isinstance(work, LabSubmission):
+        return work.created_at
+    return utcnow()
 
 
 def _awaiting_grading(session: Session, learner: LearnerInCourse, track: Track) -> set[str]:

@@ -54,7 +54,7 @@ class CourseSync:
     dead: list[DeadDelivery]
 
 
-def _newest_of_key() -> ColumnElement[bool]:
+def newest_of_key() -> ColumnElement[bool]:
     """No newer job shares this job's lock key."""
     newer = aliased(Job)
     return ~exists().where(newer.lock_key == Job.lock_key, newer.id > Job.id)
@@ -75,13 +75,13 @@ def course_sync(session: Session, launch: CurrentLaunch) -> CourseSync:
     counts = dict(
         session.execute(
             select(Job.status, func.count())
-            .where(*_in_course(launch), _newest_of_key())
+            .where(*_in_course(launch), newest_of_key())
             .group_by(Job.status)
         ).all()
     )
     dead_jobs = session.scalars(
         select(Job)
-        .where(*_in_course(launch), _newest_of_key(), Job.status == JobStatus.DEAD)
+        .where(*_in_course(launch), newest_of_key(), Job.status == JobStatus.DEAD)
         .order_by(Job.finished_at.desc(), Job.id.desc())
     ).all()
     names = dict(
@@ -122,7 +122,7 @@ def send_again(session: Session, launch: CurrentLaunch, job_id: int) -> bool:
         return False
     found = session.scalar(
         select(Job.id).where(
-            Job.id == job_id, *_in_course(launch), _newest_of_key(), Job.status == JobStatus.DEAD
+            Job.id == job_id, *_in_course(launch), newest_of_key(), Job.status == JobStatus.DEAD
         )
     )
     if found is None:
@@ -143,7 +143,7 @@ def learner_delivery(
         return None
     states = set(
         session.scalars(
-            select(Job.status).where(Job.lock_key.in_(keys), Job.kind == JOB_KIND, _newest_of_key())
+            select(Job.status).where(Job.lock_key.in_(keys), Job.kind == JOB_KIND, newest_of_key())
         )
     )
     deliveries = {_DELIVERY[state] for state in states}
@@ -163,7 +163,7 @@ def platform_counts(session: Session) -> list[PlatformCounts]:
     """Every registration's grade deliveries by state (newest per learner and line item)."""
     rows = session.execute(
         select(Job.group_key, Job.status, func.count())
-        .where(Job.kind == JOB_KIND, _newest_of_key())
+        .where(Job.kind == JOB_KIND, newest_of_key())
         .group_by(Job.group_key, Job.status)
     ).all()
     names = dict(session.execute(select(Registration.id, Registration.name)).all())
@@ -181,7 +181,7 @@ def dead_deliveries(session: Session, limit: int = 100) -> list[Job]:
     return list(
         session.scalars(
             select(Job)
-            .where(Job.kind == JOB_KIND, Job.status == JobStatus.DEAD, _newest_of_key())
+            .where(Job.kind == JOB_KIND, Job.status == JobStatus.DEAD, newest_of_key())
             .order_by(Job.finished_at.desc())
             .limit(limit)
         )

@@ -29,6 +29,7 @@ from assessments.labs import (
     run_visible_tests,
 )
 from assessments.model import ActivityKind, ContentVersions, Track
+from lti_tool.credentials.issuing import queue_if_completed as queue_credential_if_completed
 from lti_tool.db import transaction
 from lti_tool.errors import SkillCertError
 from lti_tool.gradesync import outbox as gradesync
@@ -183,6 +184,7 @@ def _store(app: Flask, submission_id: int, result: LabResult) -> None:
         if status is SubmissionStatus.GRADED and not submission.visible_only:
             tracks = list_tracks(app.config["SETTINGS"].tracks_dir)
             gradesync.queue_scores(session, submission, tracks)
+            queue_credential_if_completed(session, submission, tracks)
     log.info("Lab submission %s: %s score=%s", submission_id, status, result.score)
 
 

@@ -78,7 +78,8 @@ def enqueue(
 def claim(
     conn: Connection, worker_id: str, kinds: Iterable[str], *, group_cap: int | None = None
 ) -> ClaimedJob | None:
-    """Take the oldest due job of ``kinds`` whose lock key is free, or None.
+    """Take a due job whose lock key is free: the oldest of the first of ``kinds`` that
+    has one (a worker rotates the order, so no kind waits behind another), or None.
 
     On PostgreSQL concurrent workers skip each other's candidates (``SKIP LOCKED``);
     SQLite runs one worker. A job waits while an older job with its lock key is queued or
@@ -87,34 +88,54 @@ def claim(
     most that many deliveries (across workers; two claiming at the same instant may each
     see one slot left, so the cap can be passed by one per extra worker, briefly).
     """
+    for kind in kinds:
+        job = _claim_kind(conn, worker_id, kind, group_cap)
+        if job is not None:
+            return job
+    return None
+
+
+def _claim_kind(
+    conn: Connection, worker_id: str, kind: str, group_cap: int | None
+) -> ClaimedJob | None:
     now = utcnow()
     candidate, other, running = _job.alias("candidate"), _job.alias("other"), _job.alias("run")
-    same_key_busy = exists().where(
+    # The running keys and full groups are few and computed once per claim; the ordered
+    # walk of ix_job_claim (one kind, by run_after) stops at the first job that may run,
+    # so a claim costs the same with ten queued jobs or ten thousand.
+    running_keys = select(running.c.lock_key).where(
+        running.c.status == JobStatus.RUNNING, running.c.lock_key.is_not(None)
+    )
+    older_queued = exists().where(
         other.c.lock_key == candidate.c.lock_key,
-        or_(
-            other.c.status == JobStatus.RUNNING,
-            and_(other.c.status == JobStatus.QUEUED, other.c.id < candidate.c.id),
-        ),
+        other.c.id < candidate.c.id,
+        other.c.status == JobStatus.QUEUED,
     )
     conditions = [
         candidate.c.status == JobStatus.QUEUED,
-        candidate.c.kind.in_(list(kinds)),
+        candidate.c.kind == kind,
         candidate.c.run_after <= now,
-        ~same_key_busy,
+        or_(
+            candidate.c.lock_key.is_(None),
+            and_(candidate.c.lock_key.not_in(running_keys), ~older_queued),
+        ),
     ]
     if group_cap is not None:
-        group_running = (
-            select(func.count())
-            .where(
-                running.c.group_key == candidate.c.group_key, running.c.status == JobStatus.RUNNING
-            )
-            .scalar_subquery()
+        full_groups = (
+            select(running.c.group_key)
+            .where(running.c.status == JobStatus.RUNNING, running.c.group_key.is_not(None))
+            .group_by(running.c.group_key)
+            .having(func.count() >= group_cap)
         )
-        conditions.append(or_(candidate.c.group_key.is_(None), group_running < group_cap))
+        conditions.append(
+            or_(candidate.c.group_key.is_(None), candidate.c.group_key.not_in(full_groups))
+        )
     oldest_due = (
         select(candidate.c.id)
         .where(*conditions)
-        .order_by(candidate.c.run_after, candidate.c.id)
+        # Not by id too: that would sort every due job. Jobs of one lock key keep their
+        # order through ``older_queued``.
+        .order_by(candidate.c.run_after)
         .limit(1)
         .with_for_update(skip_locked=True)
         .scalar_subquery()

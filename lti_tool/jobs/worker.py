@@ -21,6 +21,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import Connection
 
 from lti_tool.db import transaction
 from lti_tool.errors import SkillCertError
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 #: A handler does the work of one job kind; it gets the app and the job's payload.
 Handler = Callable[[Flask, dict[str, Any]], None]
 
+#: How often a worker looks for stalled jobs (each claim did: a third of its queries).
+RECOVER_EVERY_SECONDS = 1.0
 #: Longer than any job may run (lab grading has its own wall-time limit, far below this).
 STALLED_AFTER = dt.timedelta(minutes=15)
 
@@ -92,6 +95,8 @@ class Worker:
         #: Most running jobs of one group (one LMS), counted across all workers.
         self.group_cap = group_cap
         self.retry = retry
+        self._turn = 0
+        self._next_recovery = 0.0
 
     def run_once(self) -> bool:
         """Run one due job, if there is one; True if a job ran."""
@@ -105,14 +110,23 @@ class Worker:
         kinds = list(kinds)
         if not kinds:
             return None
+        # Kinds take turns at going first, so a flood of one cannot hold up another.
+        self._turn = (self._turn + 1) % len(kinds)
+        kinds = kinds[self._turn :] + kinds[: self._turn]
         with transaction(self.app) as session:
             conn = session.connection()
-            by_timeout: dict[dt.timedelta, list[str]] = {}
-            for name, kind in job_kinds(self.app).items():
-                by_timeout.setdefault(kind.stalled_after, []).append(name)
-            for stalled_after, names in by_timeout.items():
-                queue.recover_stalled(conn, stalled_after, names)
+            if time.monotonic() >= self._next_recovery:
+                self._recover_stalled(conn)
             return queue.claim(conn, self.worker_id, kinds, group_cap=self.group_cap)
+
+    def _recover_stalled(self, conn: Connection) -> None:
+        """Re-queue the jobs of dead workers; once a second is plenty (stalls take minutes)."""
+        self._next_recovery = time.monotonic() + RECOVER_EVERY_SECONDS
+        by_timeout: dict[dt.timedelta, list[str]] = {}
+        for name, kind in job_kinds(self.app).items():
+            by_timeout.setdefault(kind.stalled_after, []).append(name)
+        for stalled_after, names in by_timeout.items():
+            queue.recover_stalled(conn, stalled_after, names)
 
     def _execute(self, job: queue.ClaimedJob) -> None:
         try:

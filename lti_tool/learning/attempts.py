@@ -25,6 +25,7 @@ from assessments.items import AnswersError, score_submission
 from assessments.model import Activity, ActivityKind, AssessmentError, ContentVersions, Item, Track
 from assessments.policy import DEFAULT_POLICY, draw_items
 from assessments.scenarios import ScenarioRun
+from lti_tool.credentials.issuing import queue_if_completed as queue_credential_if_completed
 from lti_tool.errors import SkillCertError
 from lti_tool.gradesync import outbox as gradesync
 from lti_tool.learning import accommodations, engine_words
@@ -289,8 +290,11 @@ def close_if_overdue(
 
 
 def _queue_scores(attempt: Attempt) -> None:
-    """The learner's score changed: queue it for the LMS gradebook in this transaction."""
-    gradesync.queue_scores(object_session(attempt), attempt, list_tracks(settings().tracks_dir))
+    """The learner's score changed: queue it for the LMS gradebook, and the credential if
+    the track is now complete, in this transaction."""
+    session, tracks = object_session(attempt), list_tracks(settings().tracks_dir)
+    gradesync.queue_scores(session, attempt, tracks)
+    queue_credential_if_completed(session, attempt, tracks)
 
 
 def _overdue(attempt: Attempt, now: dt.datetime) -> bool:

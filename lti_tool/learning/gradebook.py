@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from assessments.model import Activity, Track
 from assessments.policy import DEFAULT_POLICY, AttemptPolicy
+from lti_tool.lti.constants import MemberStatus
 from lti_tool.models import (
     Attempt,
     AttemptStatus,
@@ -139,7 +140,13 @@ def build(session: Session, launch: CurrentLaunch, tracks: Iterable[Track]) -> G
     learners = conn.execute(
         select(User.id, User.name)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.context_id == launch.context_id, Membership.role == Role.LEARNER)
+        .where(
+            Membership.context_id == launch.context_id,
+            Membership.role == Role.LEARNER,
+            # Synced from the LMS roster too: learners who never launched are listed;
+            # those the LMS reports inactive or removed are not.
+            Membership.status == MemberStatus.ACTIVE,
+        )
         .order_by(User.name, User.id)
     ).all()
     # (learner, track, activity) → (source, sequence, status, score) of its attempts

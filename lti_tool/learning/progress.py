@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
 from collections import defaultdict
 from collections.abc import Iterable
@@ -50,33 +51,37 @@ class TrackProgress:
         return ActivityState.IN_PROGRESS if activity.id in self.open else ActivityState.NOT_STARTED
 
 
-def _learner_work(session: Session, launch: CurrentLaunch) -> dict[tuple[str, str], _Work]:
-    """Everything this learner has done in this course, by (track id, activity id)."""
+def _learner_work(
+    session: Session, launch: CurrentLaunch, since: dt.datetime | None
+) -> dict[tuple[str, str], _Work]:
+    """Everything this learner has done in this course, by (track id, activity id); with
+    ``since``, only work handed in from then on."""
     work: dict[tuple[str, str], _Work] = defaultdict(_Work)
+    attempts = select(
+        Attempt.track_id, Attempt.activity_id, Attempt.status, Attempt.score, Attempt.result
+    ).where(*Attempt.of_learner(launch, launch.user_id))
+    labs = select(
+        LabSubmission.track_id,
+        LabSubmission.activity_id,
+        LabSubmission.status,
+        LabSubmission.score,
+    ).where(
+        *LabSubmission.of_learner(launch, launch.user_id),
+        LabSubmission.status.in_((SubmissionStatus.GRADED, SubmissionStatus.QUEUED)),
+        ~LabSubmission.visible_only,
+    )
+    if since is not None:
+        attempts = attempts.where(Attempt.submitted_at >= since)
+        labs = labs.where(LabSubmission.created_at >= since)
     for track_id, activity_id, status, score, result in session.execute(
-        select(Attempt.track_id, Attempt.activity_id, Attempt.status, Attempt.score, Attempt.result)
-        .where(*Attempt.of_learner(launch, launch.user_id))
-        .order_by(Attempt.number)
+        attempts.order_by(Attempt.number)
     ):
         if status is AttemptStatus.IN_PROGRESS:
             work[track_id, activity_id].open = True
         else:
             pending = (result or {}).get("status") == "pending"
             work[track_id, activity_id].scores.append(None if pending else score)
-    for track_id, activity_id, status, score in session.execute(
-        select(
-            LabSubmission.track_id,
-            LabSubmission.activity_id,
-            LabSubmission.status,
-            LabSubmission.score,
-        )
-        .where(
-            *LabSubmission.of_learner(launch, launch.user_id),
-            LabSubmission.status.in_((SubmissionStatus.GRADED, SubmissionStatus.QUEUED)),
-            ~LabSubmission.visible_only,
-        )
-        .order_by(LabSubmission.id)
-    ):
+    for track_id, activity_id, status, score in session.execute(labs.order_by(LabSubmission.id)):
         if status is SubmissionStatus.QUEUED:
             work[track_id, activity_id].open = True
         else:
@@ -85,10 +90,15 @@ def _learner_work(session: Session, launch: CurrentLaunch) -> dict[tuple[str, st
 
 
 def progress(
-    session: Session, launch: CurrentLaunch, tracks: Iterable[Track]
+    session: Session,
+    launch: CurrentLaunch,
+    tracks: Iterable[Track],
+    *,
+    since: dt.datetime | None = None,
 ) -> list[TrackProgress]:
-    """Per track, the counted score and state of every activity the learner has done here."""
-    work = _learner_work(session, launch)
+    """Per track, the counted score and state of every activity the learner has done here
+    (with ``since``, counting only work handed in from then on: credential renewal)."""
+    work = _learner_work(session, launch, since)
     report = []
     for track in tracks:
         scores: dict[str, float | None] = {}

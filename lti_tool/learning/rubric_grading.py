@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from assessments import rubrics
 from assessments.catalog import find_activity
 from assessments.model import Activity, ActivityKind, AssessmentError, ResultStatus, Track
+from lti_tool.credentials.issuing import queue_if_completed as queue_credential_if_completed
 from lti_tool.errors import SkillCertError
 from lti_tool.gradesync import outbox as gradesync
 from lti_tool.learning.attempts import items_of
@@ -153,6 +154,7 @@ def grade(
     attempt.result = stored
     _recompute(attempt, activity)
     gradesync.queue_scores(session, attempt, tracks, new_submission=False)
+    queue_credential_if_completed(session, attempt, tracks)
     return attempt
 
 

@@ -1,4 +1,4 @@
-"""LTI endpoints: /lti/login, /lti/launch, /lti/jwks.json."""
+"""LTI endpoints: /lti/login, /lti/launch, /lti/review (submission review), /lti/jwks.json."""
 
 from __future__ import annotations
 
@@ -7,22 +7,27 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
+from assessments.catalog import list_tracks
 from lti_tool import csrf
 from lti_tool.db import get_connection, get_session, read_only, rollback
-from lti_tool.errors import LaunchExpiredError
+from lti_tool.errors import ForbiddenError, LaunchExpiredError, SkillCertError
 from lti_tool.lti import keys
-from lti_tool.lti.constants import MessageType
+from lti_tool.lti.constants import Claim, MessageType
 from lti_tool.lti.housekeeping import maybe_purge_expired
 from lti_tool.lti.launch import BrowserNotBound, SkillCertMessageLaunch, state_cookie_name
 from lti_tool.lti.login import platform_origin, start_login
 from lti_tool.lti.sync import record_launch
-from lti_tool.models import Registration, Role
+from lti_tool.models import Membership, Registration, Role, User
+from lti_tool.placements import Placement, resolve
 from lti_tool.ratelimit import rate_limited
 from lti_tool.sessions import (
     HANDOFF_LIFETIME,
     SESSION_COOKIE,
     create_launch_session,
+    current_launch,
+    launch_required,
     set_cookie,
     settings,
     take_handoff,
@@ -113,7 +118,84 @@ def handoff():
 def _landing_page(fields: dict) -> str:
     if fields["message_type"] == MessageType.DEEP_LINKING:
         return "instructor.deep_link"
+    if fields["message_type"] == MessageType.SUBMISSION_REVIEW:
+        return "lti.submission_review"
     return "learner.home" if fields["role"] == Role.LEARNER else "instructor.home"
+
+
+class ReviewedLearnerUnknown(SkillCertError):
+    """A submission review names someone SkillCert does not know in this course."""
+
+    status_code = 404
+    default_message = _l("SkillCert has no record of this learner in this course.")
+    advice = _l(
+        "They have not opened SkillCert from this course yet, and the course roster has not "
+        "been read since they joined. Open SkillCert's course overview and choose "
+        '"Sync roster now", then try again.'
+    )
+
+
+class ReviewRefused(ForbiddenError):
+    """A learner asked to review someone else's work."""
+
+    default_message = _l("You can only review your own work.")
+    advice = _l("Open your own grades in your course, and choose SkillCert's activity from there.")
+
+
+@bp.get("/review")
+@read_only
+@launch_required
+def submission_review():
+    """Where a submission review launch (from the LMS gradebook) lands.
+
+    An instructor goes to the reviewed learner's work on the link's placement; a learner
+    reviewing their own work goes to their own page of it; anyone else is refused. The
+    learner must be a member of this course, in this launch's tenant.
+    """
+    launch = current_launch()
+    for_user = launch.claims.get(Claim.FOR_USER)
+    if launch.message_type != MessageType.SUBMISSION_REVIEW or not isinstance(for_user, dict):
+        return redirect(url_for("instructor.home" if launch.is_instructor else "learner.home"))
+    learner_id = get_session().scalar(
+        select(User.id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            User.registration_id == launch.registration_id,
+            User.sub == for_user["user_id"],
+            Membership.context_id == launch.context_id,
+        )
+    )
+    if learner_id is None or launch.context_id is None:
+        raise ReviewedLearnerUnknown()
+    placement = resolve(launch.resource_link_target, list_tracks(settings().tracks_dir))
+    if launch.is_instructor:
+        return redirect(_instructor_review_url(learner_id, placement))
+    if learner_id != launch.user_id:
+        raise ReviewRefused()
+    return redirect(_learner_review_url(placement))
+
+
+def _instructor_review_url(learner_id: int, placement: Placement | None) -> str:
+    if placement is None:  # the link was never given a target: the overview asks for one
+        return url_for("instructor.home")
+    if placement.activity is not None:
+        return url_for(
+            "instructor.learner_work",
+            user_id=learner_id,
+            track_id=placement.track.id,
+            activity_id=placement.activity.id,
+        )
+    return url_for("instructor.learner_placement", user_id=learner_id)
+
+
+def _learner_review_url(placement: Placement | None) -> str:
+    if placement is not None and placement.activity is not None:
+        return url_for(
+            "learner.activity", track_id=placement.track.id, activity_id=placement.activity.id
+        )
+    if placement is not None and placement.module is not None:
+        return url_for("learner.module", track_id=placement.track.id, module_id=placement.module.id)
+    return url_for("learner.home")
 
 
 def _complete_without_cookie(unbound: BrowserNotBound):

@@ -19,11 +19,15 @@ class Claim(StrEnum):
     AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
     NRPS_SERVICE = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
     DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+    #: The learner whose work a submission review launch is about (``user_id`` = their sub).
+    FOR_USER = "https://purl.imsglobal.org/spec/lti/claim/for_user"
 
 
 class MessageType(StrEnum):
     RESOURCE_LINK = "LtiResourceLinkRequest"
     DEEP_LINKING = "LtiDeepLinkingRequest"
+    #: From the LMS gradebook to a learner's work behind a score (LTI Submission Review 1.0).
+    SUBMISSION_REVIEW = "LtiSubmissionReviewRequest"
 
 
 class ContextRole(StrEnum):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -88,7 +89,13 @@ def jwks(session: Session) -> dict[str, list[dict[str, Any]]]:
 
 def signing_jwk(key: ToolKey) -> PyJWK:
     """The private key of ``key`` for PyJWT, with its kid."""
-    private = serialization.load_pem_private_key(key.private_key_pem.encode("ascii"), None)
+    return _parsed_jwk(key.kid, key.private_key_pem)
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed_jwk(kid: str, private_key_pem: str) -> PyJWK:
+    # Parsing checks the RSA key (tens of ms); every grade delivery asks for it.
+    private = serialization.load_pem_private_key(private_key_pem.encode("ascii"), None)
     jwk = RSAAlgorithm.to_jwk(private, as_dict=True)
-    jwk["kid"] = key.kid
+    jwk["kid"] = kid
     return PyJWK(jwk, algorithm="RS256")

@@ -41,6 +41,8 @@ from lti_tool.settings import Settings
 log = logging.getLogger(__name__)
 
 _SUPPORTED_MESSAGES = frozenset(MessageType)
+#: Messages launched from a link in the course, which they must identify.
+_LINK_MESSAGES = frozenset({MessageType.RESOURCE_LINK, MessageType.SUBMISSION_REVIEW})
 #: How long a used nonce is remembered: longer than any id_token we accept stays valid.
 _NONCE_KEEP = dt.timedelta(days=1)
 
@@ -272,13 +274,20 @@ class SkillCertMessageLaunch(MessageLaunch):
             raise LaunchError(_l("The launch's roles claim is missing or not a list of roles."))
         if not isinstance(body.get("sub"), str) or not body["sub"] or len(body["sub"]) > 255:
             raise LaunchError(_l("The launch does not identify the user (sub)."))
-        if message_type == MessageType.RESOURCE_LINK:
+        if message_type in _LINK_MESSAGES:
             link = body.get(Claim.RESOURCE_LINK)
             if not isinstance(link, dict) or not isinstance(link.get("id"), str) or not link["id"]:
                 raise LaunchError(_l("The launch does not identify its resource link."))
         target = body.get(Claim.TARGET_LINK_URI)
-        if message_type == MessageType.RESOURCE_LINK and not isinstance(target, str):
+        if message_type in _LINK_MESSAGES and not isinstance(target, str):
             raise LaunchError(_l("The launch has no target_link_uri."))
+        if message_type == MessageType.SUBMISSION_REVIEW:
+            for_user = body.get(Claim.FOR_USER)
+            user_id = for_user.get("user_id") if isinstance(for_user, dict) else None
+            if not isinstance(user_id, str) or not 0 < len(user_id) <= 255:
+                raise LaunchError(
+                    _l("The submission review launch does not name the learner (for_user).")
+                )
         if isinstance(target, str) and not is_on_this_tool(target, self._settings):
             raise LaunchError(_l("The launch's target_link_uri is not a page of SkillCert."))
         for claim in (Claim.CONTEXT, Claim.LAUNCH_PRESENTATION, Claim.CUSTOM):

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from lti_tool.lti.constants import Claim
+from lti_tool.lti.constants import Claim, MemberStatus
 from lti_tool.lti.launch import ValidatedLaunch
 from lti_tool.lti.roles import skillcert_role
 from lti_tool.models import Context, Membership, ResourceLink, User, utcnow
@@ -108,9 +108,10 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> dict[str, Any]:
                 "role": role.value,
                 "lti_roles": lti_roles,
                 "last_launch_at": now,
+                "status": MemberStatus.ACTIVE.value,  # whom the LMS launches is in the course
             },
             conflict=("context_id", "user_id"),
-            update=("role", "lti_roles", "last_launch_at"),
+            update=("role", "lti_roles", "last_launch_at", "status"),
         )
         link = claims.get(Claim.RESOURCE_LINK)
         if isinstance(link, dict) and isinstance(link.get("id"), str):
@@ -143,5 +144,17 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> dict[str, Any]:
         "user_id": user_id,
         "role": role.value,
         "message_type": launch.message_type,
-        "claims": {str(c): claims[c] for c in _KEPT_CLAIMS if c in claims},
+        "claims": {
+            **{str(c): claims[c] for c in _KEPT_CLAIMS if c in claims},
+            **_reviewed_user(claims),
+        },
     }
+
+
+def _reviewed_user(claims: dict[str, Any]) -> dict[str, Any]:
+    """A submission review's ``for_user``, reduced to the id that names the learner
+    (the claim may also carry a name and email, which we do not keep)."""
+    for_user = claims.get(Claim.FOR_USER)
+    if isinstance(for_user, dict) and isinstance(for_user.get("user_id"), str):
+        return {str(Claim.FOR_USER): {"user_id": for_user["user_id"][:255]}}
+    return {}

@@ -2,6 +2,15 @@
 
 from lti_tool.models.attempts import Attempt, AttemptStatus, LearnerAccommodation
 from lti_tool.models.base import Base, utcnow
+from lti_tool.models.credentials import (
+    Credential,
+    CredentialPreference,
+    CredentialReminder,
+    CredentialState,
+    IssuerKey,
+    StatusList,
+    StatusPurpose,
+)
 from lti_tool.models.jobs import Job, JobEvent, JobStatus
 from lti_tool.models.keys import ToolKey
 from lti_tool.models.labs import LabSubmission, SubmissionStatus
@@ -23,7 +32,12 @@ __all__ = [
     "Base",
     "ConsumedNonce",
     "Context",
+    "Credential",
+    "CredentialPreference",
+    "CredentialReminder",
+    "CredentialState",
     "Deployment",
+    "IssuerKey",
     "Job",
     "JobEvent",
     "JobStatus",
@@ -36,6 +50,8 @@ __all__ = [
     "Registration",
     "ResourceLink",
     "Role",
+    "StatusList",
+    "StatusPurpose",
     "SubmissionStatus",
     "ToolKey",
     "User",

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 if TYPE_CHECKING:
     from lti_tool.sessions import CurrentLaunch
 
+from lti_tool.lti.constants import MemberStatus
 from lti_tool.models.base import Base, JSONType, enum_column, utcnow
 
 
@@ -148,7 +149,11 @@ class Role(enum.StrEnum):
 
 
 class Membership(Base):
-    """A user's roles in a context, as of their latest launch (or roster sync)."""
+    """A user's roles in a context, as of their latest launch or roster sync.
+
+    A roster sync adds members who never launched (``last_launch_at`` None) and marks,
+    never deletes, those the LMS reports Inactive or Deleted or no longer lists.
+    """
 
     __tablename__ = "membership"
     __table_args__ = (UniqueConstraint("context_id", "user_id"),)
@@ -160,9 +165,16 @@ class Membership(Base):
     #: The LTI role URIs as the platform sent them.
     lti_roles: Mapped[list[str]] = mapped_column(JSONType, default=list)
     last_launch_at: Mapped[dt.datetime | None] = mapped_column()
+    #: Active, Inactive or Deleted, as the LMS's roster said (a launch makes it Active).
+    status: Mapped[MemberStatus] = mapped_column(
+        enum_column(MemberStatus, 20), default=MemberStatus.ACTIVE
+    )
 
     def __repr__(self) -> str:
-        return f"<Membership {self.id} context={self.context_id} user={self.user_id} {self.role}>"
+        return (
+            f"<Membership {self.id} context={self.context_id} user={self.user_id} "
+            f"{self.role} {self.status}>"
+        )
 
 
 class LearnerWork:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
@@ -10,7 +11,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from assessments.catalog import find_activity, list_tracks
+from assessments.model import Activity
 from assessments.rubrics import LevelChoice
+from lti_tool import roster
 from lti_tool.db import get_connection, get_session, read_only, rollback
 from lti_tool.errors import SkillCertError
 from lti_tool.gradesync import status as gradesync_status
@@ -31,6 +34,7 @@ from lti_tool.lti.keys import ensure_key
 from lti_tool.lti.urls import launch_url
 from lti_tool.models import (
     Attempt,
+    Context,
     Deployment,
     LabSubmission,
     Membership,
@@ -73,13 +77,14 @@ def _chosen_placements() -> list[Placement]:
 
 
 @bp.get("/")
-@read_only
 @instructor_required
 def home():
+    """The course overview. Not read-only: a visit queues a roster sync when one is due."""
     launch = current_launch()
-    links, roster = [], []
+    links, members, sync = [], [], None
     if launch.context_id is not None:
         session = get_session()
+        roster.queue_sync(session, launch.context_id, launch.registration_id, only_if_due=True)
         # context_id comes from the launch session, which is bound to one deployment:
         # nothing from another tenant can match.
         links = session.scalars(
@@ -87,22 +92,37 @@ def home():
             .where(ResourceLink.context_id == launch.context_id)
             .order_by(ResourceLink.title, ResourceLink.id)
         ).all()
-        roster = session.execute(
-            select(User.name, Membership.role, Membership.last_launch_at)
+        members = session.execute(
+            select(User.name, Membership.role, Membership.status, Membership.last_launch_at)
             .join(User, User.id == Membership.user_id)
             .where(Membership.context_id == launch.context_id)
             .order_by(Membership.role, User.name, User.id)
         ).all()
+        sync = roster.state(session, session.get(Context, launch.context_id))
     placement = resolve(launch.resource_link_target, _tracks())
     return render_template(
         "instructor/home.html",
         launch=launch,
         links=links,
-        roster=roster,
+        members=members,
+        status_words=roster.STATUS_WORDS,
+        sync=sync,
+        sync_queued=request.args.get("roster") == "queued",
         placement=placement,
         tracks=_tracks(),
         needs_target=launch.resource_link_id is not None and placement is None,
     )
+
+
+@bp.post("/roster/sync")
+@instructor_required
+def sync_roster_now():
+    """Queue a roster sync of this course at once ("Sync roster now")."""
+    launch = current_launch()
+    if launch.context_id is None:
+        raise PlacementError(gettext("This launch did not come from a course."))
+    roster.queue_sync(get_session(), launch.context_id, launch.registration_id)
+    return redirect(url_for("instructor.home", roster="queued"))
 
 
 @bp.get("/gradebook")
@@ -250,13 +270,46 @@ def save_accommodation(user_id: int):
     return redirect(url_for("instructor.accommodations_page"))
 
 
+@dataclasses.dataclass(frozen=True)
+class ActivityWork:
+    """One learner's attempts and lab submissions at one activity."""
+
+    track_id: str
+    activity: Activity
+    attempts: list[Attempt]
+    labs: list[LabSubmission]
+
+
 @bp.get("/learner/<int:user_id>/<track_id>/<activity_id>")
 @read_only
 @instructor_required
 def learner_work(user_id: int, track_id: str, activity_id: str):
     """Every attempt and lab submission of one learner of this course at one activity."""
-    launch = current_launch()
     track, activity = _placed_activity(track_id, activity_id)
+    return _learner_work_page(user_id, activity.title, [(track.id, activity)])
+
+
+@bp.get("/learner/<int:user_id>")
+@read_only
+@instructor_required
+def learner_placement(user_id: int):
+    """One learner's work on every assessed activity this link's module or track places
+    (where a submission review of a module's line item lands)."""
+    placement = resolve(current_launch().resource_link_target, _tracks())
+    if placement is None:
+        raise PlacementError(gettext("This link does not open a SkillCert module or track yet."))
+    if placement.activity is not None:
+        activities = [placement.activity]
+    elif placement.module is not None:
+        activities = list(placement.module.activities)
+    else:
+        activities = list(placement.track.activities())
+    assessed = [(placement.track.id, a) for a in activities if a.kind.is_assessed]
+    return _learner_work_page(user_id, placement.title, assessed)
+
+
+def _learner_work_page(user_id: int, title: str, activities: list[tuple[str, Activity]]):
+    launch = current_launch()
     session = get_session()
     member = session.execute(
         select(User.name)
@@ -265,26 +318,35 @@ def learner_work(user_id: int, track_id: str, activity_id: str):
     ).first()
     if member is None:
         raise PlacementError(gettext("That learner is not in this course."))
-    attempts_, labs = (
-        session.scalars(
+    # Two queries however many activities: (track, activity) → (attempts, lab submissions).
+    found: dict[tuple[str, str], tuple[list, list]] = {
+        (track_id, activity.id): ([], []) for track_id, activity in activities
+    }
+    for index, model in enumerate((Attempt, LabSubmission)):
+        rows = session.scalars(
             select(model)
             .where(
                 *model.of_learner(launch, user_id),
-                model.track_id == track.id,
-                model.activity_id == activity.id,
+                model.activity_id.in_([activity.id for _, activity in activities]),
             )
             .order_by(model.id)
-        ).all()
-        for model in (Attempt, LabSubmission)
-    )
+        )
+        for row in rows:
+            if (row.track_id, row.activity_id) in found:
+                found[row.track_id, row.activity_id][index].append(row)
+    pieces = [
+        ActivityWork(track_id, activity, *found[track_id, activity.id])
+        for track_id, activity in activities
+    ]
+    attempt_ids = (attempt.id for piece in pieces for attempt in piece.attempts)
     return render_template(
         "instructor/learner_work.html",
         launch=launch,
+        user_id=user_id,
         learner=member.name or gettext("Learner %(id)s", id=user_id),
-        activity=activity,
-        attempts=attempts_,
-        labs=labs,
-        files=project_files.listing(session, (attempt.id for attempt in attempts_)),
+        title=title,
+        pieces=pieces,
+        files=project_files.listing(session, attempt_ids),
     )
 
 

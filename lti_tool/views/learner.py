@@ -11,6 +11,8 @@ from sqlalchemy import select
 from assessments.catalog import find_activity, translated_tracks
 from assessments.labs import ArchiveLimits, LabResult
 from assessments.model import Activity, ActivityKind, Track
+from lti_tool.credentials import wallet
+from lti_tool.credentials.issuing import queue_if_completed as queue_credential_if_completed
 from lti_tool.db import get_connection, get_session, read_only, rollback
 from lti_tool.gradesync import status as gradesync_status
 from lti_tool.grading import lab_editor
@@ -18,7 +20,7 @@ from lti_tool.grading.labs import SubmissionError, submit_lab
 from lti_tool.i18n import ui_language
 from lti_tool.learning import attempts, lessons, progress, project_files
 from lti_tool.learning.forms import answers_from_form
-from lti_tool.models import AttemptStatus, LabSubmission, utcnow
+from lti_tool.models import Attempt, AttemptStatus, LabSubmission, utcnow
 from lti_tool.placements import resolve
 from lti_tool.sessions import current_launch, launch_required, settings
 from lti_tool.uploads import MiB, accepts_uploads
@@ -73,8 +75,10 @@ def module(track_id: str, module_id: str):
 @read_only
 @launch_required
 def my_progress():
-    report = progress.progress(get_session(), current_launch(), _tracks())
-    return render_template("learner/progress.html", launch=current_launch(), report=report)
+    session, launch, tracks = get_session(), current_launch(), _tracks()
+    report = progress.progress(session, launch, tracks)
+    held = wallet.current_by_track(wallet.entries(session, launch, tracks, utcnow()))
+    return render_template("learner/progress.html", launch=launch, report=report, held=held)
 
 
 @bp.get("/a/<track_id>/<activity_id>")
@@ -149,7 +153,10 @@ def mark_lesson_done(track_id: str, activity_id: str):
     track, lesson = _activity(track_id, activity_id)
     if lesson.kind is not ActivityKind.LESSON:
         abort(400, gettext("Only lessons are marked as done; other activities are handed in."))
-    lessons.mark_done(get_session(), current_launch(), track, lesson)
+    session = get_session()
+    done = session.get(Attempt, lessons.mark_done(session, current_launch(), track, lesson))
+    # A lesson of a renewal module may be the last credit a credential's renewal needs.
+    queue_credential_if_completed(session, done, _tracks())
     module_ = track.module_of(lesson.id)
     return redirect(url_for("learner.module", track_id=track.id, module_id=module_.id))
 
