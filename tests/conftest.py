@@ -28,6 +28,7 @@ from lti_tool.app import create_app
 from lti_tool.db import transaction
 from lti_tool.lti.registrations import add_deployment, add_platform
 from lti_tool.models import Base, Registration
+from tests.independent_verifier import node  # noqa: F401 (a fixture for every test module)
 from tests.simulated_lms import LaunchSpec, SimulatedLMS
 
 BASE_URL = "http://localhost"

@@ -12,13 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
-import os
-import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -30,25 +25,9 @@ from lti_tool.db import transaction
 from lti_tool.models import Credential, User, utcnow
 from tests.conftest import SAMPLE_CONTENT
 from tests.gradesync_driver import GradeCourse
+from tests.independent_verifier import independent_verdict
 from tests.test_credentials import api_verify, failed_codes
 from tests.test_credentials_completion import grade_capstone, record_scores
-
-VERIFIER = Path(__file__).parent / "verifier"
-NODE = shutil.which("node")
-
-
-@pytest.fixture(scope="module")
-def node() -> str:
-    missing = ""
-    if NODE is None:
-        missing = "node is not installed (apt-get install nodejs npm)"
-    elif not (VERIFIER / "node_modules" / "@digitalbazaar" / "vc").is_dir():
-        missing = "the verifier's packages are missing (npm ci --prefix tests/verifier)"
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{missing}: the README's test command installs them")
-        pytest.skip(missing)
-    return NODE
 
 
 @pytest.fixture
@@ -66,20 +45,6 @@ def served(make_app, simulated_lms) -> Iterator[GradeCourse]:
     yield course
     server.shutdown()
     app.extensions["skillcert.engine"].dispose()
-
-
-def independent_verdict(node: str, document: dict, *args: str) -> dict:
-    result = subprocess.run(
-        [node, str(VERIFIER / "verify.mjs"), "-", *args],
-        input=json.dumps(document),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode in (0, 1), result.stderr
-    verdict = json.loads(result.stdout)
-    assert result.returncode == (0 if verdict["verified"] else 1)
-    return verdict
 
 
 def complete_the_track(course: GradeCourse, sub: str) -> Credential:

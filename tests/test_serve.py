@@ -24,22 +24,24 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(tmp_path: Path, *args: str) -> Iterator[str]:
+def serving(tmp_path: Path, *args: str, **env: str) -> Iterator[str]:
+    """``skillcert serve ARGS`` on a free loopback port; ``env`` adds SKILLCERT_* settings."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {
+    settings = {
         **os.environ,
         "SKILLCERT_BASE_URL": base,
         "SKILLCERT_INSTANCE_PATH": str(tmp_path / "instance"),
         "SKILLCERT_BIND": f"127.0.0.1:{port}",
+        **env,
     }
-    env.pop("SKILLCERT_DATABASE_URL", None)
-    env.pop("SKILLCERT_CONFIG", None)
+    settings.pop("SKILLCERT_DATABASE_URL", None)
+    settings.pop("SKILLCERT_CONFIG", None)
     log_path = tmp_path / f"serve-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "lti_tool.cli", "serve", *args, "--bind", f"127.0.0.1:{port}"],
-            env=env,
+            env=settings,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
