@@ -10,6 +10,11 @@ Syncs run as ``roster-sync`` jobs, so no page waits on the LMS: an instructor's 
 the course overview queues one at most every :data:`SYNC_EVERY` per course, "Sync roster
 now" queues one at once (a queued one is replaced: one per course), and
 ``skillcert roster sync`` runs one in the foreground.
+
+Group enrollments, where the LMS lists them (:attr:`Member.group_ids`), are read but not
+stored: no page filters by group yet, and bare ids mean nothing to an instructor without
+the names that only the separate Course Groups service gives. A group filter would store
+them here, with that service for the names.
 """
 
 from __future__ import annotations

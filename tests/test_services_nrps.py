@@ -17,6 +17,7 @@ ROSTER = [
         "picture": "https://school.edu/p.png",
         "roles": [ContextRole.LEARNER],
         **({"status": "Inactive"} if n == 5 else {}),
+        **({"group_enrollments": [{"group_id": f"team-{n % 2}"}]} if n in (1, 2) else {}),
     }
     for n in range(7)
 ] + [
@@ -51,7 +52,34 @@ def test_roster_is_read_across_pages_with_statuses(course):
 
 def test_only_the_fields_we_use_are_kept(course):
     member = course.nrps().members()[0]
-    assert set(vars(member)) == {"user_id", "roles", "status", "name"}
+    assert set(vars(member)) == {"user_id", "roles", "status", "name", "group_ids"}
+
+
+def test_group_enrollments_are_read_where_the_platform_offers_them(course):
+    by_id = {m.user_id: m for m in course.nrps().members()}
+    assert by_id["user-1"].group_ids == ("team-1",)
+    assert by_id["user-2"].group_ids == ("team-0",)
+    assert by_id["user-0"].group_ids == ()  # no groups offered for this member
+
+
+def test_malformed_group_enrollments_are_skipped():
+    member = Member.from_json(
+        {
+            "user_id": "u",
+            "roles": [],
+            "group_enrollments": [
+                {"group_id": "g1"},
+                {"group_id": "g1"},
+                {"group_id": 7},
+                "g2",
+                {"group_id": ""},
+                {"group_id": "x" * 256},
+                {"group_id": "g3"},
+            ],
+        }
+    )
+    assert member.group_ids == ("g1", "g3")
+    assert Member.from_json({"user_id": "u", "group_enrollments": "g1"}).group_ids == ()
 
 
 def test_role_filter_and_page_size_are_sent(course):

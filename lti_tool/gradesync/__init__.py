@@ -11,6 +11,7 @@ import datetime as dt
 
 from flask import Flask
 
+from lti_tool.gradesync import lineitems
 from lti_tool.gradesync.delivery import deliver
 from lti_tool.gradesync.outbox import JOB_KIND
 from lti_tool.jobs.worker import register_handler
@@ -19,3 +20,4 @@ from lti_tool.jobs.worker import register_handler
 def init_app(app: Flask) -> None:
     stalled_after = dt.timedelta(seconds=app.config["SETTINGS"].gradesync_stall_seconds)
     register_handler(app, JOB_KIND, deliver, stalled_after=stalled_after, concurrent=True)
+    lineitems.init_app(app)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
+from lti_tool.gradesync import lineitems
 from lti_tool.lti.constants import Claim, MemberStatus
 from lti_tool.lti.launch import ValidatedLaunch
 from lti_tool.lti.roles import skillcert_role
@@ -126,9 +127,16 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> dict[str, Any]:
                 values["ags_lineitem_url"] = lineitem_url
                 update.append("ags_lineitem_url")
             target = _placed_target(claims)
+            before = None
             if target is not None:  # placed by Deep Linking: the LMS echoes our custom value
                 values["target"] = target
                 update.append("target")
+                before = conn.execute(
+                    select(ResourceLink.target).where(
+                        ResourceLink.context_id == context_id,
+                        ResourceLink.resource_link_id == values["resource_link_id"],
+                    )
+                ).scalar()
             resource_link_id = upsert_returning_id(
                 conn,
                 ResourceLink.__table__,
@@ -136,6 +144,8 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> dict[str, Any]:
                 conflict=("context_id", "resource_link_id"),
                 update=update,
             )
+            if before is not None and before != target:  # placed again on something else
+                lineitems.queue_sync(conn, resource_link_id, launch.registration.id)
     return {
         "registration_id": launch.registration.id,
         "deployment_id": launch.deployment_pk,

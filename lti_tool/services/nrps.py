@@ -3,6 +3,12 @@
 https://www.imsglobal.org/spec/lti-nrps/v2p0. Only the members' fields SkillCert uses are
 kept — the LMS user id, roles, status and the name shown to instructors; email, picture
 and the rest of what a platform sends are dropped on reading.
+
+Groups "where offered": a platform that also supports the LTI Course Groups Service
+(https://www.imsglobal.org/spec/lti-gs/v1p0) may list each member's groups as
+``group_enrollments`` (objects with a ``group_id``); they are read into
+:attr:`Member.group_ids`. Group names come only from that separate service, which
+SkillCert does not call.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ class Member:
     status: MemberStatus
     #: Empty when the platform withholds names.
     name: str = ""
+    #: The platform's ids of the member's course groups; empty where groups are not offered.
+    group_ids: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, data: Any) -> Member:
@@ -41,7 +49,26 @@ class Member:
             roles=tuple(r for r in roles if isinstance(r, str)) if isinstance(roles, list) else (),
             status=status,
             name=name[:500] if isinstance(name, str) else "",
+            group_ids=_group_ids(data.get("group_enrollments")),
         )
+
+
+#: Most groups kept per member, and longest group id: bounds on what one answer can cost.
+_MAX_GROUPS = 100
+_MAX_GROUP_ID = 255
+
+
+def _group_ids(enrollments: Any) -> tuple[str, ...]:
+    """The ``group_id`` of each well-formed group enrollment; anything else is skipped."""
+    if not isinstance(enrollments, list):
+        return ()
+    ids = (
+        enrollment.get("group_id") if isinstance(enrollment, dict) else None
+        for enrollment in enrollments[:_MAX_GROUPS]
+    )
+    return tuple(
+        dict.fromkeys(i for i in ids if isinstance(i, str) and 0 < len(i) <= _MAX_GROUP_ID)
+    )
 
 
 class NrpsClient:

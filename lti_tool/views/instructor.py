@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from assessments.catalog import find_activity, list_tracks
 from assessments.model import Activity
@@ -16,6 +16,7 @@ from assessments.rubrics import LevelChoice
 from lti_tool import roster
 from lti_tool.db import get_connection, get_session, read_only, rollback
 from lti_tool.errors import SkillCertError
+from lti_tool.gradesync import lineitems
 from lti_tool.gradesync import status as gradesync_status
 from lti_tool.learning import (
     accommodations,
@@ -229,6 +230,7 @@ def grade_sync_page():
         "instructor/grade_sync.html",
         launch=launch,
         sync=gradesync_status.course_sync(get_session(), launch),
+        columns=lineitems.course_problems(get_session(), launch, _tracks()),
         resent=request.args.get("resent") == "1",
     )
 
@@ -378,10 +380,9 @@ def set_link_target():
     if launch.resource_link_id is None:
         raise PlacementError(gettext("This launch did not come from a link in a course."))
     (placement,) = _chosen_placements()[:1]
-    get_connection().execute(
-        update(ResourceLink.__table__)
-        .where(ResourceLink.__table__.c.id == launch.resource_link_id)
-        .values(target=placement.target)
+    # Its gradebook column follows: relabelled, or deleted when the choice is ungraded.
+    lineitems.retarget(
+        get_connection(), launch.resource_link_id, launch.registration_id, placement.target
     )
     return redirect(url_for("instructor.home"))
 
