@@ -29,11 +29,21 @@ class Placement:
     activity: Activity | None = None
 
     @property
-    def graded(self) -> bool:
-        """Graded placements get a line item in the LMS gradebook."""
+    def assessed(self) -> list[Activity]:
+        """The assessed activities it places: its activity, its module's, or its track's."""
         if self.activity is not None:
-            return self.activity.kind.is_assessed
-        return self.module is not None and any(a.kind.is_assessed for a in self.module.activities)
+            placed = [self.activity]
+        elif self.module is not None:
+            placed = list(self.module.activities)
+        else:
+            placed = list(self.track.activities())
+        return [activity for activity in placed if activity.kind.is_assessed]
+
+    @property
+    def graded(self) -> bool:
+        """Graded placements get a line item in the LMS gradebook; a whole track has none
+        (its modules and activities do), and a placed activity always has its module."""
+        return self.module is not None and bool(self.assessed)
 
     @property
     def resource_id(self) -> str:

@@ -10,15 +10,14 @@ skips with the reason when it is missing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-import threading
 from collections.abc import Iterator
 from html import unescape
 
 import pytest
 import requests
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from assessments.catalog import list_tracks
 from lti_tool.credentials import issuing
@@ -27,6 +26,7 @@ from lti_tool.db import transaction
 from lti_tool.jobs.worker import Worker
 from lti_tool.models import User, utcnow
 from tests import browser as browser_tools
+from tests import loopback
 from tests.conftest import SAMPLE_CONTENT, LmsDriver
 from tests.simulated_lms import LTI
 
@@ -38,17 +38,11 @@ def served(make_app, simulated_lms, db_url) -> Iterator[tuple[str, LmsDriver]]:
     if db_url.startswith("postgresql"):
         pytest.skip("pages are the same on both databases; checked once, on SQLite")
     browser_tools.require()
-    server = make_server("127.0.0.1", 0, None, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    app = make_app(content_path=str(SAMPLE_CONTENT), base_url=base)
-    server.app = app
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    driver = LmsDriver(app, app.test_client(), simulated_lms)
-    driver.register()
-    yield base, driver
-    server.shutdown()
-    app.extensions["skillcert.engine"].dispose()
+    build = functools.partial(make_app, content_path=str(SAMPLE_CONTENT))
+    with loopback.serving(lambda base: build(base_url=base)) as (app, base):
+        driver = LmsDriver(app, app.test_client(), simulated_lms)
+        driver.register()
+        yield base, driver
 
 
 def http_launch(base: str, lms: LmsDriver, role: str = "learner", **fields) -> requests.Session:

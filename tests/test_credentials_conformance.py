@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import threading
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from assessments.catalog import list_tracks
 from lti_tool.credentials import issuing
 from lti_tool.db import transaction
 from lti_tool.models import Credential, User, utcnow
+from tests import loopback
 from tests.conftest import SAMPLE_CONTENT
 from tests.gradesync_driver import GradeCourse
 from tests.independent_verifier import independent_verdict
@@ -33,18 +32,13 @@ from tests.test_credentials_completion import grade_capstone, record_scores
 @pytest.fixture
 def served(make_app, simulated_lms) -> Iterator[GradeCourse]:
     """The sample-track tool on a loopback port, its base URL (and so its did:web) there."""
-    server = make_server("127.0.0.1", 0, None, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    app = make_app(content_path=str(SAMPLE_CONTENT), base_url=base)
-    server.app = app
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    course = GradeCourse(app, simulated_lms)
-    # The simulated LMS launches this server, not conftest's default tool address.
-    course.driver.spec = functools.partial(course.driver.spec, target_link_uri=f"{base}/lti/launch")
-    yield course
-    server.shutdown()
-    app.extensions["skillcert.engine"].dispose()
+    build = functools.partial(make_app, content_path=str(SAMPLE_CONTENT))
+    with loopback.serving(lambda base: build(base_url=base)) as (app, base):
+        course = GradeCourse(app, simulated_lms)
+        # The simulated LMS launches this server, not conftest's default tool address.
+        launch = f"{base}/lti/launch"
+        course.driver.spec = functools.partial(course.driver.spec, target_link_uri=launch)
+        yield course
 
 
 def complete_the_track(course: GradeCourse, sub: str) -> Credential:

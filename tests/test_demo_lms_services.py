@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 import html
 import re
-import threading
 import time
 from collections.abc import Iterator
 
@@ -24,7 +23,6 @@ from flask import Flask
 from jwt.algorithms import RSAAlgorithm
 from jwt.api_jwk import PyJWK
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from lti_tool.db import transaction
 from lti_tool.demo_lms.platform import ROSTER, register_demo_platform
@@ -33,6 +31,7 @@ from lti_tool.lti.constants import NRPS_SCOPE, AgsScope, MediaType
 from lti_tool.models import Context, Deployment, Registration, ResourceLink
 from lti_tool.services.clients import credentials_for, nrps_client, token_cache
 from lti_tool.services.tokens import ClientCredentials, client_assertion
+from tests import loopback
 from tests.conftest import SAMPLE_CONTENT
 from tests.conftest import csrf_token_of as token
 from tests.test_serve import launch_from_demo_lms
@@ -88,15 +87,14 @@ class Demo:
 @pytest.fixture
 def demo(make_app) -> Iterator[Demo]:
     """The app as `serve --demo` builds it (not in testing mode), on a loopback port."""
-    server = make_server("127.0.0.1", 0, None, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    app = make_app(content_path=str(SAMPLE_CONTENT), base_url=base, demo=True, testing=False)
-    server.app = app
-    register_demo_platform(app)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield Demo(app, base)
-    server.shutdown()
-    app.extensions["skillcert.engine"].dispose()
+
+    def build(base: str) -> Flask:
+        app = make_app(content_path=str(SAMPLE_CONTENT), base_url=base, demo=True, testing=False)
+        register_demo_platform(app)
+        return app
+
+    with loopback.serving(build) as (app, base):
+        yield Demo(app, base)
 
 
 def place(base: str, *targets: str) -> None:

@@ -30,12 +30,9 @@ def placement_score(
     """The score of ``placement`` from the learner's ``report`` (their progress in its
     track); ``awaiting_grading`` holds the ids of activities with rubric work waiting.
     None when the learner has handed in nothing that counts here."""
-    if placement.activity is not None:
-        counted = [placement.activity]
-    elif placement.module is not None:
-        counted = [a for a in placement.module.activities if a.kind.is_assessed]
-    else:
+    if placement.activity is None and placement.module is None:
         return None  # a whole track has no line item
+    counted = placement.assessed
     handed_in = [a for a in counted if a.id in report.scores]
     if not handed_in:
         return None

@@ -100,15 +100,9 @@ def placed_columns(session: Session, context_id: int, tracks: Iterable[Track]) -
         placement = resolve(target, tracks)
         if placement is None:
             continue
-        if placement.activity is not None:
-            activities = [placement.activity]
-        elif placement.module is not None:
-            activities = list(placement.module.activities)
-        else:
-            activities = list(placement.track.activities())
-        for activity in activities:
+        for activity in placement.assessed:
             key = (placement.track.id, activity.id)
-            if activity.kind.is_assessed and key not in seen:
+            if key not in seen:
                 seen.add(key)
                 columns.append(Column(placement.track.id, activity))
     return columns

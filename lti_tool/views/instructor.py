@@ -300,13 +300,7 @@ def learner_placement(user_id: int):
     placement = resolve(current_launch().resource_link_target, _tracks())
     if placement is None:
         raise PlacementError(gettext("This link does not open a SkillCert module or track yet."))
-    if placement.activity is not None:
-        activities = [placement.activity]
-    elif placement.module is not None:
-        activities = list(placement.module.activities)
-    else:
-        activities = list(placement.track.activities())
-    assessed = [(placement.track.id, a) for a in activities if a.kind.is_assessed]
+    assessed = [(placement.track.id, a) for a in placement.assessed]
     return _learner_work_page(user_id, placement.title, assessed)
 
 
