@@ -155,6 +155,13 @@ def simulated_lms() -> Iterator[SimulatedLMS]:
     lms.close()
 
 
+@pytest.fixture
+def sim(simulated_lms: SimulatedLMS) -> Iterator[SimulatedLMS]:
+    """The simulated LMS, for a test that injects faults: they are cleared after it."""
+    yield simulated_lms
+    simulated_lms.clear_faults()
+
+
 class LmsDriver:
     """Launches the tool from the simulated LMS the way a browser would.
 

@@ -15,12 +15,6 @@ from tests.gradesync_driver import GradeCourse
 
 
 @pytest.fixture
-def sim(simulated_lms):
-    yield simulated_lms
-    simulated_lms.clear_faults()
-
-
-@pytest.fixture
 def make_grades(make_app, sim):
     apps = []
 

@@ -20,12 +20,6 @@ LESSON = "activity:sample/intro"
 
 
 @pytest.fixture
-def sim(simulated_lms):
-    yield simulated_lms
-    simulated_lms.clear_faults()
-
-
-@pytest.fixture
 def grades(make_app, sim):
     app = make_app(content_path=str(SAMPLE_CONTENT), http_timeout_seconds=0.5)
     yield GradeCourse(app, sim)

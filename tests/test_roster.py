@@ -102,12 +102,6 @@ def roster_jobs(app) -> list[Job]:
 
 
 @pytest.fixture
-def sim(simulated_lms):
-    yield simulated_lms
-    simulated_lms.clear_faults()
-
-
-@pytest.fixture
 def app(make_app):
     app = make_app(content_path=str(SAMPLE_CONTENT), http_timeout_seconds=0.5)
     yield app

@@ -25,12 +25,6 @@ NOW = dt.datetime(2026, 11, 25, 15, 30, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def sim(simulated_lms):
-    yield simulated_lms
-    simulated_lms.clear_faults()
-
-
-@pytest.fixture
 def course(app, sim) -> ServiceCourse:
     return ServiceCourse(app, sim)
 

@@ -27,12 +27,6 @@ ROSTER = [
 
 
 @pytest.fixture
-def sim(simulated_lms):
-    yield simulated_lms
-    simulated_lms.clear_faults()
-
-
-@pytest.fixture
 def course(app, sim) -> ServiceCourse:
     return ServiceCourse(app, sim, members=ROSTER, page_size=4)
 
