@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -37,7 +38,14 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from launch import ScratchSchema, skillcert_executable
+from launch import (
+    CLOCK_TICKS,
+    ScratchSchema,
+    _proc_stats,
+    _user_system,
+    machine_busy_seconds,
+    skillcert_executable,
+)
 from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -76,6 +84,14 @@ class SlowLMS(SimulatedLMS):
     def _take_fault(self) -> Fault | None:
         fault = super()._take_fault()
         return fault or (Fault(hang_seconds=self.latency) if self.latency else None)
+
+    def _handler(self):
+        # HTTP/1.1 keeps connections open between requests, as LMSs behind a web server do
+        # (the tests' LMS speaks HTTP/1.0: a new TCP connection for every score).
+        class KeepAlive(super()._handler()):
+            protocol_version = "HTTP/1.1"
+
+        return KeepAlive
 
 
 def graded_targets(count: int) -> list[str]:
@@ -215,15 +231,35 @@ def baseline(app, course: Course, concurrency: int, count: int) -> float:
     return count / (time.monotonic() - start)
 
 
-def run_workers(env: dict[str, str], app, workers: int, total: int, cap: float) -> float:
-    """Start the workers; wait until every job is done or dead (or ``cap`` s); seconds taken."""
+def cpu_seconds(workers: list[subprocess.Popen]) -> dict[str, float]:
+    """CPU seconds used so far: by the workers, PostgreSQL, this process (the LMS and the
+    progress polling) and the whole machine."""
+    pids = {p.pid for p in workers}
+    used = {"workers": 0.0, "database": 0.0}
+    for pid, name, fields in _proc_stats():
+        if pid in pids:
+            used["workers"] += sum(_user_system(fields)) / CLOCK_TICKS
+        elif name == "postgres":
+            used["database"] += sum(_user_system(fields)) / CLOCK_TICKS
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used["driver"] = usage.ru_utime + usage.ru_stime
+    used["machine"] = machine_busy_seconds()
+    return used
+
+
+def run_workers(
+    env: dict[str, str], app, workers: int, total: int, cap: float
+) -> tuple[float, dict[str, float]]:
+    """Start the workers; wait until every job is done or dead (or ``cap`` s); seconds
+    taken, and the CPU seconds used meanwhile (see :func:`cpu_seconds`; ``other`` is the
+    rest of the machine: other people's work)."""
     command = [skillcert_executable(), "worker"]
     with tempfile.TemporaryFile() as log:
         processes = [
             subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
             for _ in range(workers)
         ]
-        start = time.monotonic()
+        start, before = time.monotonic(), cpu_seconds(processes)
         try:
             while time.monotonic() - start < cap:
                 counts = job_counts(app)
@@ -233,12 +269,15 @@ def run_workers(env: dict[str, str], app, workers: int, total: int, cap: float) 
                     log.seek(0)
                     sys.exit(f"A worker exited:\n{log.read().decode(errors='replace')[-3000:]}")
                 time.sleep(0.1)
-            return time.monotonic() - start
+            wall, after = time.monotonic() - start, cpu_seconds(processes)
         finally:
             for process in processes:
                 process.terminate()
             for process in processes:
                 process.wait(30)
+    used = {name: after[name] - before[name] for name in after}
+    used["other"] = max(0.0, used["machine"] - used["workers"] - used["database"] - used["driver"])
+    return wall, used
 
 
 def delivery_window(app) -> float:
@@ -285,7 +324,7 @@ def measure(args: argparse.Namespace, database_url: str, instance: Path) -> list
             SKILLCERT_INSTANCE_PATH=str(instance),
             SKILLCERT_SECRET_KEY="bench-secret-key",
         )
-        wall = run_workers(env, app, workers, queued, args.max_seconds)
+        wall, cpu = run_workers(env, app, workers, queued, args.max_seconds)
         window = delivery_window(app)
         counts = job_counts(app)
         received = arrivals(courses)
@@ -296,6 +335,10 @@ def measure(args: argparse.Namespace, database_url: str, instance: Path) -> list
     duplicates = sum(n - 1 for n in received.values() if n > 1)
     lost = queued - len(received)
     rate = counts["done"] / window if window else 0.0
+
+    def per_delivery(seconds: float) -> str:
+        return f"{1000 * seconds / max(counts['done'], 1):.1f} ms"
+
     ok = counts["done"] == queued and lost == 0 and duplicates == 0 and wall < 60
     return [
         f"{queued:,} scores for {args.learners:,} learners on {args.platforms} LMS registrations"
@@ -310,6 +353,10 @@ def measure(args: argparse.Namespace, database_url: str, instance: Path) -> list
         f"{'met' if ok else 'NOT MET'}; first claim to last delivery {window:.1f} s",
         f"deliveries/s: {rate:.0f}; bound {bound:.0f}/s ({in_flight} in flight / "
         f"{args.latency * 1000:.0f} ms, 1 request per delivery): ratio {rate / bound:.2f}",
+        f"CPU per delivery: workers {per_delivery(cpu['workers'])}, PostgreSQL "
+        f"{per_delivery(cpu['database'])}, LMS and bench {per_delivery(cpu['driver'])}; "
+        f"machine busy {100 * cpu['machine'] / wall / os.cpu_count():.0f} % of "
+        f"{os.cpu_count()} cores, other people's work {100 * cpu['other'] / wall:.0f} % of a core",
         f"baseline: {base:.0f} score POSTs/s with the AGS client from {in_flight} threads, no "
         f"queue: ratio to bound {base / bound:.2f}; workers / baseline {rate / base:.2f}",
     ]

@@ -162,6 +162,16 @@ def sim(simulated_lms: SimulatedLMS) -> Iterator[SimulatedLMS]:
     simulated_lms.clear_faults()
 
 
+@pytest.fixture
+def grades(make_app, sim: SimulatedLMS):
+    """A course on the sample track that sends its scores to the simulated LMS."""
+    from tests.gradesync_driver import GradeCourse  # it builds on this module's LmsDriver
+
+    app = make_app(content_path=str(SAMPLE_CONTENT), http_timeout_seconds=0.5)
+    yield GradeCourse(app, sim)
+    app.extensions["skillcert.engine"].dispose()
+
+
 class LmsDriver:
     """Launches the tool from the simulated LMS the way a browser would.
 

@@ -6,7 +6,6 @@ import json
 import re
 
 import jsonschema
-import pytest
 from sqlalchemy import select
 
 from assessments.catalog import list_tracks
@@ -19,13 +18,6 @@ from tests.conftest import SAMPLE_CONTENT
 from tests.conftest import csrf_token_of as token
 from tests.gradesync_driver import GradeCourse
 from tests.test_credentials import SCHEMA, api_verify
-
-
-@pytest.fixture
-def grades(make_app, simulated_lms):
-    app = make_app(content_path=str(SAMPLE_CONTENT))
-    yield GradeCourse(app, simulated_lms)
-    app.extensions["skillcert.engine"].dispose()
 
 
 def record_scores(grades: GradeCourse, sub: str, scores: dict[str, float]) -> None:

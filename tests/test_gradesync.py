@@ -19,20 +19,6 @@ from lti_tool.jobs.retry import RetryPolicy
 from lti_tool.models import Deployment, JobEvent, JobStatus, ResourceLink, utcnow
 from tests.conftest import SAMPLE_CONTENT
 from tests.conftest import csrf_token_of as token
-from tests.gradesync_driver import GradeCourse
-
-
-@pytest.fixture
-def sim(simulated_lms):
-    yield simulated_lms
-    simulated_lms.clear_faults()
-
-
-@pytest.fixture
-def grades(make_app, sim):
-    app = make_app(content_path=str(SAMPLE_CONTENT), http_timeout_seconds=0.5)
-    yield GradeCourse(app, sim)
-    app.extensions["skillcert.engine"].dispose()
 
 
 def test_rubric_work_is_pending_manual_until_graded_then_fully_graded(grades):

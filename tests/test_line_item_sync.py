@@ -8,7 +8,6 @@ from sqlalchemy import select, update
 from lti_tool.db import transaction
 from lti_tool.gradesync import lineitems
 from lti_tool.models import Job, JobStatus, ResourceLink
-from tests.conftest import SAMPLE_CONTENT
 from tests.conftest import csrf_token_of as token
 from tests.gradesync_driver import CAPSTONE, GradeCourse
 
@@ -17,13 +16,6 @@ MANUAL = "manual-1"
 QUIZ = "activity:sample/basics-quiz"
 QUIZ_TITLE = "Check your understanding"
 LESSON = "activity:sample/intro"
-
-
-@pytest.fixture
-def grades(make_app, sim):
-    app = make_app(content_path=str(SAMPLE_CONTENT), http_timeout_seconds=0.5)
-    yield GradeCourse(app, sim)
-    app.extensions["skillcert.engine"].dispose()
 
 
 def launch_manual(grades: GradeCourse, sub: str, *, role: str = "learner", lineitem=None):

@@ -1,11 +1,15 @@
 """Send one queued score to the LMS (the ``grade-sync`` job handler).
 
-Everything the call needs is read from the tenant's rows first — the link, its course,
-deployment and registration, the learner — and the AGS client built from them only ever
-calls URLs this registration's launches named. Then, outside any transaction: the line
-item (the link's own, else found by resourceLinkId, else created and remembered) and the
-score. Failures are sorted for the queue: worth another try later (timeouts, 5xx, 429
+Everything the call needs is read from the tenant's rows first, in one query — the link,
+its course, deployment and registration, the learner — and the AGS client for them only
+ever calls URLs this registration's launches named. Then, outside any transaction: the
+line item (the link's own, else found by resourceLinkId, else created and remembered) and
+the score. Failures are sorted for the queue: worth another try later (timeouts, 5xx, 429
 with its Retry-After) or final, with a reason an instructor can act on.
+
+A worker sends thousands of scores to a few courses, so it keeps each course's AGS client
+for a minute (:class:`_Clients`) instead of building it per score from five more queries
+and the tool's key; a client is rebuilt sooner when any row it was built from changed.
 """
 
 from __future__ import annotations
@@ -13,13 +17,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+from collections.abc import Hashable
 from typing import Any
+from urllib.parse import urlsplit
 
+from cachetools import TTLCache
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import Row, bindparam, select, update
 
 from assessments.catalog import list_tracks
-from lti_tool.db import transaction
+from lti_tool.db import WRITES, transaction
 from lti_tool.jobs.worker import PermanentJobError, RetryLaterError
 from lti_tool.lti.constants import ActivityProgress, GradingProgress
 from lti_tool.models import Context, Deployment, Registration, ResourceLink, User
@@ -30,6 +37,10 @@ from lti_tool.services.errors import ServiceError
 
 #: The tag on line items SkillCert creates, so they can be told apart in the LMS.
 LINE_ITEM_TAG = "skillcert"
+
+#: How long a worker reuses a course's AGS client: a rotated tool key, or a line item on a
+#: host no launch had named when it was built, is picked up by then.
+CLIENT_SECONDS = 60
 
 #: What a final LMS answer means for the person reading the dead delivery.
 _FINAL_REASONS = {
@@ -46,6 +57,39 @@ _FINAL_REASONS = {
 _line_item_locks: dict[int, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
+_link, _context = ResourceLink.__table__, Context.__table__
+_deployment, _registration, _user = Deployment.__table__, Registration.__table__, User.__table__
+
+#: A job's link with its course, deployment and registration, and the job's learner (None
+#: columns when the learner is gone): what a delivery checks and its client is built from.
+_TARGET = (
+    select(
+        _link.c.id,
+        _link.c.resource_link_id,
+        _link.c.ags_lineitem_url,
+        _link.c.title,
+        _link.c.target,
+        _context.c.id.label("context_id"),
+        _context.c.ags_lineitems_url,
+        _context.c.ags_scopes,
+        _deployment.c.id.label("deployment_id"),
+        _deployment.c.is_active.label("deployment_active"),
+        _registration.c.id.label("registration_id"),
+        _registration.c.is_active.label("registration_active"),
+        _registration.c.client_id,
+        _registration.c.auth_token_url,
+        _registration.c.auth_audience,
+        _registration.c.preset,
+        _user.c.sub.label("user_sub"),
+        _user.c.registration_id.label("user_registration_id"),
+    )
+    .join(_context, _context.c.id == _link.c.context_id)
+    .join(_deployment, _deployment.c.id == _context.c.deployment_id)
+    .join(_registration, _registration.c.id == _deployment.c.registration_id)
+    .outerjoin(_user, _user.c.id == bindparam("user"))
+    .where(_link.c.id == bindparam("link"))
+)
+
 
 @dataclasses.dataclass(frozen=True)
 class _Target:
@@ -53,8 +97,9 @@ class _Target:
     link_id: int
     resource_link_id: str
     lineitem_url: str | None
-    label: str
-    resource_id: str | None
+    #: The link's placement target and title (a line item created for it is named after it).
+    target: str | None
+    title: str
     user_sub: str
 
 
@@ -88,49 +133,88 @@ def deliver(app: Flask, payload: dict[str, Any]) -> None:
 
 def _target(app: Flask, payload: dict[str, Any]) -> _Target:
     """The link, learner and AGS client of a job, all inside the job's own tenant."""
-    settings = app.config["SETTINGS"]
-    with transaction(app) as session:
-        link = session.get(ResourceLink, payload["link"])
-        context = session.get(Context, link.context_id) if link else None
-        deployment = session.get(Deployment, context.deployment_id) if context else None
-        user = session.get(User, payload["user"])
-        if (
-            deployment is None
-            or user is None
-            or deployment.registration_id != payload["registration"]
-            or user.registration_id != payload["registration"]
-        ):
-            raise PermanentJobError(
-                "The course, its LMS deployment or the learner was removed from SkillCert; "
-                "the score was not sent anywhere."
-            )
-        registration = session.get(Registration, deployment.registration_id)
-        if not registration.is_active or not deployment.is_active:
-            raise PermanentJobError(
-                "The LMS registration or deployment of this course is no longer active; "
-                "the score was not sent anywhere. Activate it again, then send again."
-            )
+    # One read on a plain connection (the ORM session is only needed to build a client),
+    # which SQLite need not lock for writing.
+    with app.extensions["skillcert.engine"].connect() as conn:
+        conn = conn.execution_options(**{WRITES: False})
+        row = conn.execute(_TARGET, {"link": payload["link"], "user": payload["user"]}).first()
+    if (
+        row is None
+        or row.user_sub is None
+        or row.registration_id != payload["registration"]
+        or row.user_registration_id != payload["registration"]
+    ):
+        raise PermanentJobError(
+            "The course, its LMS deployment or the learner was removed from SkillCert; "
+            "the score was not sent anywhere."
+        )
+    if not row.registration_active or not row.deployment_active:
+        raise PermanentJobError(
+            "The LMS registration or deployment of this course is no longer active; "
+            "the score was not sent anywhere. Activate it again, then send again."
+        )
+    return _Target(
+        client=_clients(app).get(row),
+        link_id=row.id,
+        resource_link_id=row.resource_link_id,
+        lineitem_url=row.ags_lineitem_url,
+        target=row.target,
+        title=row.title,
+        user_sub=row.user_sub,
+    )
+
+
+class _Clients:
+    """A worker's AGS clients, one per course and version of the rows it was built from."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+        self._cache: TTLCache[Hashable, AgsClient] = TTLCache(1024, CLIENT_SECONDS)
+        self._lock = threading.Lock()
+
+    def get(self, row: Row) -> AgsClient:
+        """The client for ``row`` (a ``_TARGET`` row): kept, else built from the database."""
+        # The link's own line item may be on a host other links of the course do not use:
+        # a client built before its launch named that host would refuse it.
+        lineitem_host = urlsplit(row.ags_lineitem_url)[:2] if row.ags_lineitem_url else None
+        key = (
+            row.context_id,
+            row.deployment_id,
+            row.registration_id,
+            row.client_id,
+            row.auth_token_url,
+            row.auth_audience,
+            row.preset,
+            row.ags_lineitems_url,
+            tuple(row.ags_scopes or ()),
+            lineitem_host,
+        )
+        with self._lock:
+            client = self._cache.get(key)
+        if client is not None:
+            return client
         try:
-            client = ags_client(
-                session,
-                deployment,
-                context,
-                tokens=token_cache(app),
-                settings=settings,
-                http=app.extensions["skillcert.http"],
-            )
+            with transaction(self._app) as session:
+                client = ags_client(
+                    session,
+                    session.get(Deployment, row.deployment_id),
+                    session.get(Context, row.context_id),
+                    tokens=token_cache(self._app),
+                    settings=self._app.config["SETTINGS"],
+                    http=self._app.extensions["skillcert.http"],
+                )
         except ServiceError as exc:
             raise PermanentJobError(exc.message) from exc
-        placement = resolve(link.target, list_tracks(settings.tracks_dir))
-        return _Target(
-            client=client,
-            link_id=link.id,
-            resource_link_id=link.resource_link_id,
-            lineitem_url=link.ags_lineitem_url,
-            label=placement.title if placement else link.title,
-            resource_id=placement.resource_id if placement else None,
-            user_sub=user.sub,
-        )
+        with self._lock:
+            self._cache[key] = client
+        return client
+
+
+def _clients(app: Flask) -> _Clients:
+    clients = app.extensions.get("skillcert.ags_clients")
+    if clients is None:
+        clients = app.extensions.setdefault("skillcert.ags_clients", _Clients(app))
+    return clients
 
 
 def _line_item(app: Flask, target: _Target) -> str:
@@ -145,12 +229,13 @@ def _line_item(app: Flask, target: _Target) -> str:
         item = target.client.find_line_item(resource_link_id=target.resource_link_id)
         created = item is None
         if item is None:
+            placement = resolve(target.target, list_tracks(app.config["SETTINGS"].tracks_dir))
             item = target.client.create_line_item(
                 LineItem(
-                    label=target.label,
+                    label=placement.title if placement else target.title,
                     score_maximum=SCORE_MAXIMUM,
                     resource_link_id=target.resource_link_id,
-                    resource_id=target.resource_id,
+                    resource_id=placement.resource_id if placement else None,
                     tag=LINE_ITEM_TAG,
                 )
             )

@@ -13,7 +13,20 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.jobs.retry import RetryPolicy
@@ -36,8 +49,27 @@ class ClaimedJob:
     max_attempts: int
 
 
+#: The same event for each of some jobs, in one statement (cheaper than an executemany).
+_RECORD = insert(_event).from_select(
+    ["job_id", "status", "detail", "at"],
+    select(
+        _job.c.id,
+        bindparam("status", type_=_event.c.status.type),
+        bindparam("detail", type_=_event.c.detail.type),
+        bindparam("at", type_=_event.c.at.type),
+    ).where(_job.c.id.in_(bindparam("ids", expanding=True))),
+)
+
+
 def _record(conn: Connection, job_id: int, status: str, detail: str = "") -> None:
-    conn.execute(insert(_event), {"job_id": job_id, "status": status, "detail": detail[:2000]})
+    _record_many(conn, [job_id], status, detail)
+
+
+def _record_many(conn: Connection, job_ids: list[int], status: str, detail: str = "") -> None:
+    if job_ids:
+        conn.execute(
+            _RECORD, {"ids": job_ids, "status": status, "detail": detail[:2000], "at": utcnow()}
+        )
 
 
 def enqueue(
@@ -78,31 +110,26 @@ def enqueue(
 def claim(
     conn: Connection, worker_id: str, kinds: Iterable[str], *, group_cap: int | None = None
 ) -> ClaimedJob | None:
-    """Take a due job whose lock key is free: the oldest of the first of ``kinds`` that
-    has one (a worker rotates the order, so no kind waits behind another), or None.
-
-    On PostgreSQL concurrent workers skip each other's candidates (``SKIP LOCKED``);
-    SQLite runs one worker. A job waits while an older job with its lock key is queued or
-    running, so one learner's (or one line item's) jobs run in order. With ``group_cap``,
-    a job whose group already has that many running waits too, so one slow LMS holds at
-    most that many deliveries (across workers; two claiming at the same instant may each
-    see one slot left, so the cap can be passed by one per extra worker, briefly).
-    """
+    """Take one due job: the oldest of the first of ``kinds`` that has one, or None
+    (see :func:`claim_batch`; a lock key clash with another worker is None here)."""
     for kind in kinds:
-        job = _claim_kind(conn, worker_id, kind, group_cap)
-        if job is not None:
-            return job
+        try:
+            with conn.begin_nested():
+                jobs = claim_batch(conn, worker_id, kind, 1, group_cap=group_cap)
+        except IntegrityError:
+            return None  # another worker started this lock key's job first; try again later
+        if jobs:
+            return jobs[0]
     return None
 
 
-def _claim_kind(
-    conn: Connection, worker_id: str, kind: str, group_cap: int | None
-) -> ClaimedJob | None:
-    now = utcnow()
+def _candidates(capped: bool) -> Select:
+    """Due jobs of one kind whose lock key is free (and, ``capped``, whose group is not
+    full), oldest first, locked for the claim; each with its group's running count."""
     candidate, other, running = _job.alias("candidate"), _job.alias("other"), _job.alias("run")
     # The running keys and full groups are few and computed once per claim; the ordered
-    # walk of ix_job_claim (one kind, by run_after) stops at the first job that may run,
-    # so a claim costs the same with ten queued jobs or ten thousand.
+    # walk of ix_job_claim (one kind, by run_after) stops after ``limit`` jobs that may
+    # run, so a claim costs the same with ten queued jobs or ten thousand.
     running_keys = select(running.c.lock_key).where(
         running.c.status == JobStatus.RUNNING, running.c.lock_key.is_not(None)
     )
@@ -113,54 +140,113 @@ def _claim_kind(
     )
     conditions = [
         candidate.c.status == JobStatus.QUEUED,
-        candidate.c.kind == kind,
-        candidate.c.run_after <= now,
+        candidate.c.kind == bindparam("kind"),
+        candidate.c.run_after <= bindparam("now"),
         or_(
             candidate.c.lock_key.is_(None),
             and_(candidate.c.lock_key.not_in(running_keys), ~older_queued),
         ),
     ]
-    if group_cap is not None:
+    running_in_group = None
+    if capped:
         full_groups = (
             select(running.c.group_key)
             .where(running.c.status == JobStatus.RUNNING, running.c.group_key.is_not(None))
             .group_by(running.c.group_key)
-            .having(func.count() >= group_cap)
+            .having(func.count() >= bindparam("group_cap"))
         )
         conditions.append(
             or_(candidate.c.group_key.is_(None), candidate.c.group_key.not_in(full_groups))
         )
-    oldest_due = (
-        select(candidate.c.id)
+        # Evaluated only for the (few) rows returned.
+        running_in_group = (
+            select(func.count())
+            .where(other.c.group_key == candidate.c.group_key, other.c.status == JobStatus.RUNNING)
+            .scalar_subquery()
+        )
+    return (
+        select(
+            candidate.c.id,
+            candidate.c.group_key,
+            (running_in_group if capped else literal(0)).label("running_in_group"),
+        )
         .where(*conditions)
         # Not by id too: that would sort every due job. Jobs of one lock key keep their
         # order through ``older_queued``.
         .order_by(candidate.c.run_after)
-        .limit(1)
+        .limit(bindparam("limit"))
         .with_for_update(skip_locked=True)
-        .scalar_subquery()
     )
-    try:
-        with conn.begin_nested():
-            row = conn.execute(
-                update(_job)
-                .where(_job.c.id == oldest_due, _job.c.status == JobStatus.QUEUED)
-                .values(
-                    status=JobStatus.RUNNING,
-                    locked_by=worker_id,
-                    heartbeat_at=now,
-                    attempts=_job.c.attempts + 1,
-                )
-                .returning(
-                    _job.c.id, _job.c.kind, _job.c.payload, _job.c.attempts, _job.c.max_attempts
-                )
-            ).first()
-    except IntegrityError:
-        return None  # another worker started this lock key's job first; try again later
-    if row is None:
-        return None
-    _record(conn, row.id, JobStatus.RUNNING, worker_id)
-    return ClaimedJob(*row)
+
+
+# Built once: a claim runs many times a second, and building these costs more CPU than
+# running them (each execution is then a compiled-cache lookup).
+_CANDIDATES = {capped: _candidates(capped) for capped in (False, True)}
+
+_START = (
+    update(_job)
+    .where(_job.c.id.in_(bindparam("ids", expanding=True)), _job.c.status == JobStatus.QUEUED)
+    .values(
+        status=JobStatus.RUNNING,
+        locked_by=bindparam("worker"),
+        heartbeat_at=bindparam("now"),
+        attempts=_job.c.attempts + 1,
+    )
+    .returning(_job.c.id, _job.c.kind, _job.c.payload, _job.c.attempts, _job.c.max_attempts)
+)
+
+
+def claim_batch(
+    conn: Connection, worker_id: str, kind: str, limit: int, *, group_cap: int | None = None
+) -> list[ClaimedJob]:
+    """Take up to ``limit`` due jobs of ``kind`` whose lock keys are free, oldest first.
+
+    On PostgreSQL concurrent workers skip each other's candidates (``SKIP LOCKED``);
+    SQLite runs one worker. A job waits while an older job with its lock key is queued or
+    running, so one learner's (or one line item's) jobs run in order, one at a time. With
+    ``group_cap``, a group (one LMS) never gets more than that many running, this batch
+    included (across workers; two claiming at the same instant may each see one slot
+    left, so the cap can be passed by one per extra worker, briefly).
+
+    Raises ``IntegrityError`` when another worker has just started a job of one of the
+    picked lock keys (the caller's transaction is then lost: try again later).
+    """
+    now = utcnow()
+    statement = _CANDIDATES[group_cap is not None]
+    room: dict[str, int] = {}  # slots left per group, as this batch fills them
+    claimed: list[ClaimedJob] = []
+    while len(claimed) < limit:
+        wanted = limit - len(claimed)
+        params = {"kind": kind, "now": now, "limit": wanted, "group_cap": group_cap}
+        rows = conn.execute(statement, params).all()
+        ids = []
+        for row in rows:
+            if row.group_key is not None and group_cap is not None:
+                left = room.get(row.group_key, group_cap - row.running_in_group)
+                if left <= 0:
+                    continue  # its group filled up in this batch; the next round skips it
+                room[row.group_key] = left - 1
+            ids.append(row.id)
+        started = _start(conn, worker_id, ids, now)
+        claimed.extend(started)
+        # Fewer due than asked (or none of them could start): no more now. Otherwise rows
+        # were skipped because their group filled up: ask again (those groups are full now).
+        if len(rows) < wanted or not started or len(started) < len(ids):
+            break
+    return claimed
+
+
+def _start(conn: Connection, worker_id: str, ids: list[int], now: dt.datetime) -> list[ClaimedJob]:
+    """Mark the picked jobs running. No savepoint around it (two round trips per claim, in
+    the worker's busiest loop): if another worker started a job of one of these lock keys
+    in the instant since the pick, the unique index refuses and the caller's whole
+    transaction rolls back; the worker tries again on its next turn."""
+    if not ids:
+        return []
+    rows = conn.execute(_START, {"ids": ids, "worker": worker_id, "now": now}).all()
+    jobs = sorted((ClaimedJob(*row) for row in rows), key=lambda job: ids.index(job.id))
+    _record_many(conn, [job.id for job in jobs], JobStatus.RUNNING, worker_id)
+    return jobs
 
 
 def _transition(
@@ -182,10 +268,39 @@ def _transition(
     return True
 
 
-def finish(conn: Connection, job: ClaimedJob, worker_id: str) -> bool:
-    return _transition(
-        conn, job, worker_id, JobStatus.DONE, "", finished_at=utcnow(), last_error=None
+_FINISH = (
+    update(_job)
+    .where(
+        _job.c.id.in_(bindparam("ids", expanding=True)),
+        _job.c.status == JobStatus.RUNNING,
+        _job.c.locked_by == bindparam("worker"),
     )
+    .values(
+        status=JobStatus.DONE,
+        locked_by=None,
+        heartbeat_at=None,
+        finished_at=bindparam("now"),
+        last_error=None,
+    )
+    .returning(_job.c.id)
+)
+
+
+def finish(conn: Connection, job: ClaimedJob, worker_id: str) -> bool:
+    return bool(finish_many(conn, [job], worker_id))
+
+
+def finish_many(conn: Connection, jobs: Iterable[ClaimedJob], worker_id: str) -> list[int]:
+    """Mark jobs done in one statement; returns the ids that were still held by ``worker_id``
+    (the others were taken back by stall recovery and are left as they are)."""
+    ids = [job.id for job in jobs]
+    if not ids:
+        return []
+    done = conn.execute(_FINISH, {"ids": ids, "worker": worker_id, "now": utcnow()}).scalars().all()
+    for job_id in set(ids) - set(done):
+        log.warning("Job %s was no longer held by %s; left as it is", job_id, worker_id)
+    _record_many(conn, list(done), JobStatus.DONE)
+    return list(done)
 
 
 def fail(

@@ -4,6 +4,11 @@
 registered as ``concurrent`` (grade deliveries: mostly waiting on an LMS) share it, while
 other kinds (lab grading: CPU-bound) run one at a time. While jobs run, the worker
 refreshes their heartbeat, so stall recovery only re-queues the jobs of a worker that died.
+
+The handlers run in the pool's threads; the database work of the queue happens in the
+worker's own loop, one transaction per turn: store how the jobs that ended since the last
+turn went (the done ones in one statement), then claim a batch to fill the free places.
+Grade delivery spends its CPU there, not in the LMS's 50 ms (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from lti_tool.db import transaction
 from lti_tool.errors import SkillCertError
@@ -76,6 +82,15 @@ def job_kinds(app: Flask) -> dict[str, JobKind]:
     return app.extensions.get("skillcert.job_kinds", {})
 
 
+@dataclasses.dataclass(frozen=True)
+class _Outcome:
+    """How a handler's run ended: done (no error), or failed for good or for now."""
+
+    error: str | None = None
+    permanent: bool = False
+    min_delay: dt.timedelta | None = None
+
+
 class Worker:
     def __init__(
         self,
@@ -97,27 +112,52 @@ class Worker:
         self.retry = retry
         self._turn = 0
         self._next_recovery = 0.0
+        #: Kinds that had no due job, and when ``run`` asks for them again (each empty
+        #: kind costs a query per turn, and a turn comes with every job that ends).
+        self._quiet_until: dict[str, float] = {}
 
     def run_once(self) -> bool:
         """Run one due job, if there is one; True if a job ran."""
-        job = self._claim(job_kinds(self.app))
-        if job is None:
-            return False
-        self._execute(job)
-        return True
-
-    def _claim(self, kinds: Iterable[str]) -> queue.ClaimedJob | None:
-        kinds = list(kinds)
-        if not kinds:
-            return None
-        # Kinds take turns at going first, so a flood of one cannot hold up another.
-        self._turn = (self._turn + 1) % len(kinds)
-        kinds = kinds[self._turn :] + kinds[: self._turn]
         with transaction(self.app) as session:
-            conn = session.connection()
-            if time.monotonic() >= self._next_recovery:
-                self._recover_stalled(conn)
-            return queue.claim(conn, self.worker_id, kinds, group_cap=self.group_cap)
+            jobs = self._claim(session.connection(), [], room=1, quiet_for=0.0)
+        for job in jobs:
+            self._store([(job, self._execute(job))])
+        return bool(jobs)
+
+    def _claim(
+        self,
+        conn: Connection,
+        in_flight: Iterable[queue.ClaimedJob],
+        room: int,
+        quiet_for: float,
+    ) -> list[queue.ClaimedJob]:
+        """Up to ``room`` due jobs: of concurrent kinds any number, of the others one, and
+        only while none of them runs here (lab grading is CPU-bound). A kind without a
+        due job is not asked again for ``quiet_for`` seconds, or until one of its jobs
+        here ends (freeing a lock key or a group's slot)."""
+        now = time.monotonic()
+        if now >= self._next_recovery:
+            self._recover_stalled(conn)
+        kinds = job_kinds(self.app)
+        names = [name for name in kinds if self._quiet_until.get(name, 0.0) <= now]
+        if not names:
+            return []
+        # Kinds take turns at going first, so a flood of one cannot hold up another.
+        self._turn = (self._turn + 1) % len(names)
+        names = names[self._turn :] + names[: self._turn]
+        exclusive_busy = any(not kinds[job.kind].concurrent for job in in_flight)
+        claimed: list[queue.ClaimedJob] = []
+        for name in names:
+            concurrent = kinds[name].concurrent
+            wanted = room - len(claimed) if concurrent else 0 if exclusive_busy else 1
+            if wanted <= 0:
+                continue
+            jobs = queue.claim_batch(conn, self.worker_id, name, wanted, group_cap=self.group_cap)
+            if not jobs:
+                self._quiet_until[name] = now + quiet_for
+            claimed.extend(jobs)
+            exclusive_busy = exclusive_busy or (bool(jobs) and not concurrent)
+        return claimed
 
     def _recover_stalled(self, conn: Connection) -> None:
         """Re-queue the jobs of dead workers; once a second is plenty (stalls take minutes)."""
@@ -128,88 +168,123 @@ class Worker:
         for stalled_after, names in by_timeout.items():
             queue.recover_stalled(conn, stalled_after, names)
 
-    def _execute(self, job: queue.ClaimedJob) -> None:
+    def _execute(self, job: queue.ClaimedJob) -> _Outcome:
+        """Run the job's handler, outside any transaction; never raises."""
         try:
             job_kinds(self.app)[job.kind].handler(self.app, job.payload)
         except PermanentJobError as exc:
-            self._record_failure(job, exc.message, permanent=True)
+            return _Outcome(exc.message, permanent=True)
         except RetryLaterError as exc:
             wait_at_least = (
                 None if exc.retry_after is None else dt.timedelta(seconds=exc.retry_after)
             )
-            self._record_failure(job, exc.message, permanent=False, min_delay=wait_at_least)
+            return _Outcome(exc.message, min_delay=wait_at_least)
         except Exception as exc:  # a handler's bug or a transient failure: retry, then dead
             log.warning("Job %s (%s) failed: %s", job.id, job.kind, exc)
-            self._record_failure(job, f"{type(exc).__name__}: {exc}", permanent=False)
             log.debug("%s", traceback.format_exc())
-        else:
-            with transaction(self.app) as session:
-                queue.finish(session.connection(), job, self.worker_id)
+            return _Outcome(f"{type(exc).__name__}: {exc}")
+        return _Outcome()
 
-    def _record_failure(
-        self,
-        job: queue.ClaimedJob,
-        error: str,
-        *,
-        permanent: bool,
-        min_delay: dt.timedelta | None = None,
-    ) -> None:
+    def _store(self, outcomes: list[tuple[queue.ClaimedJob, _Outcome]]) -> None:
         with transaction(self.app) as session:
-            outcome = queue.fail(
-                session.connection(),
+            self._record(session.connection(), outcomes)
+
+    def _record(self, conn: Connection, outcomes: list[tuple[queue.ClaimedJob, _Outcome]]) -> None:
+        """Store how jobs ended: the done ones in one statement, failures one by one."""
+        queue.finish_many(
+            conn, [job for job, outcome in outcomes if outcome.error is None], self.worker_id
+        )
+        for job, outcome in outcomes:
+            if outcome.error is None:
+                continue
+            status = queue.fail(
+                conn,
                 job,
                 self.worker_id,
-                error,
-                permanent=permanent,
+                outcome.error,
+                permanent=outcome.permanent,
                 policy=self.retry,
-                min_delay=min_delay,
+                min_delay=outcome.min_delay,
             )
-        log.info("Job %s (%s) -> %s: %s", job.id, job.kind, outcome, error)
-
-    def _claimable(self, in_flight: Iterable[queue.ClaimedJob]) -> list[str]:
-        """Concurrent kinds always; the others only while none of them is running here."""
-        kinds = job_kinds(self.app)
-        exclusive_busy = any(not kinds[job.kind].concurrent for job in in_flight)
-        return [name for name, kind in kinds.items() if kind.concurrent or not exclusive_busy]
-
-    def _heartbeat(self, in_flight: Iterable[queue.ClaimedJob]) -> None:
-        with transaction(self.app) as session:
-            queue.heartbeat(session.connection(), self.worker_id, [job.id for job in in_flight])
+            log.info("Job %s (%s) -> %s: %s", job.id, job.kind, status, outcome.error)
 
     def run(
         self, stop: threading.Event, poll_seconds: float = 1.0, max_jobs: int | None = None
     ) -> int:
         """Run jobs until ``stop`` is set (or ``max_jobs`` ran); returns how many ran.
 
-        On stop, the jobs in flight are finished (each is bounded by its own timeouts).
+        Each turn is one transaction (see :meth:`_step`), on a connection kept for the
+        whole run (a checkout pings the database: a round trip per turn). On stop, the jobs
+        in flight are finished (each is bounded by its own timeouts).
         """
         ran = 0
-        in_flight: dict[Future[None], queue.ClaimedJob] = {}
-        last_beat = time.monotonic()
+        in_flight: dict[Future[_Outcome], queue.ClaimedJob] = {}
+        ended: list[tuple[queue.ClaimedJob, _Outcome]] = []  # not stored yet
+        next_beat = time.monotonic() + poll_seconds
+        conn: Connection | None = None
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="job") as pool:
             while not stop.is_set() and (max_jobs is None or ran < max_jobs):
                 for future in [f for f in in_flight if f.done()]:
                     job = in_flight.pop(future)
-                    if future.exception() is not None:  # its outcome could not be stored
-                        log.error("Job %s: %s", job.id, future.exception())
-                    ran += 1
-                job = None
-                room = len(in_flight) < self.concurrency and (
-                    max_jobs is None or ran + len(in_flight) < max_jobs
-                )
+                    ended.append((job, future.result()))
+                    self._quiet_until.pop(job.kind, None)
+                room = self.concurrency - len(in_flight)
+                if max_jobs is not None:
+                    room = min(room, max_jobs - ran - len(ended) - len(in_flight))
+                beat = bool(in_flight) and time.monotonic() >= next_beat
+                claimed: list[queue.ClaimedJob] = []
                 try:
-                    if in_flight and time.monotonic() - last_beat >= poll_seconds:
-                        self._heartbeat(in_flight.values())
-                        last_beat = time.monotonic()
-                    if room:
-                        job = self._claim(self._claimable(in_flight.values()))
-                except Exception:  # the database went away: wait and try again
-                    log.exception("Worker %s could not claim a job", self.worker_id)
-                if job is not None:
+                    conn = conn or self.app.extensions["skillcert.engine"].connect()
+                    with conn.begin():
+                        claimed = self._step(
+                            conn, ended, in_flight.values(), beat, room, poll_seconds
+                        )
+                except IntegrityError:  # see queue.claim_batch: nothing was stored; again
+                    log.info(
+                        "Worker %s: a lock key was taken meanwhile; trying again", self.worker_id
+                    )
+                except Exception:  # the database went away: keep the outcomes, try again
+                    log.exception("Worker %s could not reach the database", self.worker_id)
+                    if conn is not None:
+                        conn.close()
+                    conn = None
+                else:
+                    ran += len(ended)
+                    ended.clear()
+                    if beat:
+                        next_beat = time.monotonic() + poll_seconds
+                for job in claimed:
                     in_flight[pool.submit(self._execute, job)] = job
-                elif in_flight:
+                if in_flight:
                     wait(in_flight, timeout=poll_seconds, return_when=FIRST_COMPLETED)
                 else:
                     stop.wait(poll_seconds)
             wait(in_flight)
-        return ran + len(in_flight)
+        if conn is not None:
+            conn.close()
+        ended.extend((in_flight[f], f.result()) for f in in_flight)
+        if ended:
+            try:
+                self._store(ended)
+            except Exception:  # stall recovery will run these jobs again
+                log.exception("Worker %s could not store how its last jobs ended", self.worker_id)
+        return ran + len(ended)
+
+    def _step(
+        self,
+        conn: Connection,
+        ended: list[tuple[queue.ClaimedJob, _Outcome]],
+        in_flight: Iterable[queue.ClaimedJob],
+        beat: bool,
+        room: int,
+        poll_seconds: float,
+    ) -> list[queue.ClaimedJob]:
+        """Store how the ``ended`` jobs went (freeing their lock keys and group slots),
+        refresh the heartbeat of those in flight when ``beat``, and claim up to ``room``
+        due jobs; all in the caller's transaction."""
+        self._record(conn, ended)
+        if beat:
+            queue.heartbeat(conn, self.worker_id, [job.id for job in in_flight])
+        if room <= 0:
+            return []
+        return self._claim(conn, in_flight, room, quiet_for=poll_seconds)
