@@ -215,6 +215,7 @@ def as_csv(gradebook: Gradebook) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     header = [gettext("Learner")]
+    words = {status: str(text) for status, text in STATUS_WORDS.items()}  # once, not per cell
     for column in gradebook.columns:
         title = column.activity.title
         header += [gettext("%(title)s (%%)", title=title), gettext("%(title)s status", title=title)]
@@ -223,6 +224,6 @@ def as_csv(gradebook: Gradebook) -> str:
         line: list[object] = [row.name]
         for cell in row.cells:
             score = "" if cell.score is None else round(cell.score * 100, 1)
-            line += [score, STATUS_WORDS[cell.status]]
+            line += [score, words[cell.status]]
         writer.writerow([_safe(v) for v in line])
     return out.getvalue()
