@@ -70,7 +70,7 @@ from lti_tool.models import (
     utcnow,
 )
 from lti_tool.services.ags import Score
-from lti_tool.services.clients import ags_client, token_cache
+from lti_tool.services.clients import ags_client, app_options
 from tests.simulated_lms import AGS_SCOPES, Course, Fault, SimulatedLMS
 
 
@@ -207,9 +207,7 @@ def baseline(app, course: Course, concurrency: int, count: int) -> float:
             session,
             deployment,
             context,
-            tokens=token_cache(app),
-            settings=app.config["SETTINGS"],
-            http=app.extensions["skillcert.http"],
+            **app_options(app),
         )
     lineitem = next(iter(course.line_items.values()))["id"]
 

@@ -47,7 +47,7 @@ from lti_tool.models import (
     User,
     utcnow,
 )
-from lti_tool.services.clients import nrps_client, token_cache
+from lti_tool.services.clients import app_options, nrps_client
 from lti_tool.services.errors import ServiceError
 from lti_tool.services.nrps import Member
 from lti_tool.upsert import upsert_returning_id
@@ -186,9 +186,7 @@ def sync(app: Flask, context_id: int) -> SyncResult:
                 session,
                 deployment,
                 context,
-                tokens=token_cache(app),
-                settings=app.config["SETTINGS"],
-                http=app.extensions["skillcert.http"],
+                **app_options(app),
             )
         except ServiceError as exc:
             raise RosterReadError(platform, exc) from exc

@@ -29,7 +29,7 @@ from lti_tool.demo_lms.platform import ROSTER, register_demo_platform
 from lti_tool.jobs.worker import Worker
 from lti_tool.lti.constants import NRPS_SCOPE, AgsScope, MediaType
 from lti_tool.models import Context, Deployment, Registration, ResourceLink
-from lti_tool.services.clients import credentials_for, nrps_client, token_cache
+from lti_tool.services.clients import app_options, credentials_for, nrps_client
 from lti_tool.services.tokens import ClientCredentials, client_assertion
 from tests import loopback
 from tests.conftest import SAMPLE_CONTENT
@@ -191,9 +191,7 @@ def test_roster_is_served_in_pages_and_the_tool_reads_them_all(demo):
             session,
             session.get(Deployment, context.deployment_id),
             context,
-            tokens=token_cache(app),
-            settings=app.config["SETTINGS"],
-            http=app.extensions["skillcert.http"],
+            **app_options(app),
         )
     members = client.members()
     assert [m.user_id for m in members] == [person.sub for person in ROSTER]

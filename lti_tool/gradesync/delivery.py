@@ -32,7 +32,7 @@ from lti_tool.lti.constants import ActivityProgress, GradingProgress
 from lti_tool.models import Context, Deployment, Registration, ResourceLink, User
 from lti_tool.placements import SCORE_MAXIMUM, resolve
 from lti_tool.services.ags import AgsClient, CanvasSubmission, LineItem, Score
-from lti_tool.services.clients import ags_client, token_cache
+from lti_tool.services.clients import ags_client, app_options
 from lti_tool.services.errors import ServiceError
 
 #: The tag on line items SkillCert creates, so they can be told apart in the LMS.
@@ -199,9 +199,7 @@ class _Clients:
                     session,
                     session.get(Deployment, row.deployment_id),
                     session.get(Context, row.context_id),
-                    tokens=token_cache(self._app),
-                    settings=self._app.config["SETTINGS"],
-                    http=self._app.extensions["skillcert.http"],
+                    **app_options(self._app),
                 )
         except ServiceError as exc:
             raise PermanentJobError(exc.message) from exc

@@ -44,7 +44,7 @@ from lti_tool.jobs.worker import PermanentJobError, RetryLaterError, register_ha
 from lti_tool.models import Context, Deployment, Job, JobStatus, Registration, ResourceLink
 from lti_tool.placements import SCORE_MAXIMUM, Placement, resolve
 from lti_tool.services.ags import AgsClient, LineItem
-from lti_tool.services.clients import ags_client, token_cache
+from lti_tool.services.clients import ags_client, app_options
 from lti_tool.services.errors import ServiceError
 from lti_tool.sessions import CurrentLaunch
 
@@ -185,9 +185,7 @@ def _load(app: Flask, payload: dict[str, Any]) -> _Link:
                 session,
                 deployment,
                 context,
-                tokens=token_cache(app),
-                settings=settings,
-                http=app.extensions["skillcert.http"],
+                **app_options(app),
             )
         except ServiceError as exc:
             raise PermanentJobError(exc.message) from exc

@@ -25,7 +25,7 @@ from lti_tool.lti.constants import ActivityProgress, GradingProgress
 from lti_tool.models import Context, Deployment, Job, JobStatus, Registration, ResourceLink, User
 from lti_tool.placements import SCORE_MAXIMUM
 from lti_tool.services.ags import AgsClient, Result
-from lti_tool.services.clients import ags_client, token_cache
+from lti_tool.services.clients import ags_client, app_options
 from lti_tool.services.errors import ServiceError
 
 #: Scores closer than this (on the 0 to 100 scale) are the same: LMSs round what they store.
@@ -143,9 +143,7 @@ def _delivered(
                 session,
                 session.get(Deployment, link.deployment_id),
                 session.get(Context, link.context_id),
-                tokens=token_cache(app),
-                settings=app.config["SETTINGS"],
-                http=app.extensions["skillcert.http"],
+                **app_options(app),
             )
         except ServiceError as exc:
             client = exc

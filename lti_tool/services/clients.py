@@ -7,6 +7,8 @@ deployment, or an inactive registration or deployment, gets no client at all.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import requests
 from flask import Flask
 from sqlalchemy import select
@@ -32,6 +34,22 @@ def token_cache(app: Flask) -> TokenCache:
             TokenCache(app.config["SETTINGS"], app.extensions["skillcert.http"]),
         )
     return cache
+
+
+class AppOptions(TypedDict):
+    tokens: TokenCache
+    settings: Settings
+    http: requests.Session
+
+
+def app_options(app: Flask) -> AppOptions:
+    """The ``tokens``, ``settings`` and ``http`` arguments of :func:`ags_client` and
+    :func:`nrps_client` for this app: its shared token cache, settings and HTTP session."""
+    return {
+        "tokens": token_cache(app),
+        "settings": app.config["SETTINGS"],
+        "http": app.extensions["skillcert.http"],
+    }
 
 
 def credentials_for(session: Session, registration: Registration) -> ClientCredentials:
