@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from launch import ScratchSchema, machine_busy_seconds
+from launch import ScratchSchema, machine_busy_seconds, made_up_registration
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -46,7 +46,7 @@ from lti_tool.cli import prepare_database
 from lti_tool.credentials import issuing, verify
 from lti_tool.db import transaction
 from lti_tool.learning.progress import TrackProgress
-from lti_tool.models import Credential, Registration, User, utcnow
+from lti_tool.models import Credential, User, utcnow
 
 COUNT = 1_000
 ISSUE_TARGET, VERIFY_TARGET = 100, 150
@@ -56,16 +56,7 @@ def seed(app, count: int) -> list[int]:
     """One registration with ``count`` learners; their user ids."""
     now = utcnow()
     with transaction(app) as session:
-        registration = Registration(
-            name="Bench",
-            issuer="https://lms.example",
-            client_id="c",
-            auth_login_url="https://lms.example/auth",
-            auth_token_url="https://lms.example/token",
-            key_set_url="https://lms.example/jwks",
-        )
-        session.add(registration)
-        session.flush()
+        registration = made_up_registration(session)
         conn = session.connection()
         conn.execute(
             User.__table__.insert(),

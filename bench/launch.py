@@ -433,6 +433,23 @@ class ToolServer:
             pass
 
 
+def made_up_registration(session) -> Any:
+    """A flushed registration of an LMS that the benches seeding rows never call."""
+    from lti_tool.models import Registration
+
+    registration = Registration(
+        name="Bench",
+        issuer="https://lms.example",
+        client_id="c",
+        auth_login_url="https://lms.example/auth",
+        auth_token_url="https://lms.example/token",
+        key_set_url="https://lms.example/jwks",
+    )
+    session.add(registration)
+    session.flush()
+    return registration
+
+
 # -- PostgreSQL: a fresh schema for each run --------------------------------------------
 
 

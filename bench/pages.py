@@ -26,7 +26,7 @@ from pathlib import Path
 import learner_load
 import yaml
 from jinja2 import Template
-from launch import ScratchSchema
+from launch import ScratchSchema, made_up_registration
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -39,7 +39,6 @@ from lti_tool.models import (
     Context,
     Deployment,
     Membership,
-    Registration,
     ResourceLink,
     Role,
     User,
@@ -108,16 +107,7 @@ def seed(app) -> str:
     rng = random.Random(6)
     now = utcnow()
     with transaction(app) as session:
-        registration = Registration(
-            name="Bench",
-            issuer="https://lms.example",
-            client_id="c",
-            auth_login_url="https://lms.example/auth",
-            auth_token_url="https://lms.example/token",
-            key_set_url="https://lms.example/jwks",
-        )
-        session.add(registration)
-        session.flush()
+        registration = made_up_registration(session)
         deployment = Deployment(registration_id=registration.id, deployment_id="d")
         session.add(deployment)
         session.flush()
