@@ -19,9 +19,10 @@ import requests
 from requests.structures import CaseInsensitiveDict
 from requests.utils import parse_header_links
 
-from lti_tool.outbound import OutboundError, check_platform_url, read_limited
-from lti_tool.services.errors import ServiceError, error_from_exception, error_from_response
+from lti_tool.outbound import check_platform_url
+from lti_tool.services.errors import ServiceError, error_from_response
 from lti_tool.services.tokens import ClientCredentials, TokenCache
+from lti_tool.services.transport import send
 from lti_tool.settings import Settings
 
 #: Most pages read from one paged container; a platform that links on forever is cut off.
@@ -155,19 +156,5 @@ class ServiceConnection:
         token: str,
         what: str,
     ) -> tuple[requests.Response, bytes]:
-        try:
-            with self._http.request(
-                method,
-                url,
-                headers={**headers, "Authorization": f"Bearer {token}"},
-                data=data,
-                timeout=self._settings.http_timeout_seconds,
-                allow_redirects=False,
-                stream=True,
-            ) as response:
-                body = read_limited(response, self._settings.http_max_response_bytes)
-        except OutboundError as exc:
-            raise ServiceError(f"{what}: {exc}") from exc
-        except requests.RequestException as exc:
-            raise error_from_exception(exc, what) from exc
-        return response, body
+        authorised = {**headers, "Authorization": f"Bearer {token}"}
+        return send(self._http, self._settings, method, url, what, headers=authorised, data=data)

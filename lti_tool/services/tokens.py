@@ -22,8 +22,9 @@ import requests
 from cachetools import TLRUCache
 from jwt.api_jwk import PyJWK
 
-from lti_tool.outbound import OutboundError, check_platform_url, read_limited
-from lti_tool.services.errors import ServiceError, error_from_exception, error_from_response
+from lti_tool.outbound import check_platform_url
+from lti_tool.services.errors import ServiceError, error_from_response
+from lti_tool.services.transport import send
 from lti_tool.settings import Settings
 
 #: Lifetime of a client assertion: the platform reads it at once.
@@ -130,23 +131,19 @@ class TokenCache:
         }
         try:
             check_platform_url(url, self._settings, "The LMS token URL")
-            with self._lock:
-                self.requests_sent += 1
-            with self._http.post(
-                url,
-                data=form,
-                headers={"Accept": "application/json"},
-                timeout=self._settings.http_timeout_seconds,
-                allow_redirects=False,
-                stream=True,
-            ) as response:
-                body = read_limited(response, self._settings.http_max_response_bytes)
         except ValueError as exc:
             raise ServiceError(f"{what}: {exc}") from exc
-        except OutboundError as exc:
-            raise ServiceError(f"{what}: {exc}") from exc
-        except requests.RequestException as exc:
-            raise error_from_exception(exc, what) from exc
+        with self._lock:
+            self.requests_sent += 1
+        response, body = send(
+            self._http,
+            self._settings,
+            "POST",
+            url,
+            what,
+            data=form,
+            headers={"Accept": "application/json"},
+        )
         if response.status_code != 200:
             raise error_from_response(response, body, what)
         try:
