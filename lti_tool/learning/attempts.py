@@ -171,10 +171,7 @@ def submit(attempt: Attempt, track: Track, activity: Activity) -> Attempt:
     }
     scorable = {k: v for k, v in attempt.answers.items() if k not in problems}
     outcome = score_submission(items, scorable)
-    attempt.status = AttemptStatus.SUBMITTED
-    attempt.submitted_at = utcnow()
-    attempt.score = outcome.score / outcome.max_score if outcome.max_score else 0.0
-    attempt.result = {
+    result = {
         "score": outcome.score,
         "max_score": outcome.max_score,
         "status": outcome.status.value,
@@ -189,7 +186,7 @@ def submit(attempt: Attempt, track: Track, activity: Activity) -> Attempt:
             for item_id, r in outcome.results.items()
         },
     }
-    _queue_scores(attempt)
+    _hand_in(attempt, result, score=_share(outcome.score, outcome.max_score))
     return attempt
 
 
@@ -232,10 +229,7 @@ def choose(
 
 def _finish_scenario(attempt: Attempt, activity: Activity, run: ScenarioRun) -> None:
     result = activity.scenario.result(run)
-    attempt.status = AttemptStatus.SUBMITTED
-    attempt.submitted_at = utcnow()
-    attempt.score = result.score / result.max_score if result.max_score else 0.0
-    attempt.result = {
+    stored = {
         "score": result.score,
         "max_score": result.max_score,
         "status": result.status.value,
@@ -243,7 +237,7 @@ def _finish_scenario(attempt: Attempt, activity: Activity, run: ScenarioRun) -> 
         "expert_path": list(result.expert_path),
         "justifications": [dataclasses.asdict(step) for step in result.justifications],
     }
-    _queue_scores(attempt)
+    _hand_in(attempt, stored, score=_share(result.score, result.max_score))
 
 
 # -- projects: composed work, graded by rubric ------------------------------------------
@@ -269,10 +263,8 @@ def submit_project(
             )
         )
     attempt.answers = {"text": text}
-    attempt.status = AttemptStatus.SUBMITTED
-    attempt.submitted_at = utcnow()
-    attempt.result = {"status": "pending", "score": 0.0, "max_score": activity.rubric.total}
-    _queue_scores(attempt)
+    # No score until an instructor scores the rubric.
+    _hand_in(attempt, {"status": "pending", "score": 0.0, "max_score": activity.rubric.total})
     return attempt
 
 
@@ -287,6 +279,19 @@ def close_if_overdue(
     ):
         submit(attempt, track, activity)
     return attempt
+
+
+def _share(score: float, max_score: float) -> float:
+    return score / max_score if max_score else 0.0
+
+
+def _hand_in(attempt: Attempt, result: dict[str, Any], score: float | None = None) -> None:
+    """The attempt is submitted with this result: record it, and queue what follows."""
+    attempt.status = AttemptStatus.SUBMITTED
+    attempt.submitted_at = utcnow()
+    attempt.score = score
+    attempt.result = result
+    _queue_scores(attempt)
 
 
 def _queue_scores(attempt: Attempt) -> None:
