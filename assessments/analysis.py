@@ -24,6 +24,9 @@ Formulas (``X`` is the ``n x k`` score matrix after the missing-response policy,
   For 0/1 items ``p_j q_j`` *is* the population variance of the item, so KR-20 equals
   alpha on the same data.
 * **Standard error of measurement**: ``SEM = sd(T) · sqrt(1 - alpha)``.
+* **Flags** (``item_flags``): discrimination below ``MIN_DISCRIMINATION`` (0.2; below 0
+  flagged apart, since stronger learners then do worse on the item) or difficulty above
+  ``MAX_DIFFICULTY`` (0.95): the item tells learners apart too little to keep as it is.
 
 **Variance definition.** Every variance and standard deviation here is the *population*
 one (divide by ``n``, numpy ``ddof=0``), for items and total alike. KR-20's ``p·q`` is a
@@ -80,6 +83,14 @@ MISSING_POLICIES: tuple[str, ...] = ("zero", "exclude_learner", "error")
 VARIANCE_DEFINITION = "population (divide by n, ddof=0) for items and total alike"
 UPPER_LOWER_FRACTION = 0.27
 
+#: Item-rest discrimination (the correlation of an item with the total of the *other*
+#: items) below this: the item barely tells learners who know the material from those who
+#: do not, so it is flagged for review.
+MIN_DISCRIMINATION = 0.2
+#: Difficulty (share of the points earned) above this: nearly everyone gets the item right,
+#: so it tells almost nobody apart and is flagged for review.
+MAX_DIFFICULTY = 0.95
+
 # Relative tolerance under which a spread counts as zero (guards against round-off when
 # fractional scores are summed); integer-valued scores are exact anyway.
 _ZERO_SPREAD = 1e-9
@@ -98,6 +109,24 @@ class Undefined(StrEnum):
     NO_OTHER_ITEMS = "rest score has zero variance (no other items)"
     REST_NO_VARIANCE = "rest score (total of the other items) has zero variance"
     NO_LEARNERS = "no learners to analyse"
+
+
+class ItemFlag(StrEnum):
+    """Why an item needs an author's look, from how learners answered it. The value is
+    the English reason (CLI, logs, tests); the web layer words the member itself."""
+
+    NEGATIVE_DISCRIMINATION = (
+        "learners who do well on the other items do worse on this one (item-rest "
+        "correlation below 0): check the key and the wording"
+    )
+    LOW_DISCRIMINATION = (
+        "it barely separates learners who know the material from those who do not (item-rest "
+        f"correlation below {MIN_DISCRIMINATION:g}): review the question"
+    )
+    TOO_EASY = (
+        f"learners earn more than {MAX_DIFFICULTY:.0%} of its points, so it separates almost "
+        "nobody: make it harder or drop it"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +389,21 @@ def analyse_items(
         missing_policy=missing,
         upper_lower_fraction=upper_lower_fraction,
     )
+
+
+def item_flags(stats: ItemStats) -> tuple[ItemFlag, ...]:
+    """What to review about an item: discrimination below ``MIN_DISCRIMINATION`` (negative
+    is worse, and flagged as such), difficulty above ``MAX_DIFFICULTY``. An undefined
+    statistic raises no flag of its own: an item everyone gets right has no discrimination,
+    and is flagged as too easy instead."""
+    flags = []
+    if stats.discrimination is not None and stats.discrimination < 0:
+        flags.append(ItemFlag.NEGATIVE_DISCRIMINATION)
+    elif stats.discrimination is not None and stats.discrimination < MIN_DISCRIMINATION:
+        flags.append(ItemFlag.LOW_DISCRIMINATION)
+    if stats.difficulty is not None and stats.difficulty > MAX_DIFFICULTY:
+        flags.append(ItemFlag.TOO_EASY)
+    return tuple(flags)
 
 
 def upper_lower_groups(

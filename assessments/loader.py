@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -255,7 +256,11 @@ class _TrackReader:
 
     def sink(self, path: Path) -> ProblemSink:
         label = self.label(path)
-        return self.sinks.setdefault(label, ProblemSink(label))
+        if label not in self.sinks:
+            # A file named inside this one (a rubric's exemplar) is relative to its folder.
+            read = functools.partial(self.markdown_file, base=path.parent)
+            self.sinks[label] = ProblemSink(label, read)
+        return self.sinks[label]
 
     def read_yaml(self, path: Path) -> Spec | None:
         sink = self.sink(path)
@@ -287,8 +292,8 @@ class _TrackReader:
             return path
         return None
 
-    def lab_folder(self, spec: Spec, relative: str) -> Path | None:
-        """A lab folder inside the track whose lab loads: its problems are reported here."""
+    def lab_folder(self, spec: Spec, relative: str) -> LabSpec | None:
+        """The lab in a folder inside the track; its problems are reported here."""
         path = (self.folder / relative).resolve()
         if not path.is_relative_to(self.root):
             spec.error(f"'folder' {relative!r} points outside the track folder", "folder")
@@ -297,12 +302,11 @@ class _TrackReader:
             spec.error(f"'folder' {relative!r}: no such folder in the track", "folder")
             return None
         try:
-            LabSpec.load(path)
+            return LabSpec.load(path)
         except LabSpecError as exc:
             for problem in exc.problems:
                 spec.error(f"lab {relative}: {problem}", "folder")
             return None
-        return path
 
     def markdown(self, spec: Spec, key: str, base: Path, *, required: bool) -> str:
         """``key`` (inline Markdown) or ``key_file`` (a .md file), rendered and sanitised."""
@@ -310,23 +314,27 @@ class _TrackReader:
         if spec.has(key) and spec.has(file_key):
             spec.error(f"give '{key}' or '{file_key}', not both", file_key)
         if spec.has(file_key):
-            name = spec.text(file_key)
-            path = self.inside(spec, file_key, name, base) if name else None
-            if path is None:
-                return ""
-            try:
-                text = path.read_text(encoding="utf-8")
-            except UnicodeDecodeError:
-                spec.error(f"'{file_key}' {name!r} is not UTF-8 text", file_key)
-                return ""
-            _report_images_without_alt(self.sink(path), text)
-            return render(text)
+            return self.markdown_file(spec, file_key, base)
         if not spec.has(key):
             if required:
                 spec.error(f"'{key}' (Markdown) or '{file_key}' (a .md file) is required")
             return ""
         text = spec.text(key)
         return render(text) if text else ""
+
+    def markdown_file(self, spec: Spec, key: str, base: Path) -> str:
+        """The .md file named by ``key``, relative to ``base``, rendered and sanitised."""
+        name = spec.text(key)
+        path = self.inside(spec, key, name, base) if name else None
+        if path is None:
+            return ""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            spec.error(f"'{key}' {name!r} is not UTF-8 text", key)
+            return ""
+        _report_images_without_alt(self.sink(path), text)
+        return render(text)
 
     def claim(self, what: str, spec: Spec, value: str | None) -> None:
         """Ids must be unique within a track (including the modules it inherits)."""
@@ -485,6 +493,16 @@ def _read_track(header: _Header, base: Track | None) -> Track | None:
         activities = {key for what, key in reader.claimed if what == "activity"}
         known = None if reader.unreadable else activities
         completion = policy.parse_completion(completion_spec, declared, known)
+        if completion is not None:
+            by_id = {m.id: m for m in modules}
+            rules = tuple(
+                policy.with_each_minimum(rule, by_id[rule.module].activities)
+                if rule.module in by_id
+                else rule
+                for rule in completion.modules
+            )
+            completion = dataclasses.replace(completion, modules=rules)
+            _check_counted_work(completion_spec, completion, by_id)
     renewal_spec = spec.child("renewal", None)
     renewal = policy.parse_renewal(renewal_spec, declared) if renewal_spec is not None else None
     credential_spec = spec.child("credential", None)
@@ -509,6 +527,27 @@ def _read_track(header: _Header, base: Track | None) -> Track | None:
         renewal=renewal,
         credential_validity_months=validity,
     )
+
+
+def _check_counted_work(
+    spec: Spec, completion: policy.CompletionRules, modules: Mapping[str, Module]
+) -> None:
+    """A required module needs summative work to judge, and the capstone must be summative:
+    practice never counts toward certification."""
+    for rule in completion.modules:
+        module = modules.get(rule.module)
+        if module is not None and not any(
+            policy.counts_toward_completion(a) for a in module.activities
+        ):
+            spec.error(
+                f"module {rule.module!r} is required but has no summative activity to judge it by",
+                "modules",
+            )
+    capstone = completion.capstone
+    activities = {a.id: a for m in modules.values() for a in m.activities}
+    work = activities.get(capstone.activity) if capstone is not None else None
+    if work is not None and not work.attempt_policy.is_summative:
+        spec.error(f"capstone {work.id!r} must be summative work", "capstone")
 
 
 def _module_entries(spec: Spec) -> list[tuple[str, int | None]]:
@@ -710,6 +749,12 @@ def _read_item(
     if points == 0:
         spec.error("'points' must be more than 0", "points")
     difficulty = spec.choice("difficulty", Difficulty)
+    critical = policy.parse_critical(spec)
+    if critical and item_type is ItemType.FREE_RESPONSE:
+        # Its score comes from a rubric later: the rubric's criteria carry what is critical.
+        spec.error(
+            "a free-response item is marked by its rubric: mark a criterion critical", "critical"
+        )
     competencies = reader.known_competencies(spec, "competencies", required=False)
     if not competencies and not activity_competencies:
         spec.error("an assessed item must align to at least one competency", "id")
@@ -727,6 +772,7 @@ def _read_item(
         competencies or activity_competencies,
         difficulty,
         definition,
+        critical,
     )
 
 
@@ -741,12 +787,38 @@ def _read_lab(reader: _TrackReader, spec: Spec) -> Lab | None:
             files.append(value)
     points = spec.number("points", 100.0, minimum=0)
     spec.done()
-    path = reader.lab_folder(spec, folder) if folder is not None else None
+    lab = reader.lab_folder(spec, folder) if folder is not None else None
     for name in files:
         reader.inside(spec, "files", name, reader.folder)
-    if not spec.ok or path is None or points is None:
+    if not spec.ok or lab is None or points is None:
         return None
-    return Lab(folder, path, tuple(files), points)
+    path = (reader.folder / folder).resolve()
+    for name in files:
+        if _hands_out_the_key(reader.folder / name, path):
+            spec.error(
+                f"'files' {name!r} would hand learners the lab's hidden tests, generator, "
+                "grader or solutions: list only starter files",
+                "files",
+            )
+    # A parameterised lab's critical tests may be generated: seed 0 stands for every seed.
+    cases = lab.instance(0).cases
+    critical = tuple((case.name, case.critical) for case in cases if case.critical)
+    if not spec.ok:
+        return None
+    return Lab(folder, path, tuple(files), points, critical)
+
+
+#: What a lab folder keeps from learners: hidden tests, their generator, the custom grader,
+#: and the reference and wrong solutions.
+_LAB_SECRETS = ("hidden.yaml", "generator.py", "grader.py", "reference", "wrong")
+
+
+def _hands_out_the_key(file: Path, lab_folder: Path) -> bool:
+    resolved = file.resolve()
+    if not resolved.is_relative_to(lab_folder):
+        return False
+    first = resolved.relative_to(lab_folder).parts[:1]
+    return bool(first) and first[0] in _LAB_SECRETS
 
 
 __all__ = [

@@ -216,6 +216,8 @@ class Item:
     competencies: tuple[str, ...]
     difficulty: Difficulty
     definition: ItemDefinition
+    #: Why answering this fully correctly is required whatever the total (None: not critical).
+    critical: str | None = None
 
     def score(self, answer: object) -> ItemResult:
         """Score a learner's raw answer; raises ``AnswerError`` when its shape is wrong."""
@@ -230,6 +232,8 @@ class Lab:
     path: Path = dataclasses.field(compare=False)  #: the same folder, absolute
     files: tuple[str, ...] = ()  #: starter files given to the learner, relative likewise
     points: float = 100.0
+    #: (test name, reason) of each critical test, read from the lab's files at load time.
+    critical: tuple[tuple[str, str], ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -250,6 +254,13 @@ class Activity:
     rubric: Rubric | None = None
     #: for lessons with learner-facing examples, e.g. "grade 3-5" (K-12 content)
     reading_level: str | None = None
+
+    @property
+    def attempt_policy(self) -> AttemptPolicy:
+        """The activity's policy, or the summative defaults when the content sets none."""
+        from assessments.policy import DEFAULT_POLICY  # policy reads the model: import late
+
+        return self.policy or DEFAULT_POLICY
 
     @property
     def aligned_competencies(self) -> frozenset[str]:

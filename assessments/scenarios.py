@@ -21,6 +21,7 @@ from assessments import rubrics
 from assessments.items.base import text_answer
 from assessments.markdown import render, render_inline
 from assessments.model import AnswerError, AnswerProblemKind, AssessmentError, ResultStatus
+from assessments.policy import parse_critical
 from assessments.spec import Spec, unique
 
 MAX_JUSTIFICATION = 5_000
@@ -54,6 +55,13 @@ class Node:
     choices: tuple[Choice, ...] = ()
     justification: Justification | None = None
     debrief_html: str = ""
+    #: Why this situation is critical: at a decision, any choice but the best one fails the
+    #: activity; at an ending, reaching it does. None: not critical.
+    critical: str | None = None
+
+    @property
+    def best_score(self) -> float:
+        return max(choice.score for choice in self.choices)
 
     @property
     def is_end(self) -> bool:
@@ -88,6 +96,8 @@ class ScenarioResult:
     consequences_html: tuple[str, ...]
     debrief_html: str
     justifications: tuple[Step, ...]  #: the steps with a justification to grade
+    #: Critical situations failed on this path: a decision not taken at its best, an ending.
+    critical_failed: tuple[str, ...] = ()
 
     @property
     def followed_expert(self) -> bool:
@@ -143,6 +153,15 @@ class Scenario:
         total = max(0.0, sum(c.score for c in chosen if c is not None))
         pending = tuple(s for s in run.steps if s.justification is not None)
         status = ResultStatus.PENDING if pending else ResultStatus.of(total, self.max_score)
+        failed = [
+            s.node
+            for s, c in zip(run.steps, chosen, strict=True)
+            if self.nodes[s.node].critical
+            and c is not None
+            and c.score < self.nodes[s.node].best_score
+        ]
+        if self.nodes[run.at].critical:
+            failed.append(run.at)
         return ScenarioResult(
             path=(*(s.node for s in run.steps), run.at),
             expert_path=self.expert_path,
@@ -152,6 +171,7 @@ class Scenario:
             consequences_html=tuple(c.consequence_html for c in chosen if c is not None),
             debrief_html=self.nodes[run.at].debrief_html,
             justifications=pending,
+            critical_failed=tuple(failed),
         )
 
 
@@ -202,7 +222,10 @@ def _parse_node(spec: Spec, where: dict[str | tuple[str, str], Spec]) -> Node | 
         if prompt is not None and rubric is not None:
             justification = Justification(render(prompt), rubric)
     debrief = spec.text("debrief", "")
+    critical = parse_critical(spec)
     spec.done()
+    if critical and choices and len({c.score for c in choices}) == 1:
+        spec.error("a critical decision needs a best choice: its choices all score the same")
     if choices and debrief:
         spec.error("a node has either choices or a debrief (an end node), not both")
     elif not choices and not debrief:
@@ -211,7 +234,9 @@ def _parse_node(spec: Spec, where: dict[str | tuple[str, str], Spec]) -> Node | 
         spec.error("an end node cannot ask for a justification", "justification")
     if node_id is None or not spec.ok:
         return None
-    return Node(node_id, render(situation), tuple(choices), justification, render(debrief))
+    return Node(
+        node_id, render(situation), tuple(choices), justification, render(debrief), critical
+    )
 
 
 def _check_graph(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -62,10 +62,13 @@ class Problem:
 class ProblemSink:
     """Where problems and warnings of one file go; shared by every ``Spec`` read from it."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, read_markdown: Callable[[Spec, str], str] | None = None) -> None:
         self.file = file
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        #: Renders the Markdown file a key of this file names (see ``Spec.markdown_file``);
+        #: the loader sets it. None for definitions built in Python, which name no files.
+        self.read_markdown = read_markdown
 
     def add(self, line: int | None, message: str) -> None:
         self.problems.append(Problem(self.file, line, message))
@@ -215,6 +218,15 @@ class Spec:
             allowed = ", ".join(str(member.value) for member in enum)
             self.error(f"'{key}' must be one of {allowed}, found {value!r}", key)
             return None
+
+    def markdown_file(self, key: str) -> str:
+        """The Markdown file ``key`` names, relative to this file, rendered and sanitised;
+        ``""`` (with the problem recorded) when it cannot be read."""
+        if self.sink.read_markdown is None:
+            self.get(key, str)
+            self.error(f"'{key}' names a file, but this definition is not in a track folder", key)
+            return ""
+        return self.sink.read_markdown(self, key)
 
     def child(self, key: str, default: Any = _MISSING) -> Spec | None:
         value = self.get(key, Mapping, default)

@@ -19,14 +19,16 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from assessments import loader
+from assessments import audit, loader
 from assessments.catalog import TRACKS_DIR
+from assessments.lab_audit import DEFAULT_SEEDS, SandboxDown
 from lti_tool import migrations
 from lti_tool import roster as course_roster
 from lti_tool.db import transaction
 from lti_tool.errors import SettingsError
 from lti_tool.gradesync import status as gradesync_report
 from lti_tool.gradesync.reconcile import reconcile as gradesync_reconcile_all
+from lti_tool.grading.labs import ReproduceError, reproduce
 from lti_tool.jobs.worker import Worker
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti import registrations
@@ -232,11 +234,12 @@ def content_validate(path: Path | None) -> None:
     Warnings (such as a module past its review date) are listed too, but do not fail.
     """
     result = loader.validate_path(path or TRACKS_DIR)
-    for problem in [*result.problems, *result.warnings]:
+    warnings = [*result.warnings, *audit.bias_warnings(result)]
+    for problem in [*result.problems, *warnings]:
         click.echo(str(problem))
     if result.problems:
         raise click.ClickException(f"{len(result.problems)} problem(s) found; nothing was loaded.")
-    warned = f", with {len(result.warnings)} warning(s)" if result.warnings else ""
+    warned = f", with {len(warnings)} warning(s)" if warnings else ""
     click.echo(f"Content is valid{warned}.")
 
 
@@ -261,6 +264,60 @@ def content_list(path: Path | None, as_json: bool) -> None:
         )
 
 
+@content_cli.command("audit")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output: one object.")
+@click.option(
+    "--seeds",
+    type=click.IntRange(min=1),
+    default=DEFAULT_SEEDS,
+    show_default=True,
+    help="Seeds each submission of a parameterised lab is graded on.",
+)
+@click.option("--no-labs", is_flag=True, help="Skip grading lab mutants and wrong solutions.")
+@click.option(
+    "--responses",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Exported attempt data (CSV: learner,item,score,max_score) for item flags.",
+)
+def content_audit(
+    path: Path | None, as_json: bool, seeds: int, no_labs: bool, responses: Path | None
+) -> None:
+    """Measure how well the tracks (in PATH, default the installed ones) tell people who can
+    do the work from people who cannot: test-wise bias of choices, lab mutation kill rates
+    and wrong solutions caught, summative rules, and (with --responses) item flags.
+
+    Exits non-zero when content has problems; otherwise the audit only reports.
+    """
+    result = loader.validate_path(path or TRACKS_DIR)
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    try:
+        analysis = audit.read_responses(responses, result.tracks) if responses else None
+        audits = audit.audit_tracks(
+            result.tracks,
+            labs=not no_labs,
+            seeds=seeds,
+            responses=analysis,
+            progress=lambda message: click.echo(message, err=True),
+        )
+    except audit.ResponsesError as exc:
+        _fail("The responses cannot be used:\n" + "\n".join(exc.problems))
+    except SandboxDown as exc:
+        _fail(f"Labs cannot be graded on this machine ({exc}); run `skillcert labs status`.")
+    if as_json:
+        click.echo(json.dumps(audit.as_json(audits), indent=2))
+    else:
+        for line in audit.report_lines(audits):
+            click.echo(line)
+    lab_problems = sum(len(lab.problems) for a in audits for lab in a.labs or ())
+    if result.problems or lab_problems:
+        _fail(
+            f"{len(result.problems)} content problem(s) (tracks not audited) and "
+            f"{lab_problems} lab problem(s) found."
+        )
+
+
 # -- labs -------------------------------------------------------------------------------
 
 
@@ -270,11 +327,36 @@ def content_list(path: Path | None, as_json: bool) -> None:
     add_help_option=False,
 )
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def labs(args: tuple[str, ...]) -> None:
-    """The lab sandbox: `skillcert labs status|setup|overhead` (see docs/labs.md)."""
+@click.pass_context
+def labs(ctx: click.Context, args: tuple[str, ...]) -> None:
+    """The lab sandbox: `skillcert labs status|setup|overhead` (see docs/labs.md), and
+    `skillcert labs reproduce SUBMISSION_ID`."""
     from assessments.labs.__main__ import main as labs_main
 
+    if args[:1] == ("reproduce",):  # needs the database, so it is ours, not the engine's
+        labs_reproduce.main(list(args[1:]), "skillcert labs reproduce", obj=ctx.obj)
     sys.exit(labs_main(list(args), prog="skillcert labs"))
+
+
+@click.command("reproduce")
+@click.argument("submission_id", type=int)
+@with_appcontext
+def labs_reproduce(submission_id: int) -> None:
+    """Grade a stored lab submission again with its stored seed; exit 1 if the grade differs."""
+    try:
+        outcome = reproduce(current_app, submission_id)
+    except ReproduceError as exc:
+        _fail(exc.message)
+    seed = "none (fixed lab or a check)" if outcome.seed is None else outcome.seed
+    click.echo(f"Lab submission {submission_id}, seed {seed}")
+    click.echo(f"stored score:     {outcome.stored.score}")
+    click.echo(f"reproduced score: {outcome.reproduced.score}")
+    if outcome.matches:
+        click.echo("The grade is reproduced exactly.")
+        return
+    for line in outcome.differences:
+        click.echo(f"  differs: {line}")
+    raise click.exceptions.Exit(1)
 
 
 # -- background work --------------------------------------------------------------------

@@ -26,6 +26,7 @@ TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 LABELS = {
     "learner": _l("Learner"),
     "instructor": _l("Instructor"),
+    "co-instructor": _l("Co-instructor"),  #: the demo LMS's second instructor
     "administrator": _l("Administrator"),
     "lesson": _l("lesson"),
     "lab": _l("lab"),
@@ -46,6 +47,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["unmet_reason"] = completion_words.describe
     app.jinja_env.filters["undefined_reason"] = engine_words.undefined_reason
+    app.jinja_env.filters["refusal"] = engine_words.refusal
+    app.jinja_env.globals["counting_words"] = engine_words.COUNTING
 
 
 def ui_language() -> str:

@@ -118,6 +118,18 @@ def test_every_page_type_meets_wcag_aa(served, locale):
     Worker(lms.app, "a11y").run_once()
     gradebook = instructor.get(f"{base}/teach/gradebook", timeout=10).text
     learner_work = unescape(re.search(r'href="(/teach/learner/[^"]+)"', gradebook).group(1))
+    # A first mark on the (double-marked) project, for the marking and history pages.
+    grading = instructor.get(f"{base}/teach/grading", timeout=10).text
+    project_mark = re.search(r'action="(/teach/grading/(\d+)/project)"', grading)
+    instructor.post(
+        base + project_mark.group(1),
+        data={
+            "csrf_token": csrf(instructor, f"{base}/teach/grading"),
+            "level-method": "sound",
+            "level-risks": "present",
+        },
+        timeout=10,
+    )
 
     learner_pages = [
         "/learn/",
@@ -142,6 +154,10 @@ def test_every_page_type_meets_wcag_aa(served, locale):
         "/teach/accommodations",
         learner_work,
         "/teach/analysis/sample/basics-quiz",
+        "/teach/moderation",
+        f"/teach/marking/{project_mark.group(2)}",
+        "/teach/grading-history",
+        "/teach/agreement/sample/capstone-project",
     ]
     administrator_pages = ["/admin/credentials"]
     problems = []

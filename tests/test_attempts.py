@@ -192,12 +192,64 @@ def test_scenario_step_by_step_back_button_safe_with_debrief(course):
     ).get_data(as_text=True)
     assert choose(course, attempt_url, "audit", "note").status_code == 302
     debrief = course.client.get(attempt_url).get_data(as_text=True)
-    assert "debrief" in debrief and "(differs)" in debrief
     assert "your explanations wait for your instructor" in debrief
+    # Summative: until the last attempt, the result per competency, not the expert path.
+    assert "Your result per competency" in debrief and "(differs)" not in debrief
     with transaction(course.app) as session:
         attempt = session.query(Attempt).one()
         assert attempt.result["path"] != attempt.result["expert_path"]
         assert attempt.result["justifications"][0]["justification"] == "Bias harms applicants."
+
+
+def test_summative_scenario_cools_down_then_reveals_everything_after_the_last_attempt(course):
+    course.launch()
+    first = start(course, path=SCENARIO)
+    choose(course, first, "request", "audit", "Bias harms applicants.")
+    choose(course, first, "audit", "fix")
+    held = course.client.get(first).get_data(as_text=True)
+    assert "Your result per competency" in held
+    assert "You protected applicants" not in held  # the debrief waits for the last attempt
+    assert "The launch slips a week" not in held  # so do the consequences
+
+    page = course.client.get(SCENARIO).get_data(as_text=True)
+    assert "Your next attempt opens on" in page and "/start" not in page
+    form = course.client.get(QUIZ).get_data(as_text=True)  # a page with a form: its token
+    refused = course.client.post(SCENARIO + "/start", data={"csrf_token": token(form)})
+    assert refused.status_code == 409
+    assert "Your next attempt opens on" in refused.get_data(as_text=True)
+    with transaction(course.app) as session:
+        (attempt,) = session.query(Attempt).all()  # nothing was recorded
+        attempt.submitted_at -= dt.timedelta(hours=25)
+
+    second = start(course, path=SCENARIO)
+    assert second != first
+    choose(course, second, "request", "ship", "The deadline.")
+    final = course.client.get(second).get_data(as_text=True)
+    assert "Harm reached people" in final and "(differs)" in final
+    assert "You protected applicants" in course.client.get(first).get_data(as_text=True)
+    with transaction(course.app) as session:
+        latest = session.query(Attempt).order_by(Attempt.number.desc()).first()
+        assert latest.result["critical_failed"] == ["request", "bad-end"]
+    progress = course.client.get("/learn/progress").get_data(as_text=True)
+    assert (
+        "The rushed launch: a critical check was not passed, so this activity is not passed "
+        "whatever its total." in progress
+    )
+    assert "/start" not in course.client.get(SCENARIO).get_data(as_text=True)
+
+
+def test_options_are_shown_in_a_per_learner_order_kept_on_resume(course):
+    orders = set()
+    for learner in ("ada", "bob", "cy", "dee", "eve", "fay"):
+        client = course.app.test_client()
+        course.launch(client=client, sub=learner, name=learner)
+        url = start(course, client=client, path="/learn/a/sample/basics-quiz")
+        page = client.get(url).get_data(as_text=True)
+        order = re.findall(r'name="answer-q-eval-methods" value="([a-z-]+)"', page)
+        again = client.get(url).get_data(as_text=True)
+        assert re.findall(r'name="answer-q-eval-methods" value="([a-z-]+)"', again) == order
+        orders.add(tuple(order))
+    assert len(orders) > 1
 
 
 def test_accommodation_extends_the_time_limit_and_attempts(course):
@@ -250,4 +302,8 @@ def test_my_progress_lists_what_remains_for_completion(course):
     course.client.post(attempt_url + "/submit", data=form)
     after = course.client.get("/learn/progress").get_data(as_text=True)
     assert "Check your understanding: awaiting grading" in after  # free response pending
-    assert after.count("<li>") == before + 1
+    # "Basics: not started" became "below the mark", plus the quiz's and the exam's own
+    # minimums, plus the quiz's score.
+    assert "Check your understanding: waits for grading; 40% needed" in after
+    assert "Basics exam: 0% so far, 50% needed in this activity on its own." in after
+    assert after.count("<li>") == before + 3

@@ -16,7 +16,8 @@ SAMPLE = Path(__file__).parent / "assessments" / "sample_track"
 def test_validate_accepts_the_sample_track():
     result = CliRunner().invoke(main, ["content", "validate", str(SAMPLE)])
     assert result.exit_code == 0, result.output
-    assert "Content is valid." in result.output
+    # No warning: its options are balanced (content audit: longest 40 %, position 40 %).
+    assert result.output.strip().endswith("Content is valid.")
 
 
 def test_validate_lists_problems_with_file_and_line(tmp_path):
@@ -33,7 +34,8 @@ def test_validate_lists_problems_with_file_and_line(tmp_path):
 def test_list_json_has_counts_per_track():
     result = CliRunner().invoke(main, ["content", "list", "--json"])
     assert result.exit_code == 0, result.output
-    rows = {row["id"]: row for row in json.loads(result.output)}
+    # Warnings (the shipped rubrics predate the 4-level standard) go to stderr.
+    rows = {row["id"]: row for row in json.loads(result.stdout)}
     assert {"enterprise-ai-practitioner", "k12-ai-education"} <= set(rows)
     for row in rows.values():
         for key in ("modules", "lessons", "items", "labs", "scenarios", "projects", "competencies"):
@@ -52,6 +54,20 @@ def test_validate_prints_warnings_but_passes(tmp_path):
     assert result.exit_code == 0, result.output
     assert "module.yaml:6: warning: 'review_by' 2021-01-01 has passed" in result.output
     assert "Content is valid, with 1 warning(s)." in result.output
+
+
+def test_validate_warns_when_the_best_option_is_the_longest(tmp_path):
+    copy = tmp_path / "sample_track"
+    shutil.copytree(SAMPLE, copy)
+    ethics = copy / "modules" / "ethics" / "module.yaml"
+    text = ethics.read_text().replace("text: Ship it tomorrow as planned", "text: Ship it")
+    ethics.write_text(text.replace("Note the gap in the release notes and ship", "Ship"))
+    result = CliRunner().invoke(main, ["content", "validate", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "in 80% of its single-choice items and scenario decisions the best option is also "
+        "the longest" in result.output
+    )
 
 
 def test_list_json_shows_a_specialisation_with_what_it_extends(tmp_path):

@@ -83,8 +83,20 @@ def test_item_analysis_of_a_quiz_with_an_svg_chart(course):
     page = course.client.get("/teach/analysis/sample/basics-quiz").get_data(as_text=True)
     assert "6 learners submitted" in page
     assert '<svg role="img"' in page and '<title id="difficulty-title">' in page
-    assert "zero (key): 4, one: 2" in page  # distractor counts from the answers given
+    assert "one: 2, two: 0, zero (key): 4" in page  # distractor counts from the answers given
     assert "Reliability (Cronbach&#39;s alpha)" in page or "Reliability (Cronbach's alpha)" in page
+
+
+def test_item_analysis_flags_a_question_everyone_gets_right(course):
+    link, custom = place_quiz(course)
+    for n in range(5):
+        learner = course.app.test_client()
+        course.launch(client=learner, sub=f"l{n}", name=f"L{n}", resource_link=link, claims=custom)
+        take_quiz(course, learner, "zero")
+    course.launch("instructor", resource_link=link, claims=custom)
+    page = course.client.get("/teach/analysis/sample/basics-quiz").get_data(as_text=True)
+    row = re.search(r'<th scope="row">q-temperature</th>.*?</tr>', page, re.S).group(0)
+    assert "Learners earn more than 95% of its points, so it separates almost nobody" in row
 
 
 def test_item_analysis_waits_for_enough_learners_and_skips_pools(course):

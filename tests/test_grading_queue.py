@@ -37,7 +37,7 @@ def test_queue_is_keyboard_ready(course):
     assert f'href="#{anchor}">Skip to the first submission (1 waiting)' in page
     assert 'href="#grading-end">Skip to the next submission' in page
     assert page.count("<fieldset") == 2 and page.count("<legend>") == 2
-    assert page.count('type="radio" name="level-method"') == 3
+    assert page.count('type="radio" name="level-method"') == 4
     assert 'name="comment-method"' in page and 'name="comment"' in page
     assert '<label for="comment-' in page and "Overall comment (optional)" in page
     assert "Save and next" in page
@@ -60,15 +60,30 @@ def test_save_and_next_goes_to_the_next_ungraded_submission(course):
         },
     )
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/teach/grading?saved=1#{second_anchor}")
-    page = course.client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Grade saved." in page and actions(page) == [second]
+    # The sample capstone is double-marked: the mark waits for another instructor's.
+    location = response.headers["Location"]
+    assert location.endswith(f"/teach/grading?saved=awaiting_second_mark#{second_anchor}")
+    page = course.client.get(location).get_data(as_text=True)
+    assert "Mark saved. This work is double-marked" in page and actions(page) == [second]
     response = course.client.post(
         second,
         data={"csrf_token": token(page), "level-method": "strong", "level-risks": "present"},
     )
-    assert response.headers["Location"].endswith("/teach/grading?saved=1#grading-end")
+    assert response.headers["Location"].endswith("#grading-end")
     assert "Nothing is waiting" in course.client.get("/teach/grading").get_data(as_text=True)
+
+    other = course.app.test_client()
+    course.launch("instructor", client=other, sub="teacher-2", name="Katherine Johnson")
+    page = other.get("/teach/grading").get_data(as_text=True)
+    assert actions(page) == [first, second]  # both wait for the second mark
+    for action in (first, second):
+        response = other.post(
+            action,
+            data={"csrf_token": token(page), "level-method": "strong", "level-risks": "present"},
+        )
+        assert "saved=released" in response.headers["Location"]
+    page = other.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Grade saved." in page
     with transaction(course.app) as session:
         graded = [
             a.result["rubric"]["project"] for a in session.query(Attempt).order_by(Attempt.id)

@@ -16,6 +16,13 @@ def grade_form_action(page: str) -> str:
     return re.search(r'action="(/teach/grading/\d+/[^"]+)"', page).group(1)
 
 
+def second_instructor(course):
+    """Another instructor of the same course (the sample capstone is double-marked)."""
+    client = course.app.test_client()
+    course.launch("instructor", client=client, sub="teacher-2", name="Katherine Johnson")
+    return client
+
+
 def test_project_is_handed_in_graded_and_scored(course):
     learner = course.app.test_client()
     course.launch(client=learner, sub="ada", name="Ada Lovelace")
@@ -33,6 +40,7 @@ def test_project_is_handed_in_graded_and_scored(course):
     course.launch("instructor")
     queue = course.client.get("/teach/grading").get_data(as_text=True)
     assert "Ada Lovelace" in queue and "My plan: held-out data, bias checks." in queue
+    assert "Double-marked" in queue  # the sample capstone is marked twice, blind
     response = course.client.post(
         grade_form_action(queue),
         data={
@@ -44,6 +52,16 @@ def test_project_is_handed_in_graded_and_scored(course):
     )
     assert response.status_code == 302
     assert "Nothing is waiting" in course.client.get("/teach/grading").get_data(as_text=True)
+    assert "awaiting grading" in learner.get("/learn/a/sample/capstone-project").get_data(
+        as_text=True
+    )
+    second = second_instructor(course)
+    queue = second.get("/teach/grading").get_data(as_text=True)
+    response = second.post(
+        grade_form_action(queue),
+        data={"csrf_token": token(queue), "level-method": "strong", "level-risks": "present"},
+    )
+    assert response.status_code == 302
     with transaction(course.app) as session:
         attempt = session.query(Attempt).one()
         assert attempt.score == pytest.approx(7 / 10)

@@ -15,6 +15,9 @@ Behaviour, documented for lab authors in docs/labs.md:
 - embeddings: hashed bag of words, L2-normalised, ``dimensions`` (default 64), float or
   base64 encoding;
 - models: a fixed list.
+
+Every request is also recorded (``OpenAIStub.requests``) before it is answered, so the
+grader can check what a program sent during a test case, not only what it returned.
 """
 
 from __future__ import annotations
@@ -218,15 +221,52 @@ def model_object(name: str) -> dict[str, Any]:
 # -- HTTP ----------------------------------------------------------------------------------
 
 
+class RequestLog:
+    """The requests a stub received, in order of arrival, as ``{"path", "body"}`` entries.
+
+    Handler threads record each request before answering it, so once a program's call
+    has returned its request is here. ``body`` is the parsed JSON object, or None for a
+    GET or a body that is not a JSON object. Thread-safe: the grader reads and clears it
+    between test cases while requests may still arrive.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[dict[str, Any]] = []
+
+    def record(self, path: str, body: dict[str, Any] | None) -> None:
+        with self._lock:
+            self._entries.append({"path": path, "body": body})
+
+    def take(self) -> list[dict[str, Any]]:
+        """Everything recorded so far, leaving the log empty (one step, so nothing is lost)."""
+        with self._lock:
+            entries, self._entries = self._entries, []
+        return entries
+
+    def clear(self) -> None:
+        self.take()
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        with self._lock:
+            return iter(list(self._entries))
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "SkillCertOpenAIStub/1"
+    server: _StubServer
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: Unix-socket peers have no address, and grading logs stay clean."""
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0].rstrip("/")
+        self.server.requests.record(path, None)
         if path == "/v1/models":
             self._json({"object": "list", "data": [model_object(name) for name in MODELS]})
         elif path.startswith("/v1/models/") and path.removeprefix("/v1/models/") in MODELS:
@@ -238,6 +278,12 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0].rstrip("/")
         try:
             request = self._body()
+        except StubError as error:
+            self.server.requests.record(path, None)
+            self._error(HTTPStatus.BAD_REQUEST, str(error))
+            return
+        self.server.requests.record(path, request)
+        try:
             if path == "/v1/chat/completions":
                 if request.get("stream"):
                     self._stream(chat_completion_chunks(request))
@@ -287,16 +333,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-class _UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+class _StubServer(socketserver.ThreadingMixIn):
     daemon_threads = True
+    requests: RequestLog
 
+
+class _UnixServer(_StubServer, socketserver.UnixStreamServer):
     def get_request(self) -> tuple[Any, Any]:
         request, _ = super().get_request()
         return request, ("unix", 0)  # BaseHTTPRequestHandler expects a (host, port) pair
 
 
-class _TCPServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
-    daemon_threads = True
+class _TCPServer(_StubServer, socketserver.TCPServer):
     allow_reuse_address = True
 
 
@@ -305,15 +353,19 @@ class OpenAIStub:
 
     With ``socket_path`` it listens on a Unix socket that the sandbox uid may connect to
     (for grading); without, on an ephemeral loopback port (``base_url``, for tests/demos).
+    ``requests`` records every request it answered (see ``RequestLog``).
     """
 
     def __init__(self, socket_path: Path | None = None) -> None:
         self.socket_path = socket_path
+        self.requests = RequestLog()
+        self._server: _UnixServer | _TCPServer
         if socket_path is None:
-            self._server: socketserver.BaseServer = _TCPServer(("127.0.0.1", 0), _Handler)
+            self._server = _TCPServer(("127.0.0.1", 0), _Handler)
         else:
             self._server = _UnixServer(str(socket_path), _Handler)
             os.chmod(socket_path, 0o666)  # noqa: S103 - the sandbox uid connects
+        self._server.requests = self.requests
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

@@ -6,12 +6,16 @@ score in [0, 1], per-test name/score/max_score/visibility/output, ``gradable: fa
 failure kept apart — the learner's code failing (feedback), the grader failing (internal
 error), no sandbox (operator problem), time running out. ``schema_version`` lets stored
 results be read back after the shape changes.
+
+Added fields are optional and default when absent (``critical``), so results stored by an
+earlier version still load under the same ``schema_version``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+import itertools
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +23,6 @@ from typing import Any
 SCHEMA_VERSION = 1
 MAX_RESULT_BYTES = 1024 * 1024
 MAX_TEST_OUTPUT = 8 * 1024
-HIDDEN_FEEDBACK = "This is a hidden test; its details are not shown."
 
 
 class Visibility(enum.StrEnum):
@@ -69,17 +72,13 @@ class TestResult:
     visibility: Visibility
     status: TestStatus
     output: str = ""
+    #: The author's reason why failing this test fails the lab; None for ordinary tests.
+    critical: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.score <= self.max_score:
             raise ValueError(f"Test {self.name!r}: score {self.score} not in [0, max_score].")
         object.__setattr__(self, "output", cap_text(self.output))
-
-    def for_learner(self) -> TestResult:
-        """What the learner may see: hidden tests keep their outcome but not their details."""
-        if self.visibility is Visibility.VISIBLE:
-            return self
-        return dataclasses.replace(self, output=HIDDEN_FEEDBACK)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,10 +126,27 @@ class LabResult:
     def max_points(self) -> float:
         return sum(test.max_score for test in self.tests)
 
-    def for_learner(self) -> LabResult:
-        return dataclasses.replace(
-            self, tests=tuple(test.for_learner() for test in self.tests), staff_output=""
+    @property
+    def critical_failed(self) -> tuple[str, ...]:
+        """Names of the critical tests that did not pass."""
+        return tuple(
+            test.name
+            for test in self.tests
+            if test.critical is not None and test.status is not TestStatus.PASSED
         )
+
+    def for_learner(self) -> LabResult:
+        """What the learner may see: hidden tests keep their outcome (and critical reason)
+        but are renamed ``Hidden test N`` and lose their output, since a name such as
+        "refund over 10,000 EUR" or a printed input would let a program special-case it."""
+        numbers = itertools.count(1)
+        tests = tuple(
+            test
+            if test.visibility is Visibility.VISIBLE
+            else dataclasses.replace(test, name=f"Hidden test {next(numbers)}", output="")
+            for test in self.tests
+        )
+        return dataclasses.replace(self, tests=tests, staff_output="")
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -165,6 +181,7 @@ class LabResult:
                 visibility=Visibility(t["visibility"]),
                 status=TestStatus(t["status"]),
                 output=t.get("output", ""),
+                critical=t.get("critical"),
             )
             for t in data.get("tests", [])
         )

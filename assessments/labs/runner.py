@@ -4,7 +4,8 @@ Why this shape: hidden tests stay secret only if expected answers never enter th
 so the trusted grader sends each case's *inputs* over stdin to the in-sandbox harness,
 reads the returned value, and compares here. A case that hangs or crashes costs only that
 case: the session is killed and a fresh one answers the rest, within the submission's
-overall wall-time budget.
+overall wall-time budget. For labs that use the OpenAI stub, the requests it records while
+a case runs are that case's, so ``model_calls`` expectations are checked here too.
 """
 
 from __future__ import annotations
@@ -64,7 +65,12 @@ def grade_submission(
     config: sandbox.SandboxConfig | None = None,
 ) -> LabResult:
     """Grade every test (visible and hidden). The result is the staff view; show learners
-    ``result.for_learner()``. Never raises: every failure becomes a result."""
+    ``result.for_learner()``. Every failure of the submission or the machine becomes a
+    result; only a parameterised lab given without its instance raises ``ValueError``."""
+    if lab.parameterised:
+        # Its cases are only the fixed ones: grading them alone would quietly drop the
+        # generated hidden tests.
+        raise ValueError(f"Lab {lab.id} is parameterised: grade lab.instance(seed).")
     return _grade(lab, lab.cases, submission_dir, limits or Limits(), config, hidden_run=True)
 
 
@@ -165,13 +171,15 @@ class _Grading:
         self.config = config or sandbox.SandboxConfig.from_environment()
         self.deadline = time.monotonic() + limits.wall_seconds
         self.stderr: list[str] = []
+        self.stub: OpenAIStub | None = None
 
     def run(
         self, cases: Sequence[TestCase], files: dict[str, Path]
     ) -> tuple[list[TestResult], str]:
         files = {**files, **self.lab.data_files, HARNESS_MOUNT: HARNESS}
         results: list[TestResult] = []
-        with self._openai_socket() as socket_path:
+        with self._openai_stub() as self.stub:
+            socket_path = self.stub.socket_path if self.stub is not None else None
             pending = list(cases)
             while pending:
                 remaining = self.deadline - time.monotonic()
@@ -237,18 +245,25 @@ class _Grading:
             return [_test(case, status, note) for case in cases]
         results = []
         for number, case in enumerate(cases):
+            if self.stub is not None:
+                self.stub.requests.clear()  # what came before belongs to no case
             request = {"id": number, "args": case.args, "kwargs": dict(case.kwargs)}
             process.send(json.dumps(request).encode("utf-8") + b"\n")
             answer = _message(process.read_line(self.lab.case_timeout))
             if answer.get("event") != "result" or answer.get("id") != number:
                 status, note = self._hard_failure(process, "on this test")
                 return [*results, _test(case, status, note)]
-            results.append(self._judge(case, answer))
+            # The stub records a request before answering it, so every call the function
+            # waited for is in the log by now.
+            sent = self.stub.requests.take() if self.stub is not None else []
+            results.append(self._judge(case, answer, sent))
             if results[-1].status is TestStatus.RESOURCE_LIMIT:
                 return results  # forked or exhausted processes may linger: start afresh
         return results
 
-    def _judge(self, case: TestCase, answer: dict[str, Any]) -> TestResult:
+    def _judge(
+        self, case: TestCase, answer: dict[str, Any], sent: list[dict[str, Any]]
+    ) -> TestResult:
         printed = str(answer.get("stdout") or "")
         printed = f"\nYour function printed:\n{printed}" if printed else ""
         if not answer.get("ok"):
@@ -265,6 +280,9 @@ class _Grading:
         fraction, note = self.lab.comparator(case)(
             case.expected, answer.get("value"), case.tolerance
         )
+        missed = case.model_calls.failure(sent) if case.model_calls is not None else None
+        if missed is not None:
+            fraction, note = 0.0, f"{note}\n{missed}"
         status = TestStatus.PASSED if fraction >= 1.0 else TestStatus.FAILED
         return _test(case, status, note + printed, score=case.points * fraction)
 
@@ -284,7 +302,7 @@ class _Grading:
         return TestStatus.RESOURCE_LIMIT, f"Stopped {when}: {run.describe()}"
 
     @contextlib.contextmanager
-    def _openai_socket(self) -> Iterator[Path | None]:
+    def _openai_stub(self) -> Iterator[OpenAIStub | None]:
         """A stub server on a Unix socket the sandbox uid can reach, for labs that use it."""
         if not self.lab.uses_openai:
             yield None
@@ -293,8 +311,7 @@ class _Grading:
         try:
             directory.chmod(0o711)
             with OpenAIStub(socket_path=directory / "openai.sock") as stub:
-                assert stub.socket_path is not None
-                yield stub.socket_path
+                yield stub
         finally:
             shutil.rmtree(directory, ignore_errors=True)
 
@@ -317,4 +334,5 @@ def _test(case: TestCase, status: TestStatus, output: str, score: float = 0.0) -
         visibility=case.visibility,
         status=status,
         output=output,
+        critical=case.critical,
     )

@@ -55,6 +55,10 @@ class DemoPerson:
 PEOPLE = {
     "learner": DemoPerson("demo-learner-ada", "Ada Lovelace", (ContextRole.LEARNER,)),
     "instructor": DemoPerson("demo-instructor-grace", "Grace Hopper", (ContextRole.INSTRUCTOR,)),
+    # Double-marked rubric work needs a second, independent grader.
+    "co-instructor": DemoPerson(
+        "demo-instructor-barbara", "Barbara Liskov", (ContextRole.INSTRUCTOR,)
+    ),
 }
 #: The course's whole roster (served by NRPS): also learners who never open SkillCert.
 ROSTER = (

@@ -3,12 +3,21 @@
 A submission and its grading job commit in one transaction, so a submission is never
 lost or graded twice. The worker unpacks it into a private folder and hands it to the
 sandboxed runner in ``assessments.labs``; learner code never runs in the web process.
+
+A counted submission of a parameterised lab is graded on its own instance: the worker
+draws a fresh seed when it first grades it and stores the seed with the result, so
+``reproduce`` can grade it again on exactly the same hidden cases. The seed is drawn in
+the worker rather than at upload because the worker has the lab's spec at hand; a grading
+run that is retried before any result was stored simply draws again.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import io
 import logging
+import secrets
 import tempfile
 import zipfile
 from pathlib import Path
@@ -24,17 +33,21 @@ from assessments.labs import (
     ArchiveError,
     ArchiveLimits,
     LabResult,
+    LabSpec,
+    LabSpecError,
     extract_zip,
     grade_submission,
     run_visible_tests,
 )
-from assessments.model import ActivityKind, ContentVersions, Track
+from assessments.model import Activity, ActivityKind, ContentVersions, Track
+from assessments.policy import Decision
 from lti_tool.credentials.issuing import queue_if_completed as queue_credential_if_completed
 from lti_tool.db import transaction
 from lti_tool.errors import SkillCertError
 from lti_tool.gradesync import outbox as gradesync
 from lti_tool.jobs import queue
 from lti_tool.jobs.worker import PermanentJobError, register_handler
+from lti_tool.learning import accommodations, engine_words
 from lti_tool.models import LabSubmission, SubmissionStatus, utcnow
 from lti_tool.sessions import CurrentLaunch
 
@@ -51,6 +64,10 @@ class SubmissionError(SkillCertError):
 
     status_code = 400
     advice = _l("Check the file and submit again. Nothing was saved.")
+
+
+class ReproduceError(SkillCertError):
+    """This stored submission cannot be graded again (said why, for an operator)."""
 
 
 def as_archive(filename: str, data: bytes, limits: ArchiveLimits) -> bytes:
@@ -90,6 +107,41 @@ def as_archive(filename: str, data: bytes, limits: ArchiveLimits) -> bytes:
     return buffer.getvalue()
 
 
+def counted_submissions(
+    conn: Connection, launch: CurrentLaunch, track: Track, activity: Activity
+) -> list[dt.datetime]:
+    """When each of the learner's counted submissions of a lab was made, oldest first.
+
+    Checks against the visible tests are free; a submission that could not be run (a
+    syntax error) or that the grader failed on does not use an attempt either.
+    """
+    return list(
+        conn.scalars(
+            select(_submission.c.created_at)
+            .where(
+                *LabSubmission.of_learner(launch, launch.user_id),
+                _submission.c.track_id == track.id,
+                _submission.c.activity_id == activity.id,
+                ~_submission.c.visible_only,
+                _submission.c.status.in_((SubmissionStatus.QUEUED, SubmissionStatus.GRADED)),
+            )
+            .order_by(_submission.c.id)
+        )
+    )
+
+
+def next_submission(
+    conn: Connection, launch: CurrentLaunch, track: Track, activity: Activity
+) -> Decision:
+    """May the learner hand in another counted submission of this lab now? A lab's
+    submissions are its attempts: the activity's policy limits and spaces them."""
+    made = counted_submissions(conn, launch, track, activity)
+    granted = accommodations.for_learner(conn, launch.context_id, launch.user_id)
+    return activity.attempt_policy.can_start(
+        len(made), utcnow(), granted, made[-1] if made else None
+    )
+
+
 def submit_lab(
     conn: Connection,
     launch: CurrentLaunch,
@@ -111,6 +163,10 @@ def submit_lab(
         ) from None
     if activity.kind is not ActivityKind.LAB:
         raise SubmissionError(gettext("%(title)s is not a lab.", title=activity.title))
+    if not visible_only:
+        decision = next_submission(conn, launch, track, activity)
+        if not decision.allowed:
+            raise SubmissionError(str(engine_words.refusal(decision.reason)))
     archive = as_archive(filename, data, limits or ArchiveLimits())
     submission_id = conn.execute(
         insert(_submission).returning(_submission.c.id),
@@ -144,6 +200,69 @@ def submit_lab(
 def grade_lab(app: Flask, payload: dict[str, Any]) -> None:
     """Job handler: grade one submission in the sandbox and store the result."""
     submission_id = payload["submission_id"]
+    row, spec = _stored(app, submission_id, PermanentJobError)
+    seed = row.seed
+    if seed is None and spec.parameterised and not row.visible_only:
+        seed = secrets.randbelow(2**31)
+    try:
+        result = _grade_archive(spec, row.archive, row.visible_only, seed)
+    except (ArchiveError, LabSpecError) as exc:
+        raise PermanentJobError(f"Lab submission {submission_id}: {exc}") from exc
+    if result.retryable:
+        # Sandbox missing or a grader failure: try again later; the job shows why meanwhile.
+        raise RuntimeError(f"{result.status}: {result.message or result.staff_output[:500]}")
+    _store(app, submission_id, result, seed)
+
+
+@dataclasses.dataclass(frozen=True)
+class Reproduction:
+    """A stored lab grade next to the same submission graded again with its stored seed."""
+
+    submission_id: int
+    seed: int | None
+    stored: LabResult
+    reproduced: LabResult
+
+    @property
+    def differences(self) -> tuple[str, ...]:
+        """What differs, one line each: the score, then each test's outcome."""
+        lines = []
+        if self.stored.score != self.reproduced.score:
+            lines.append(f"score: stored {self.stored.score}, reproduced {self.reproduced.score}")
+        stored = {t.name: (t.status.value, t.score) for t in self.stored.tests}
+        again = {t.name: (t.status.value, t.score) for t in self.reproduced.tests}
+        for name in sorted(stored.keys() | again.keys()):
+            if stored.get(name) != again.get(name):
+                lines.append(f"{name}: stored {stored.get(name)}, reproduced {again.get(name)}")
+        return tuple(lines)
+
+    @property
+    def matches(self) -> bool:
+        return not self.differences
+
+
+def reproduce(app: Flask, submission_id: int) -> Reproduction:
+    """Grade a stored, graded submission again with its stored seed (changing nothing).
+
+    Raises ``ReproduceError`` when it cannot: no such submission, not graded yet, the lab
+    is gone or now parameterised while the submission has no seed."""
+    row, spec = _stored(app, submission_id, ReproduceError)
+    if row.result is None:
+        raise ReproduceError(f"Lab submission {submission_id} has not been graded yet.")
+    if spec.parameterised and not row.visible_only and row.seed is None:
+        raise ReproduceError(
+            f"Lab submission {submission_id} was graded without a seed, but its lab is "
+            "parameterised now: its hidden cases cannot be drawn again."
+        )
+    try:
+        result = _grade_archive(spec, row.archive, row.visible_only, row.seed)
+    except (ArchiveError, LabSpecError) as exc:
+        raise ReproduceError(f"Lab submission {submission_id}: {exc}") from exc
+    return Reproduction(submission_id, row.seed, LabResult.from_dict(row.result), result)
+
+
+def _stored(app: Flask, submission_id: int, error: type[SkillCertError]) -> tuple[Any, LabSpec]:
+    """A stored submission's row and its lab's spec, or ``error`` saying which is missing."""
     with transaction(app) as session:
         row = session.execute(
             select(
@@ -151,34 +270,47 @@ def grade_lab(app: Flask, payload: dict[str, Any]) -> None:
                 _submission.c.track_id,
                 _submission.c.activity_id,
                 _submission.c.visible_only,
+                _submission.c.seed,
+                _submission.c.result,
             ).where(_submission.c.id == submission_id)
         ).first()
     if row is None:
-        raise PermanentJobError(f"Lab submission {submission_id} no longer exists.")
+        raise error(f"Lab submission {submission_id} does not exist (any more).")
     spec = lab_spec(row.track_id, row.activity_id, app.config["SETTINGS"].tracks_dir)
     if spec is None:
-        raise PermanentJobError(f"The lab {row.track_id}/{row.activity_id} no longer exists.")
+        raise error(f"The lab {row.track_id}/{row.activity_id} no longer exists.")
+    return row, spec
+
+
+def _grade_archive(
+    spec: LabSpec, archive: bytes, visible_only: bool, seed: int | None
+) -> LabResult:
+    """Unpack a stored submission and grade it: a check runs the visible tests, a counted
+    submission every test of the lab's instance for ``seed``.
+
+    Raises ``ArchiveError`` (the stored zip is unusable) and ``LabSpecError`` (the
+    generator fails for this seed)."""
     with tempfile.TemporaryDirectory(prefix="skillcert-lab-") as scratch:
         folder = Path(scratch) / "submission"
-        try:
-            extract_zip(row.archive, folder)
-        except ArchiveError as exc:
-            raise PermanentJobError(f"The stored submission cannot be unpacked: {exc}") from exc
-        run = run_visible_tests if row.visible_only else grade_submission
-        result = run(spec, folder)
-    if result.retryable:
-        # Sandbox missing or a grader failure: try again later; the job shows why meanwhile.
-        raise RuntimeError(f"{result.status}: {result.message or result.staff_output[:500]}")
-    _store(app, submission_id, result)
+        extract_zip(archive, folder)
+        if visible_only:
+            return run_visible_tests(spec, folder)
+        return grade_submission(spec.instance(seed) if seed is not None else spec, folder)
 
 
-def _store(app: Flask, submission_id: int, result: LabResult) -> None:
+def _store(app: Flask, submission_id: int, result: LabResult, seed: int | None) -> None:
     status = SubmissionStatus.GRADED if result.gradable else SubmissionStatus.NOT_GRADABLE
     with transaction(app) as session:
         session.execute(
             update(_submission)
             .where(_submission.c.id == submission_id)
-            .values(status=status, score=result.score, result=result.to_dict(), graded_at=utcnow())
+            .values(
+                status=status,
+                score=result.score,
+                result=result.to_dict(),
+                seed=seed,
+                graded_at=utcnow(),
+            )
         )
         submission = session.get(LabSubmission, submission_id)
         if status is SubmissionStatus.GRADED and not submission.visible_only:

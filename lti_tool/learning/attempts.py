@@ -22,8 +22,16 @@ from sqlalchemy.orm import Session, object_session
 
 from assessments.catalog import list_tracks
 from assessments.items import AnswersError, score_submission
-from assessments.model import Activity, ActivityKind, AssessmentError, ContentVersions, Item, Track
-from assessments.policy import DEFAULT_POLICY, draw_items
+from assessments.model import (
+    Activity,
+    ActivityKind,
+    AssessmentError,
+    ContentVersions,
+    Item,
+    ResultStatus,
+    Track,
+)
+from assessments.policy import Decision, draw_items
 from assessments.scenarios import ScenarioRun
 from lti_tool.credentials.issuing import queue_if_completed as queue_credential_if_completed
 from lti_tool.errors import SkillCertError
@@ -38,6 +46,13 @@ class AttemptError(SkillCertError):
 
     status_code = 400
     advice = _l("Go back to the activity to see where it stands.")
+
+
+class AttemptRefused(AttemptError):
+    """The activity's policy does not allow another attempt now; nothing was recorded."""
+
+    status_code = 409
+    advice = _l("Go back to the activity; it says when you can try again.")
 
 
 class AttemptNotFound(SkillCertError):
@@ -87,11 +102,11 @@ def start(session: Session, launch: CurrentLaunch, track: Track, activity: Activ
     for attempt in attempts:
         if attempt.status is AttemptStatus.IN_PROGRESS:
             return close_if_overdue(attempt, track, activity, now)
-    policy = activity.policy or DEFAULT_POLICY
-    granted = accommodations.for_learner(session, launch.context_id, launch.user_id)
-    decision = policy.can_start(len(attempts), now, granted)
+    decision = next_attempt(session, launch, activity, attempts, now)
     if not decision.allowed:
-        raise AttemptError(engine_words.refusal(decision.reason))
+        raise AttemptRefused(engine_words.refusal(decision.reason))
+    policy = activity.attempt_policy
+    granted = accommodations.for_learner(session, launch.context_id, launch.user_id)
     attempt = Attempt(
         registration_id=launch.registration_id,
         deployment_id=launch.deployment_id,
@@ -109,6 +124,19 @@ def start(session: Session, launch: CurrentLaunch, track: Track, activity: Activ
     session.add(attempt)
     session.flush()
     return attempt
+
+
+def next_attempt(
+    session: Session,
+    launch: CurrentLaunch,
+    activity: Activity,
+    attempts: list[Attempt],
+    now: dt.datetime,
+) -> Decision:
+    """May the learner start a new attempt now (attempts left, open, cooled down)?"""
+    granted = accommodations.for_learner(session, launch.context_id, launch.user_id)
+    last_finished = attempts[-1].submitted_at if attempts else None
+    return activity.attempt_policy.can_start(len(attempts), now, granted, last_finished)
 
 
 def items_of(attempt: Attempt, activity: Activity) -> list[Item]:
@@ -175,6 +203,13 @@ def submit(attempt: Attempt, track: Track, activity: Activity) -> Attempt:
         "score": outcome.score,
         "max_score": outcome.max_score,
         "status": outcome.status.value,
+        "critical_failed": [
+            item.id
+            for item in items
+            if item.critical
+            and (r := outcome.results[item.id]).status is not ResultStatus.PENDING
+            and r.score < r.max_score
+        ],
         "items": {
             item_id: {
                 "score": r.score,
@@ -236,6 +271,7 @@ def _finish_scenario(attempt: Attempt, activity: Activity, run: ScenarioRun) -> 
         "path": list(result.path),
         "expert_path": list(result.expert_path),
         "justifications": [dataclasses.asdict(step) for step in result.justifications],
+        "critical_failed": list(result.critical_failed),
     }
     _hand_in(attempt, stored, score=_share(result.score, result.max_score))
 

@@ -56,3 +56,29 @@ def describe(reason: Unmet) -> str:
                 percent=percent,
                 pass_mark=pass_mark,
             )
+        case UnmetKind.ACTIVITY_BELOW_MINIMUM if reason.waiting:
+            return gettext(
+                "%(activity)s: waits for grading; %(pass_mark)s%% needed in this activity "
+                "on its own.",
+                activity=reason.title,
+                pass_mark=pass_mark,
+            )
+        case UnmetKind.ACTIVITY_BELOW_MINIMUM:
+            return gettext(
+                "%(activity)s: %(percent)s%% so far, %(pass_mark)s%% needed in this activity "
+                "on its own.",
+                activity=reason.title,
+                percent=percent,
+                pass_mark=pass_mark,
+            )
+        case UnmetKind.CRITICAL_FAILED:
+            return gettext(
+                "%(activity)s: a critical check was not passed, so this activity is not passed "
+                "whatever its total.",
+                activity=reason.title,
+            )
+        case UnmetKind.CRITICAL_NOT_PASSED_YET:
+            return gettext(
+                "%(activity)s: the critical checks of this activity must be passed.",
+                activity=label,
+            )

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from assessments.analysis import Undefined
 from assessments.model import AnswerError, AnswerProblem, AnswerProblemKind, AssessmentError
-from assessments.policy import Refusal, RefusalKind
+from assessments.policy import CountingRule, Refusal, RefusalKind
 
 _K = AnswerProblemKind
 #: Problems that need no value; the others are worded in ``answer_problem``.
@@ -50,6 +50,14 @@ _UNDEFINED = {
 }
 
 
+#: Which attempt counts, as the activity page says it (``counting_words`` in templates).
+COUNTING = {
+    CountingRule.LATEST: _l("your latest attempt counts."),
+    CountingRule.HIGHEST: _l("your best attempt counts."),
+    CountingRule.AVERAGE: _l("the average of your attempts counts."),
+}
+
+
 def refusal(reason: Refusal) -> LazyString:
     """Why the attempt may not start; lazy, so an error's log line stays in English."""
     return LazyString(_refusal_now, reason)
@@ -63,6 +71,11 @@ def _refusal_now(reason: Refusal) -> str:
             return gettext("This activity closed on %(when)s.", when=format_datetime(reason.when))
         case RefusalKind.NO_ATTEMPTS_LEFT:
             return gettext("You have used all %(num)d attempts.", num=reason.attempts)
+        case RefusalKind.COOLING_DOWN:
+            return gettext(
+                "Your next attempt opens on %(when)s. Nothing was recorded; come back then.",
+                when=format_datetime(reason.when),
+            )
 
 
 def answer_problem(problem: AnswerProblem) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy import case, literal, select
 from sqlalchemy.orm import Session
 
 from assessments.model import Activity, Track
-from assessments.policy import DEFAULT_POLICY, AttemptPolicy
+from assessments.policy import AttemptPolicy
 from lti_tool.lti.constants import MemberStatus
 from lti_tool.models import (
     Attempt,
@@ -169,8 +169,7 @@ def build(session: Session, launch: CurrentLaunch, tracks: Iterable[Track]) -> G
         for user_id, track_id, activity_id, *entry in conn.execute(query).all():
             work[user_id, track_id, activity_id].append(tuple(entry))
     keyed = [
-        (column.track_id, column.activity.id, column.activity.policy or DEFAULT_POLICY)
-        for column in columns
+        (column.track_id, column.activity.id, column.activity.attempt_policy) for column in columns
     ]
     unnamed = gettext("Learner %(id)s")  # the LMS did not share the name; worded once
     rows = tuple(

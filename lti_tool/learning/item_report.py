@@ -8,12 +8,20 @@ would count as wrong.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
-from flask_babel import gettext
+from flask_babel import format_decimal, format_percent, gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assessments.analysis import ItemAnalysis, analyse_items
+from assessments.analysis import (
+    MAX_DIFFICULTY,
+    MIN_DISCRIMINATION,
+    ItemAnalysis,
+    ItemFlag,
+    analyse_items,
+    item_flags,
+)
 from assessments.items import ItemType
 from assessments.model import Activity, Track
 from lti_tool.models import Attempt, AttemptStatus
@@ -29,6 +37,8 @@ class ItemReport:
     analysis: ItemAnalysis | None
     #: Why there is no analysis, when there is none.
     reason: str = ""
+    #: item id → why it needs a look, worded for the instructor (none: no entry)
+    flags: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
 
 def report(session: Session, launch: CurrentLaunch, track: Track, activity: Activity) -> ItemReport:
@@ -72,4 +82,31 @@ def report(session: Session, launch: CurrentLaunch, track: Track, activity: Acti
         options={i.id: [o.id for o in i.definition.options] for i in items if i.id in choices},
         keys={i.id: i.definition.correct for i in items if i.id in choices},
     )
-    return ItemReport(len(first), analysis)
+    flags = {
+        stats.item_id: tuple(_worded(flag) for flag in found)
+        for stats in analysis.items
+        if (found := item_flags(stats))
+    }
+    return ItemReport(len(first), analysis, flags=flags)
+
+
+def _worded(flag: ItemFlag) -> str:
+    """Why an item needs a look, for the instructor (``assessments.analysis.ItemFlag``)."""
+    match flag:
+        case ItemFlag.NEGATIVE_DISCRIMINATION:
+            return gettext(
+                "Learners who do well on the other questions do worse on this one: check the "
+                "key and the wording."
+            )
+        case ItemFlag.LOW_DISCRIMINATION:
+            return gettext(
+                "It barely separates learners who know the material from those who do not "
+                "(item-rest correlation below %(limit)s): review the question.",
+                limit=format_decimal(MIN_DISCRIMINATION),
+            )
+        case ItemFlag.TOO_EASY:
+            return gettext(
+                "Learners earn more than %(share)s of its points, so it separates almost "
+                "nobody: make it harder or drop it.",
+                share=format_percent(MAX_DIFFICULTY),
+            )

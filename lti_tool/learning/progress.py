@@ -7,12 +7,14 @@ import datetime as dt
 import enum
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assessments.labs.results import LabResult
 from assessments.model import Activity, ActivityKind, Track
-from assessments.policy import DEFAULT_POLICY, CompletionStatus, completion
+from assessments.policy import CompletionStatus, completion
 from lti_tool.models import Attempt, AttemptStatus, LabSubmission, SubmissionStatus
 from lti_tool.sessions import CurrentLaunch
 
@@ -29,7 +31,34 @@ class ActivityState(enum.StrEnum):
 class _Work:
     #: Each submitted attempt or graded lab submission, oldest first; None while pending.
     scores: list[float | None] = dataclasses.field(default_factory=list)
+    #: The critical checks each of them failed, in the same order.
+    critical: list[tuple[str, ...]] = dataclasses.field(default_factory=list)
     open: bool = False
+
+    def add(self, score: float | None, critical: tuple[str, ...]) -> None:
+        self.scores.append(score)
+        self.critical.append(critical)
+
+    def counted(self, activity: Activity) -> tuple[float | None, tuple[str, ...]]:
+        """The counted score (None while all of it waits for grading) and the critical
+        checks the counted attempt failed (while all of it waits: those the latest failed
+        already, such as a scenario's decisions, known before its explanations are graded)."""
+        graded = [(s, c) for s, c in zip(self.scores, self.critical, strict=True) if s is not None]
+        if not graded:
+            return None, self.critical[-1]
+        policy = activity.attempt_policy
+        scores = [score for score, _ in graded]
+        return policy.counted(scores), graded[policy.counted_index(scores)][1]
+
+
+def critical_failed(result: dict[str, Any] | None) -> tuple[str, ...]:
+    """The critical checks a stored attempt result failed: its own (items, scenario
+    situations) and those of its rubric-graded pieces."""
+    result = result or {}
+    failed = list(result.get("critical_failed", ()))
+    for piece in (result.get("rubric") or {}).values():
+        failed += piece.get("critical_failed", ())
+    return tuple(failed)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +69,8 @@ class TrackProgress:
     scores: dict[str, float | None]
     #: activity ids with an attempt open or lab work waiting for the grader.
     open: frozenset[str]
+    #: activity ids whose counted attempt failed a critical check.
+    critical_failed: frozenset[str] = frozenset()
 
     def state(self, activity: Activity) -> ActivityState:
         if activity.id in self.scores:
@@ -65,6 +96,7 @@ def _learner_work(
         LabSubmission.activity_id,
         LabSubmission.status,
         LabSubmission.score,
+        LabSubmission.result,
     ).where(
         *LabSubmission.of_learner(launch, launch.user_id),
         LabSubmission.status.in_((SubmissionStatus.GRADED, SubmissionStatus.QUEUED)),
@@ -80,12 +112,15 @@ def _learner_work(
             work[track_id, activity_id].open = True
         else:
             pending = (result or {}).get("status") == "pending"
-            work[track_id, activity_id].scores.append(None if pending else score)
-    for track_id, activity_id, status, score in session.execute(labs.order_by(LabSubmission.id)):
+            work[track_id, activity_id].add(None if pending else score, critical_failed(result))
+    for track_id, activity_id, status, score, result in session.execute(
+        labs.order_by(LabSubmission.id)
+    ):
         if status is SubmissionStatus.QUEUED:
             work[track_id, activity_id].open = True
         else:
-            work[track_id, activity_id].scores.append(score)
+            failed = LabResult.from_dict(result).critical_failed if result else ()
+            work[track_id, activity_id].add(score, failed)
     return work
 
 
@@ -103,6 +138,7 @@ def progress(
     for track in tracks:
         scores: dict[str, float | None] = {}
         open_: set[str] = set()
+        failed: set[str] = set()
         for activity in track.activities():
             done = work.get((track.id, activity.id))
             if done is None:
@@ -110,8 +146,9 @@ def progress(
             if done.open:
                 open_.add(activity.id)
             if done.scores:
-                graded = [s for s in done.scores if s is not None]
-                policy = activity.policy or DEFAULT_POLICY
-                scores[activity.id] = policy.counted(graded) if graded else None
-        report.append(TrackProgress(track, completion(track, scores), scores, frozenset(open_)))
+                scores[activity.id], critical = done.counted(activity)
+                if critical:
+                    failed.add(activity.id)
+        status = completion(track, scores, failed)
+        report.append(TrackProgress(track, status, scores, frozenset(open_), frozenset(failed)))
     return report

@@ -24,6 +24,13 @@ from lti_tool.models.lti import (
     Role,
     User,
 )
+from lti_tool.models.marking import (
+    GradingAction,
+    GradingEvent,
+    GradingOutcome,
+    MarkRole,
+    RubricMark,
+)
 from lti_tool.models.projects import ProjectFile
 
 __all__ = [
@@ -37,6 +44,9 @@ __all__ = [
     "CredentialReminder",
     "CredentialState",
     "Deployment",
+    "GradingAction",
+    "GradingEvent",
+    "GradingOutcome",
     "IssuerKey",
     "Job",
     "JobEvent",
@@ -45,11 +55,13 @@ __all__ = [
     "Launch",
     "LearnerAccommodation",
     "LoginState",
+    "MarkRole",
     "Membership",
     "ProjectFile",
     "Registration",
     "ResourceLink",
     "Role",
+    "RubricMark",
     "StatusList",
     "StatusPurpose",
     "SubmissionStatus",

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import Float, Index, LargeBinary
+from sqlalchemy import BigInteger, Float, Index, LargeBinary
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lti_tool.models.base import Base, JSONType, enum_column, utcnow
@@ -34,6 +34,9 @@ class LabSubmission(LearnerWork, Base):
     )
     #: A check against the visible tests only: shown to the learner, never counted.
     visible_only: Mapped[bool] = mapped_column(default=False)
+    #: The seed of this submission's hidden cases (parameterised labs): grading again with
+    #: it reproduces the grade exactly. None for visible-only checks and fixed labs.
+    seed: Mapped[int | None] = mapped_column(BigInteger)
     #: Score in [0, 1] once graded.
     score: Mapped[float | None] = mapped_column(Float)
     #: The grader's full result (staff view); learners see ``LabResult.for_learner()``.

@@ -177,18 +177,13 @@ class Membership(Base):
         )
 
 
-class LearnerWork:
-    """Columns of anything a learner does in a course: whose it is, in which tenant and
-    course, on which activity, against which content versions."""
+class CourseScoped:
+    """Columns that place a row in one tenant and course, and the conditions that keep a
+    query there."""
 
     registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
     deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id", ondelete="CASCADE"))
     context_id: Mapped[int | None] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"))
-    track_id: Mapped[str] = mapped_column(String(64))
-    activity_id: Mapped[str] = mapped_column(String(64))
-    #: The exact content versions the work was done on.
-    content_versions: Mapped[dict[str, Any]] = mapped_column(JSONType)
 
     @classmethod
     def in_course(cls, launch: CurrentLaunch) -> tuple[ColumnElement[bool], ...]:
@@ -203,6 +198,17 @@ class LearnerWork:
             cls.deployment_id == launch.deployment_id,
             context,
         )
+
+
+class LearnerWork(CourseScoped):
+    """Columns of anything a learner does in a course: whose it is, in which tenant and
+    course, on which activity, against which content versions."""
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"))
+    track_id: Mapped[str] = mapped_column(String(64))
+    activity_id: Mapped[str] = mapped_column(String(64))
+    #: The exact content versions the work was done on.
+    content_versions: Mapped[dict[str, Any]] = mapped_column(JSONType)
 
     @classmethod
     def of_learner(cls, launch: CurrentLaunch, user_id: int) -> tuple[ColumnElement[bool], ...]:

@@ -16,9 +16,14 @@ from lti_tool.credentials.issuing import queue_if_completed as queue_credential_
 from lti_tool.db import get_connection, get_session, read_only, rollback
 from lti_tool.gradesync import status as gradesync_status
 from lti_tool.grading import lab_editor
-from lti_tool.grading.labs import SubmissionError, submit_lab
+from lti_tool.grading.labs import (
+    SubmissionError,
+    counted_submissions,
+    next_submission,
+    submit_lab,
+)
 from lti_tool.i18n import ui_language
-from lti_tool.learning import attempts, lessons, progress, project_files
+from lti_tool.learning import accommodations, attempts, feedback, lessons, progress, project_files
 from lti_tool.learning.forms import answers_from_form
 from lti_tool.models import Attempt, AttemptStatus, LabSubmission, utcnow
 from lti_tool.placements import resolve
@@ -94,12 +99,18 @@ def _activity_page(track: Track, activity_: Activity, status: int = 200, **form:
     launch = current_launch()
     session = get_session()
     context = {"launch": launch, "track": track, "activity": activity_, "form": form}
+    context["accommodation"] = accommodations.for_learner(
+        session, launch.context_id, launch.user_id
+    )
     if activity_.kind.is_assessed:
         context["gradebook"] = gradesync_status.learner_delivery(
             session, launch, track, activity_.id
         )
     if activity_.kind is not ActivityKind.LAB:
         context["attempts"] = attempts.attempts_at(session, launch, track, activity_)
+        context["next_attempt"] = attempts.next_attempt(
+            session, launch, activity_, context["attempts"], utcnow()
+        )
     if activity_.kind is ActivityKind.PROJECT:
         context["files"] = project_files.listing(session, (a.id for a in context["attempts"]))
         context["accepted"] = project_files.accepted_extensions()
@@ -112,6 +123,12 @@ def _activity_page(track: Track, activity_: Activity, status: int = 200, **form:
         context["latest_result"] = (
             LabResult.from_dict(latest.result).for_learner() if latest is not None else None
         )
+        counted = counted_submissions(get_connection(), launch, track, activity_)
+        context["next_attempt"] = next_submission(get_connection(), launch, track, activity_)
+        context["reveal"] = feedback.reveals_all(session, launch, activity_, len(counted))
+        if latest is not None and latest.score is not None:
+            graded = {"score": latest.score, "max_score": 1.0, "status": "graded"}
+            context["by_competency"] = feedback.by_competency(track, activity_, graded)
         context["editor"] = lab_editor.editor_for(
             track, activity_, settings().tracks_dir, submissions
         )
@@ -272,27 +289,39 @@ def attempt(attempt_id: int):
     attempt_, track, activity_ = _attempt_and_activity(attempt_id)
     attempts.close_if_overdue(attempt_, track, activity_, utcnow())
     done = attempt_.status is AttemptStatus.SUBMITTED
+    session, launch = get_session(), current_launch()
+    used = feedback.submitted(attempts.attempts_at(session, launch, track, activity_))
+    items = attempts.items_of(attempt_, activity_)
+    context = {
+        "launch": launch,
+        "track": track,
+        "activity": activity_,
+        "attempt": attempt_,
+        "reveal": feedback.reveals_all(session, launch, activity_, used),
+        "by_competency": feedback.by_competency(track, activity_, attempt_.result or {}, items),
+        "seed": (attempt_.user_id, activity_.id, attempt_.number),
+    }
     if activity_.kind is ActivityKind.SCENARIO:
         run = attempts.scenario_run(attempt_, activity_)
         return render_template(
             "learner/scenario_result.html" if done else "learner/scenario.html",
-            launch=current_launch(),
-            track=track,
-            activity=activity_,
-            attempt=attempt_,
             scenario=activity_.scenario,
             node=activity_.scenario.nodes[run.at],
             run=run,
+            **context,
         )
     return render_template(
         "learner/attempt_result.html" if done else "learner/attempt.html",
-        launch=current_launch(),
-        track=track,
-        activity=activity_,
-        attempt=attempt_,
-        items=attempts.items_of(attempt_, activity_),
+        items=items,
         saved=request.args.get("saved") == "1",
+        **context,
     )
+
+
+@bp.app_template_filter("seeded")
+def seeded(choices, seed, *more):
+    """Choices in this learner's order for this attempt (``feedback.in_seeded_order``)."""
+    return feedback.in_seeded_order(choices, *seed, *more)
 
 
 @bp.post("/attempt/<int:attempt_id>/save")

@@ -64,6 +64,45 @@ def test_learner_view_hides_hidden_details_and_staff_output() -> None:
     assert "42" not in view.tests[1].output and view.staff_output == ""
 
 
+def test_learner_view_renames_hidden_tests_and_blanks_their_output() -> None:
+    tests = (
+        TestResult("refund over 10000 EUR", 0.0, 1.0, Visibility.HIDDEN, TestStatus.FAILED, "x"),
+        TestResult("visible one", 1.0, 1.0, Visibility.VISIBLE, TestStatus.PASSED, "shown"),
+        TestResult("host db-7.internal", 1.0, 1.0, Visibility.HIDDEN, TestStatus.PASSED, "y"),
+    )
+    result = LabResult(lab_id="lab", status=ResultStatus.GRADED, score=2 / 3, tests=tests)
+    view = result.for_learner()
+    assert [(t.name, t.output) for t in view.tests] == [
+        ("Hidden test 1", ""),
+        ("visible one", "shown"),
+        ("Hidden test 2", ""),
+    ]
+    assert [(t.status, t.score) for t in view.tests] == [(t.status, t.score) for t in tests]
+    text = view.to_json()
+    assert "refund" not in text and "db-7" not in text
+
+
+def test_critical_tests_not_passed_are_listed_and_round_trip() -> None:
+    tests = (
+        TestResult("leaks a name", 0.0, 1.0, Visibility.HIDDEN, TestStatus.ERROR, "", "PHI"),
+        TestResult("refuses", 1.0, 1.0, Visibility.VISIBLE, TestStatus.PASSED, "", "safety"),
+        TestResult("ordinary", 0.0, 1.0, Visibility.VISIBLE, TestStatus.FAILED),
+    )
+    result = LabResult(lab_id="lab", status=ResultStatus.GRADED, score=1 / 3, tests=tests)
+    assert result.critical_failed == ("leaks a name",)
+    assert LabResult.from_json(result.to_json()) == result
+    assert result.for_learner().critical_failed == ("Hidden test 1",)
+    assert result.for_learner().tests[0].critical == "PHI"  # the reason is no secret
+
+
+def test_results_stored_before_critical_tests_still_load() -> None:
+    stored = json.loads(_result().to_json())
+    for test in stored["tests"]:
+        del test["critical"]
+    result = LabResult.from_dict(stored)
+    assert result == _result() and result.critical_failed == ()
+
+
 def test_last_ditch_result_is_an_internal_error_not_a_zero() -> None:
     result = last_ditch_result("lab", "nothing came back")
     assert result.status is ResultStatus.INTERNAL_ERROR and result.score is None

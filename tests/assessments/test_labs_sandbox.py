@@ -413,3 +413,73 @@ def test_openai_lab_uses_the_real_client_against_the_stub(
 def test_sandbox_overhead_is_within_target(config: SandboxConfig) -> None:
     measured = measure_sandbox_overhead(runs=5, config=config)
     assert measured["within_target"], measured
+
+
+# -- parameterised labs, critical tests, model calls ---------------------------------------
+
+PROMPT_LAB = Path(__file__).parent / "sample_track" / "labs" / "prompt-lab"
+
+
+def _needs_lab_env(config: SandboxConfig) -> None:
+    if not config.lab_python.exists():
+        missing = f"no lab environment at {config.lab_env}: run python -m assessments.labs setup"
+        if IN_CI:
+            pytest.fail(missing)
+        pytest.skip(missing)
+
+
+def test_sample_lab_reference_passes_every_seed_and_each_wrong_solution_loses_marks() -> None:
+    lab = LabSpec.load(PROMPT_LAB)
+    wrong = sorted(p for p in (PROMPT_LAB / "wrong").iterdir() if p.is_dir())
+    assert {p.name for p in wrong} >= {"ties-count-as-positive", "special-cases-known-inputs"}
+    for seed in range(20):
+        instance = lab.instance(seed)
+        reference = grade_submission(instance, PROMPT_LAB / "reference")
+        assert reference.score == 1.0, (seed, reference.to_json())
+        for folder in wrong:
+            result = grade_submission(instance, folder)
+            assert result.score is not None and result.score < 1.0, (seed, folder.name)
+
+
+def test_special_casing_known_inputs_passes_the_fixed_tests_but_not_the_generated_ones() -> None:
+    result = grade_submission(
+        LabSpec.load(PROMPT_LAB).instance(3), PROMPT_LAB / "wrong" / "special-cases-known-inputs"
+    )
+    failed = {t.name for t in result.tests if t.status is not TestStatus.PASSED}
+    assert failed and all(name.startswith("generated review") for name in failed)
+
+
+def test_a_failed_critical_test_is_listed_and_hidden_names_never_reach_the_learner() -> None:
+    lab = LabSpec.load(PROMPT_LAB).instance(11)
+    result = grade_submission(lab, PROMPT_LAB / "wrong" / "ties-count-as-positive")
+    assert "a tie is negative" in result.critical_failed
+    assert set(result.critical_failed) <= {c.name for c in lab.cases if c.critical}
+    learner = result.for_learner()
+    shown = learner.to_json()
+    for case in lab.cases:
+        if case.visibility is Visibility.HIDDEN:
+            assert case.name not in shown and case.args[0] not in shown
+    hidden = [t.name for t in learner.tests if t.visibility is Visibility.HIDDEN]
+    assert hidden == [f"Hidden test {n}" for n in range(1, len(hidden) + 1)]
+
+
+def test_a_parameterised_lab_is_graded_only_through_an_instance(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"grade lab.instance\(seed\)"):
+        grade_submission(LabSpec.load(PROMPT_LAB), PROMPT_LAB / "reference")
+
+
+def test_a_program_faking_the_model_loses_the_model_calls_tests(config: SandboxConfig) -> None:
+    _needs_lab_env(config)
+    lab = LabSpec.load(FIXTURES / "openai_lab")
+    faked = grade_submission(lab, FIXTURES / "openai_lab" / "wrong" / "fakes-the-model")
+    by_name = {t.name: t for t in faked.tests}
+    for name in ("chat reply", "tool call"):
+        assert by_name[name].score == 0 and by_name[name].status is TestStatus.FAILED
+        assert "Correct." in by_name[name].output  # the answer itself was right
+        assert "at least 1 call(s) to the model" in by_name[name].output
+    assert by_name["streamed reply"].status is TestStatus.PASSED
+    no_system = grade_submission(lab, FIXTURES / "openai_lab" / "wrong" / "no-system-prompt")
+    by_name = {t.name: t for t in no_system.tests}
+    assert by_name["chat reply"].score == 0
+    assert "roles system, user; they begin with user" in by_name["chat reply"].output
+    assert by_name["tool call"].status is TestStatus.PASSED

@@ -11,6 +11,7 @@ import http.client
 import json
 import socket
 import struct
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -131,3 +132,54 @@ def test_serves_on_a_unix_socket(tmp_path: Path) -> None:
         assert connection.getresponse().status == 200
         connection.close()
     assert not path.exists()
+
+
+def test_requests_are_recorded_with_tools_offered_and_message_order() -> None:
+    with OpenAIStub() as stub:
+        messages = [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "Convert 3 EUR"},
+        ]
+        _post(
+            stub.base_url, "/chat/completions", {"model": "m", "messages": messages, "tools": TOOLS}
+        )
+        _post(stub.base_url, "/embeddings", {"model": "m", "input": "x"})
+        with urllib.request.urlopen(stub.base_url + "/models/", timeout=5):
+            pass
+        request = urllib.request.Request(stub.base_url + "/chat/completions", b"[not json")
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(request, timeout=5)
+        recorded = list(stub.requests)
+        assert [(r["path"], r["body"] is None) for r in recorded] == [
+            ("/v1/chat/completions", False),
+            ("/v1/embeddings", False),
+            ("/v1/models", True),
+            ("/v1/chat/completions", True),
+        ]
+        chat = recorded[0]["body"]
+        assert [m["role"] for m in chat["messages"]] == ["system", "user"]
+        assert [t["function"]["name"] for t in chat["tools"]] == ["convert"]
+        assert stub.requests.take() == recorded and len(stub.requests) == 0
+        _post(stub.base_url, "/embeddings", {"model": "m", "input": "y"})
+        stub.requests.clear()
+        assert list(stub.requests) == []
+
+
+def test_the_request_log_is_safe_across_threads() -> None:
+    with OpenAIStub() as stub:
+        body = {"model": "m", "input": "x"}
+        threads = [
+            threading.Thread(
+                target=lambda: [_post(stub.base_url, "/embeddings", body) for _ in range(10)]
+            )
+            for _ in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        taken = []
+        while any(thread.is_alive() for thread in threads):
+            taken += stub.requests.take()  # reading while handlers append loses nothing
+        for thread in threads:
+            thread.join()
+        taken += stub.requests.take()
+        assert len(taken) == 40 and all(r["body"] == body for r in taken)

@@ -21,11 +21,11 @@ def test_sample_track_loads_with_every_kind_and_item_type(sample_track: Track) -
         "extends": None,
         "modules": 5,
         "lessons": 3,
-        "items": 10,
+        "items": 11,
         "labs": 1,
         "scenarios": 1,
         "projects": 1,
-        "quizzes": 1,
+        "quizzes": 2,  # one of them practice: it counts nowhere below
         "exams": 1,
         "competencies": 3,
         # basics: quiz 50 + exam 50; ethics: scenario 100; capstone: project 100
@@ -135,8 +135,8 @@ def test_broken_copy_reports_every_planted_error_with_file_and_line(broken: Path
             plant(
                 broken,
                 ethics,
-                "              next: bad-end\n        - id: good-end",
-                "              next: request\n        - id: good-end",
+                "              next: bad-end\n            - id: fix",
+                "              next: request\n            - id: fix",
             ),
             "choices form a loop",
         ),

@@ -96,7 +96,7 @@ def test_completion_explains_what_is_missing(sample_track: Track) -> None:
         "capstone-project": None,
     }
     below = completion(sample_track, progress).unmet
-    assert below[1] == Unmet(
+    assert below[2] == Unmet(
         UnmetKind.MODULE_BELOW_MARK,
         "Responsible use",
         "ethics",
@@ -106,8 +106,11 @@ def test_completion_explains_what_is_missing(sample_track: Track) -> None:
     )
     assert tuple(map(str, below)) == (
         "Basics: 65% so far, 70% needed.",
+        "Basics exam: 30% so far, 50% needed in this activity on its own.",
         "Responsible use (ethics, mandatory): 0% so far, 80% needed; "
         "1 piece(s) still wait for grading.",
+        "The rushed launch (ethics, mandatory): the critical checks of this activity must be "
+        "passed.",
         "Capstone 'Evaluate a model for your team': "
         "submitted, waiting for an instructor to grade it.",
     )

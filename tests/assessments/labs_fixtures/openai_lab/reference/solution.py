@@ -21,7 +21,10 @@ TOOLS = [
 
 
 def run(kind, *texts):
-    messages = [{"role": "user", "content": texts[0]}]
+    messages = [
+        {"role": "system", "content": "You answer briefly."},
+        {"role": "user", "content": texts[0]},
+    ]
     if kind == "chat":
         reply = client.chat.completions.create(model=MODEL, messages=messages)
         return reply.choices[0].message.content

@@ -1,0 +1,5 @@
+"""Wrong: nobody passes."""
+
+
+def grade(score):
+    return "fail"
