@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from assessments.catalog import list_tracks
+from assessments.catalog import TRACKS_DIR, list_tracks
 from assessments.model import ContentVersions
+from assessments.policy import counts_toward_completion
 from lti_tool.credentials import renewal
 from lti_tool.credentials.issuing import JOB_KIND, Award, add_months, issue, issue_on_completion
 from lti_tool.credentials.wallet import reminder_due
@@ -95,6 +96,16 @@ def test_credits_come_from_completed_renewal_modules_only():
     # Work waiting for an instructor's grading earns nothing until it is graded.
     assert not renewal.module_completed(SAMPLE, ethics, {"ethics-scenario": None})
     assert not renewal.module_completed(SAMPLE, whats_new, {})
+
+
+def test_practice_work_is_not_needed_to_complete_a_renewal_module():
+    (enterprise,) = [t for t in list_tracks(TRACKS_DIR) if t.id == "enterprise-ai-practitioner"]
+    module = enterprise.module("responsible-ai")
+    practice = [a for a in module.activities if not counts_toward_completion(a)]
+    summative = [a for a in module.activities if counts_toward_completion(a)]
+    assert practice and summative
+    assert renewal.module_completed(enterprise, module, {a.id: 1.0 for a in summative})
+    assert not renewal.module_completed(enterprise, module, {a.id: 1.0 for a in practice})
 
 
 def test_enough_credits_renew_with_a_new_window_and_the_original_award_date(course):

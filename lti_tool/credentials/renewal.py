@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from sqlalchemy.orm import Session
 
 from assessments.model import Module, Track
+from assessments.policy import counts_toward_completion
 from lti_tool.gradesync.outbox import LearnerInCourse
 from lti_tool.learning import progress
 from lti_tool.models import Credential, CredentialState
@@ -61,8 +62,11 @@ def pass_mark(track: Track, module_id: str) -> float:
 
 
 def module_completed(track: Track, module: Module, scores: Mapping[str, float | None]) -> bool:
-    """Has ``scores`` (counted scores of the work since validFrom) completed ``module``?"""
-    assessed = [a.id for a in module.activities if a.kind.is_assessed]
+    """Has ``scores`` (counted scores of the work since validFrom) completed ``module``?
+
+    Its summative work is judged against the module's pass mark, as for completion; a
+    module without summative work is completed by doing every activity in it."""
+    assessed = [a.id for a in module.activities if counts_toward_completion(a)]
     if not assessed:
         return bool(module.activities) and all(a.id in scores for a in module.activities)
     graded = [scores.get(a) for a in assessed]
