@@ -3,6 +3,7 @@
 Layout of a track folder::
 
     track.yaml                    id, version, title, competencies, modules, completion
+    claims.yaml                   optional: the claims register (dated facts and sources)
     modules/<module-id>/module.yaml   id, version, title, activities (inline or `file:`),
                                   optional `translations` of its texts (docs/authoring.md)
     modules/<module-id>/*.md      lesson bodies and item stems (`body_file`, `stem_file`)
@@ -27,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from assessments import policy, rubrics, scenarios
+from assessments import effort, policy, rubrics, scenarios
 from assessments.items import ITEM_TYPES, ItemType
 from assessments.labs.spec import LabSpec, LabSpecError
 from assessments.markdown import images_without_alt, render
@@ -36,19 +37,22 @@ from assessments.model import (
     Activity,
     ActivityKind,
     ActivityTranslation,
+    Claim,
     Competency,
     Difficulty,
     Item,
     Lab,
     Module,
     ModuleTranslation,
+    Source,
     Track,
 )
-from assessments.spec import LineList, LineMap, Problem, ProblemSink, Spec
+from assessments.spec import LineList, LineMap, Problem, ProblemSink, Spec, unique
 
 log = logging.getLogger(__name__)
 
 TRACK_FILE = "track.yaml"
+CLAIMS_FILE = "claims.yaml"
 MODULE_FILE = "module.yaml"
 MAX_FILE_BYTES = 5_000_000  #: a content file larger than this is refused, not parsed
 
@@ -181,6 +185,8 @@ def summarise(tracks: Iterable[Track]) -> list[dict[str, Any]]:
                 "competencies_with_fewer_than_two_kinds": _thinly_assessed(track, activities),
                 "renewal_modules": len(renewal.modules) if renewal else 0,
                 "renewal_credits_required": renewal.credits_required if renewal else None,
+                "estimated_hours": round(sum(map(effort.minutes, activities)) / 60, 1),
+                "claims": len(track.claims),
             }
         )
     return rows
@@ -512,6 +518,7 @@ def _read_track(header: _Header, base: Track | None) -> Track | None:
         else policy.parse_credential(credential_spec)
     )
     spec.done()
+    claims = _read_claims(reader)
     if not spec.ok or None in (header.id, version, title, summary, audience, completion, validity):
         return None
     return Track(
@@ -526,6 +533,7 @@ def _read_track(header: _Header, base: Track | None) -> Track | None:
         extends=header.extends,
         renewal=renewal,
         credential_validity_months=validity,
+        claims=claims,
     )
 
 
@@ -659,23 +667,70 @@ def _read_translation(
     return ModuleTranslation(title or "", (summary or "").strip(), activities)
 
 
-def _review_dates(spec: Spec, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
-    """``reviewed`` and ``review_by``: facts about AI date quickly, so each module says when
-    it was last checked and when it must be checked again. A passed ``review_by`` is a
-    warning, not an error: the module stays correct enough to learn from until reviewed."""
-    reviewed, review_by = spec.date("reviewed"), spec.date("review_by")
+def _review_dates(
+    spec: Spec, today: dt.date, since: str = "reviewed", what: str = "the module's facts"
+) -> tuple[dt.date | None, dt.date | None]:
+    """``reviewed`` (or ``since``) and ``review_by``: facts about AI date quickly, so each
+    module and each claim says when it was last checked and when it must be checked again.
+    A passed ``review_by`` is a warning, not an error: the content stays correct enough to
+    learn from until reviewed."""
+    reviewed, review_by = spec.date(since), spec.date("review_by")
     if reviewed is None or review_by is None:
         return reviewed, review_by
     if review_by <= reviewed:
-        spec.error(f"'review_by' ({review_by}) must be after 'reviewed' ({reviewed})", "review_by")
+        spec.error(f"'review_by' ({review_by}) must be after '{since}' ({reviewed})", "review_by")
         return reviewed, None
     if review_by < today:
         spec.warn(
-            f"'review_by' {review_by} has passed: check the module's facts, then update "
-            "'reviewed' and 'review_by'",
+            f"'review_by' {review_by} has passed: check {what}, then update "
+            f"'{since}' and 'review_by'",
             "review_by",
         )
     return reviewed, review_by
+
+
+def _read_claims(reader: _TrackReader) -> tuple[Claim, ...]:
+    """``claims.yaml``: ``{claims: [{id, claim, where: [file], sources: [{title, url,
+    published?}], checked, review_by, note?}]}`` — the register of the track's dated facts."""
+    path = reader.folder / CLAIMS_FILE
+    if not path.is_file():
+        return ()
+    spec = reader.read_yaml(path)
+    if spec is None:
+        return ()
+    claims = []
+    entries = spec.children("claims")
+    for entry in entries:
+        claim_id, text = entry.ident(), entry.text("claim")
+        where = []
+        for value, line in entry.entries("where"):
+            if not isinstance(value, str) or not value:
+                entry.sink.add(line, f"'where' entries are files of the track, found {value!r}")
+            elif reader.inside(entry, "where", value, reader.folder) is not None:
+                where.append(value)
+        sources = [_read_source(child) for child in entry.children("sources")]
+        checked, review_by = _review_dates(entry, reader.today, "checked", "the claim")
+        if checked is not None and checked > reader.today:
+            entry.error(f"'checked' {checked} is in the future", "checked")
+        note = entry.text("note", "")
+        entry.done()
+        if entry.ok and None not in (claim_id, text, checked, review_by, *sources):
+            claims.append(
+                Claim(claim_id, text, tuple(where), tuple(sources), checked, review_by, note)
+            )
+    unique(((entry, entry.data.get("id")) for entry in entries), "claim")
+    spec.done()
+    return tuple(claims)
+
+
+def _read_source(spec: Spec) -> Source | None:
+    title, url = spec.text("title"), spec.text("url")
+    published = spec.date("published") if spec.has("published") else None
+    spec.done()
+    if url is not None and not url.startswith(("https://", "http://")):
+        spec.error(f"'url' must be a web address, found {url!r}", "url")
+        return None
+    return None if None in (title, url) else Source(title, url, published)
 
 
 def _included(reader: _TrackReader, entry: Spec, folder: Path) -> Spec | None:
@@ -693,6 +748,7 @@ def _read_activity(reader: _TrackReader, spec: Spec, folder: Path) -> Activity |
     body = reader.markdown(spec, "body", folder, required=kind is ActivityKind.LESSON)
     policy_spec = spec.child("policy", None)
     attempt_policy = policy.parse_policy(policy_spec) if policy_spec is not None else None
+    minutes = spec.integer("minutes", None, minimum=1)
     if kind is None:
         return None  # the kind decides which other keys are valid: nothing more to check
     for key in sorted(_ALL_KIND_KEYS - KIND_KEYS[kind]):
@@ -716,7 +772,9 @@ def _read_activity(reader: _TrackReader, spec: Spec, folder: Path) -> Activity |
     spec.done()
     if not spec.ok or None in (activity_id, version, title):
         return None
-    return Activity(activity_id, version, kind, title, body, policy=attempt_policy, **fields)
+    return Activity(
+        activity_id, version, kind, title, body, policy=attempt_policy, minutes=minutes, **fields
+    )
 
 
 def _read_items(

@@ -254,6 +254,8 @@ class Activity:
     rubric: Rubric | None = None
     #: for lessons with learner-facing examples, e.g. "grade 3-5" (K-12 content)
     reading_level: str | None = None
+    #: The author's estimate of the learner's time, when the default estimate does not fit.
+    minutes: int | None = None
 
     @property
     def attempt_policy(self) -> AttemptPolicy:
@@ -333,6 +335,27 @@ class Module:
         )
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Source:
+    title: str
+    url: str
+    published: dt.date | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Claim:
+    """A dated factual claim the track makes (a law, a standard, a product, a date), with
+    where it is stated and the sources it was checked against (``claims.yaml``)."""
+
+    id: str
+    claim: str
+    where: tuple[str, ...]  #: files of the track that state it, relative to the track folder
+    sources: tuple[Source, ...]
+    checked: dt.date
+    review_by: dt.date
+    note: str = ""  #: where sources disagree, or what could not be confirmed
+
+
 @dataclasses.dataclass(frozen=True)
 class Track:
     """A certification track. ``modules`` already includes those inherited through ``extends``."""
@@ -349,6 +372,8 @@ class Track:
     renewal: RenewalRules | None = None  #: continuing-education modules that renew a credential
     #: How long the credential earned on this track is valid, from its issue or renewal.
     credential_validity_months: int = 36
+    #: The claims register (``claims.yaml``): every dated fact, its sources and review date.
+    claims: tuple[Claim, ...] = ()
     _activities: Mapping[str, tuple[Module, Activity]] = dataclasses.field(
         init=False, repr=False, compare=False
     )

@@ -260,6 +260,7 @@ def content_list(path: Path | None, as_json: bool) -> None:
         extends = f", extends {row['extends']}" if row["extends"] else ""
         click.echo(
             f"{row['id']} {row['version']}: {row['title']} ({counts}; "
+            f"about {row['estimated_hours']:g} hours; "
             f"practical share {row['practical_share']:.0%}{extends})"
         )
 

@@ -33,6 +33,8 @@ def test_sample_track_loads_with_every_kind_and_item_type(sample_track: Track) -
         "competencies_with_fewer_than_two_kinds": [],
         "renewal_modules": 2,
         "renewal_credits_required": 2.0,
+        "estimated_hours": summary["estimated_hours"],  # checked in test_effort.py
+        "claims": 1,
     }
     json.dumps(summary)  # what `skillcert content list --json` prints
     kinds = {a.kind for a in sample_track.activities()}
