@@ -65,6 +65,7 @@ class AnswerProblemKind(StrEnum):
     NOT_A_QUESTION = "not_a_question"
     UNKNOWN_SCENARIO_CHOICE = "unknown_scenario_choice"
     NO_JUSTIFICATION = "no_justification"
+    NOT_A_REVIEW = "not_a_review"
 
 
 #: The English sentence of each problem; ``limit`` and ``value`` are the problem's fields.
@@ -94,6 +95,9 @@ _ANSWER_PROBLEM_TEXT = {
     AnswerProblemKind.NOT_A_QUESTION: "This is not a question of this activity.",
     AnswerProblemKind.UNKNOWN_SCENARIO_CHOICE: "{value} is not one of the choices here.",
     AnswerProblemKind.NO_JUSTIFICATION: "Explain your choice before you continue.",
+    AnswerProblemKind.NOT_A_REVIEW: (
+        "Mark the injected text, the control that failed and the identifiers, as the form asks."
+    ),
 }
 
 

@@ -307,3 +307,26 @@ def test_my_progress_lists_what_remains_for_completion(course):
     assert "Check your understanding: waits for grading; 40% needed" in after
     assert "Basics exam: 0% so far, 50% needed in this activity on its own." in after
     assert after.count("<li>") == before + 3
+
+
+def test_a_trace_review_is_answered_from_the_page_and_scored(course):
+    course.launch()
+    url = start(course, path="/learn/a/sample/warm-up")
+    page = course.client.get(url).get_data(as_text=True)
+    assert "<code>read_email</code>" in page and "Which control failed?" in page
+    form = {
+        "csrf_token": token(page),
+        "confirm": "yes",
+        "answer-w-trace-segments": ["", "payload"],
+        "answer-w-trace-control": "trust",
+        "answer-w-trace-identifiers": ["", "atlas-injection", "owasp-injection"],
+    }
+    course.client.post(url + "/save", data=form)
+    resumed = course.client.get(url).get_data(as_text=True)
+    assert re.search(r'value="payload" aria-describedby="seg-w-trace-payload" checked', resumed)
+    course.client.post(url + "/submit", data=form)
+    with transaction(course.app) as session:
+        attempt = session.query(Attempt).one()
+        assert attempt.result["items"]["w-trace"]["score"] == 4.0
+    result = course.client.get(url).get_data(as_text=True)  # practice: everything at once
+    assert "The email&#39;s text was obeyed" in result or "The email's text was obeyed" in result

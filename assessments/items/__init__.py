@@ -20,6 +20,7 @@ from assessments.items import (
     ordering,
     short_text,
     single_choice,
+    trace_review,
 )
 from assessments.items.base import Feedback, ItemDefinition, ItemResult, Parser, result
 from assessments.model import (
@@ -42,6 +43,7 @@ class ItemType(StrEnum):
     ORDERING = "ordering"
     MATCHING = "matching"
     FREE_RESPONSE = "free_response"
+    TRACE_REVIEW = "trace_review"
 
 
 ITEM_TYPES: Mapping[ItemType, Parser] = MappingProxyType(
@@ -53,6 +55,7 @@ ITEM_TYPES: Mapping[ItemType, Parser] = MappingProxyType(
         ItemType.ORDERING: ordering.parse,
         ItemType.MATCHING: matching.parse,
         ItemType.FREE_RESPONSE: free_response.parse,
+        ItemType.TRACE_REVIEW: trace_review.parse,
     }
 )
 

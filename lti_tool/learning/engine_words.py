@@ -36,6 +36,9 @@ _ANSWER_PROBLEMS = {
     _K.NO_OPTION: _l("Choose one option."),
     _K.NOT_A_QUESTION: _l("This is not a question of this activity."),
     _K.NO_JUSTIFICATION: _l("Explain your choice before you continue."),
+    _K.NOT_A_REVIEW: _l(
+        "Mark the injected text, the control that failed and the identifiers, as the form asks."
+    ),
 }
 
 #: Why an item-analysis statistic is undefined (the ``undefined_reason`` template filter).

@@ -30,6 +30,14 @@ def answers_from_form(items: list[Item], form: MultiDict) -> dict[str, Any]:
                 positions = {e.id: form.get(field(item, e.id), "") for e in item.definition.entries}
                 if any(positions.values()):
                     answers[item.id] = _order(positions)
+            case ItemType.TRACE_REVIEW:
+                review = {
+                    "segments": [v for v in form.getlist(field(item, "segments")) if v],
+                    "control": form.get(field(item, "control"), ""),
+                    "identifiers": [v for v in form.getlist(field(item, "identifiers")) if v],
+                }
+                if review["control"] or review["segments"] or review["identifiers"]:
+                    answers[item.id] = {key: value for key, value in review.items() if value}
             case ItemType.MATCHING:
                 chosen = {p.id: form.get(field(item, p.id), "") for p in item.definition.prompts}
                 if any(chosen.values()):

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from assessments import catalog
+from assessments.items import ItemType
 from assessments.loader import load_track, load_tracks, summarise, validate_path
 from assessments.model import ActivityKind, Track
 from tests.assessments.conftest import SAMPLE_DIR, SPECIALISATION_DIR, plant
@@ -21,7 +22,7 @@ def test_sample_track_loads_with_every_kind_and_item_type(sample_track: Track) -
         "extends": None,
         "modules": 5,
         "lessons": 3,
-        "items": 11,
+        "items": 12,
         "labs": 1,
         "scenarios": 1,
         "projects": 1,
@@ -40,7 +41,7 @@ def test_sample_track_loads_with_every_kind_and_item_type(sample_track: Track) -
     kinds = {a.kind for a in sample_track.activities()}
     assert kinds == set(ActivityKind)
     types = {i.type for a in sample_track.activities() for i in a.items}
-    assert len(types) == 7
+    assert len(types) == len(ItemType)  # every item type
 
 
 def test_prose_is_rendered_and_sanitised(sample_track: Track) -> None:
