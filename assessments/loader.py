@@ -202,6 +202,32 @@ def _thinly_assessed(track: Track, activities: list[Activity]) -> list[str]:
     return [competency for competency, found in kinds.items() if len(found) < 2]
 
 
+def coverage_markdown(track: Track) -> str:
+    """A Markdown table of the track's competencies and the activity kinds that assess them,
+    summative and practice apart (``skillcert content coverage``; docs/tracks.md holds it)."""
+    kinds = {c.id: ({}, {}) for c in track.competencies}  # id → (summative, practice) counts
+    for activity in track.activities():
+        if not activity.kind.is_assessed:
+            continue
+        side = 0 if policy.counts_toward_completion(activity) else 1
+        for competency in activity.aligned_competencies:
+            counted = kinds[competency][side]
+            counted[activity.kind] = counted.get(activity.kind, 0) + 1
+
+    def listed(counts: dict[ActivityKind, int]) -> str:
+        return ", ".join(f"{kind.value} ({n})" for kind, n in sorted(counts.items())) or "—"
+
+    rows = [
+        "| Competency | Assessed by (counts toward the credential) | Practised in |",
+        "|---|---|---|",
+        *(
+            f"| `{c.id}` {c.title} | {listed(kinds[c.id][0])} | {listed(kinds[c.id][1])} |"
+            for c in track.competencies
+        ),
+    ]
+    return "\n".join(rows)
+
+
 # -- YAML with line numbers --------------------------------------------------------------
 
 

@@ -265,6 +265,18 @@ def content_list(path: Path | None, as_json: bool) -> None:
         )
 
 
+@content_cli.command("coverage")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+def content_coverage(path: Path | None) -> None:
+    """Print, per track, which activity kinds assess each competency (Markdown, as in
+    docs/tracks.md)."""
+    result = loader.load_tracks(path or TRACKS_DIR)
+    if result.problems:
+        _fail(f"{len(result.problems)} content problem(s); run `skillcert content validate`.")
+    for track in result.tracks:
+        click.echo(f"### {track.title} (`{track.id}`)\n\n{loader.coverage_markdown(track)}\n")
+
+
 @content_cli.command("audit")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output: one object.")

@@ -79,3 +79,11 @@ def test_list_json_shows_a_specialisation_with_what_it_extends(tmp_path):
     assert rows["sample-special"]["extends"] == "sample"
     assert rows["sample"]["extends"] is None
     assert rows["sample-special"]["competencies_with_fewer_than_two_kinds"] == []
+
+
+def test_docs_tracks_md_shows_the_coverage_the_content_has():
+    result = CliRunner().invoke(main, ["content", "coverage"])
+    assert result.exit_code == 0, result.output
+    docs = (Path(__file__).parent.parent / "docs" / "tracks.md").read_text(encoding="utf-8")
+    block = docs.split("<!-- coverage:start -->\n")[1].split("\n<!-- coverage:end -->")[0]
+    assert block == result.stdout.strip(), "run `skillcert content coverage` into docs/tracks.md"

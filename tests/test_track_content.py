@@ -51,17 +51,24 @@ def _needs_sandbox(request):
         pytest.skip("bubblewrap is not installed (the README's test command installs it)")
 
 
+#: Seeds a parameterised lab's reference must score full marks on (a fixed lab has one).
+REFERENCE_SEEDS = 50
+#: Seeds each wrong solution must lose marks on.
+WRONG_SEEDS = 3
+
+
 @pytest.mark.parametrize("lab_folder", LABS)
 def test_reference_scores_full_marks_and_wrong_solutions_lose_marks(lab_folder: Path):
-    lab = LabSpec.load(lab_folder).instance(seed=0)  # a fixed lab is its own instance
-    reference = grade_submission(lab, lab_folder / "reference")
-    assert reference.score == 1.0, reference.message or [
-        (t.name, t.status, t.output) for t in reference.tests
-    ]
+    spec = LabSpec.load(lab_folder)
+    seeds = range(REFERENCE_SEEDS if spec.parameterised else 1)
+    for seed in seeds:
+        reference = grade_submission(spec.instance(seed), lab_folder / "reference")
+        failed = [(t.name, t.status.value) for t in reference.tests if t.score < t.max_score]
+        assert reference.score == 1.0, (seed, reference.message, failed)
     wrong = sorted(p for p in (lab_folder / "wrong").iterdir() if p.is_dir())
     assert len(wrong) >= 2, "each lab needs at least two wrong solutions in wrong/<name>/"
-    for folder in wrong:
-        result = grade_submission(lab, folder)
+    for folder, seed in itertools.product(wrong, seeds[:WRONG_SEEDS]):
+        result = grade_submission(spec.instance(seed), folder)
         assert result.score is None or result.score < 1.0, f"{folder.name} got full marks"
 
 
@@ -96,3 +103,25 @@ def test_expert_path_scores_highest(scenario):
     assert others, "a scenario needs choices that lead elsewhere"
     for path in others:
         assert _walk(scenario, path).score < expert.score, f"{' -> '.join(path)} ties the expert"
+
+
+#: A path that took a serious error (a choice scoring 0 or less where a better one scored
+#: more) ends at most this share of the best score, however well it recovered.
+RECOVERY_CAP = 0.70
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_recovering_from_a_serious_error_scores_clearly_below_the_expert(scenario):
+    for path in _paths(scenario, scenario.start_node):
+        serious = [
+            here
+            for here, there in itertools.pairwise(path)
+            if (node := scenario.nodes[here]).best_score > 0
+            and next(c for c in node.choices if c.next == there).score <= 0
+        ]
+        if serious:
+            score = _walk(scenario, path).score
+            assert score <= RECOVERY_CAP * scenario.max_score, (
+                f"{' -> '.join(path)} errs at {serious[0]} yet scores {score:g} of "
+                f"{scenario.max_score:g}"
+            )
