@@ -1,6 +1,7 @@
 """Lab: audit a screening model's decisions for adverse impact and unequal opportunity.
 
-Each record is {"group": str, "qualified": 0 or 1, "selected": 0 or 1}.
+Each record describes one candidate: {"group": str, "qualified": 0/1 or bool,
+"selected": 0/1 or bool, ...other fields}. The rules are in the activity text.
 """
 
 

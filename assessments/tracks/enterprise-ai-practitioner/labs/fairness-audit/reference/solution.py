@@ -1,8 +1,21 @@
-"""Reference solution: selection rates, the impact ratio (four-fifths rule) and TPR gap."""
+"""Reference solution: selection rates, the impact ratio (four-fifths rule) and TPR gap.
+
+Rates are kept as exact fractions: the four-fifths decision is taken on the exact ratio
+(4/5 must pass, whatever floating point makes of it) and numbers are rounded only when
+they are returned.
+"""
+
+from fractions import Fraction
+
+THRESHOLD = Fraction(4, 5)
 
 
 def rate(hits, total):
-    return hits / total if total else None
+    return Fraction(hits, total) if total else None
+
+
+def number(value):
+    return None if value is None else round(float(value), 4)
 
 
 def audit(records):
@@ -10,17 +23,17 @@ def audit(records):
     selection, tpr = {}, {}
     for group in groups:
         rows = [r for r in records if r["group"] == group]
-        selection[group] = rate(sum(r["selected"] for r in rows), len(rows))
-        qualified = [r for r in rows if r["qualified"] == 1]
-        tpr[group] = rate(sum(r["selected"] for r in qualified), len(qualified))
+        selection[group] = rate(sum(1 for r in rows if r["selected"]), len(rows))
+        qualified = [r for r in rows if r["qualified"]]
+        tpr[group] = rate(sum(1 for r in qualified if r["selected"]), len(qualified))
     highest = max(selection.values())
     ratio = min(selection.values()) / highest if highest else None
     known = [v for v in tpr.values() if v is not None]
     gap = max(known) - min(known) if known else None
     return {
-        "selection_rate": {g: round(v, 4) for g, v in selection.items()},
-        "impact_ratio": None if ratio is None else round(ratio, 4),
-        "four_fifths_ok": None if ratio is None else ratio >= 0.8,
-        "tpr": {g: None if v is None else round(v, 4) for g, v in tpr.items()},
-        "equal_opportunity_gap": None if gap is None else round(gap, 4),
+        "selection_rate": {g: number(v) for g, v in selection.items()},
+        "impact_ratio": number(ratio),
+        "four_fifths_ok": None if ratio is None else ratio >= THRESHOLD,
+        "tpr": {g: number(v) for g, v in tpr.items()},
+        "equal_opportunity_gap": number(gap),
     }

@@ -8,7 +8,7 @@ from openai import OpenAI
 client = OpenAI()
 MODEL = "gpt-4o-mini"
 ORDERS = {"A100": "shipped", "A205": "processing", "B310": "delivered"}
-ORDER_ID = re.compile(r"\b([A-Za-z]\d{3})\b")
+ORDER_ID = re.compile(r"\b[A-Za-z]\d{3}\b")
 APPROVAL_LIMIT = 500
 
 
@@ -16,7 +16,7 @@ def get_order_status(order_id):
     match = ORDER_ID.search(str(order_id))
     if not match:
         return {"error": "invalid order_id"}
-    key = match.group(1).upper()
+    key = match.group().upper()
     if key not in ORDERS:
         return {"error": "order not found"}
     return {"order_id": key, "status": ORDERS[key]}
