@@ -1,9 +1,6 @@
 """Lab: detect input drift with the Population Stability Index (PSI).
 
-Numeric columns: bin edges are numpy.quantile(reference, [0.1, ..., 0.9]) (numpy's default
-method); a value's bin is numpy.searchsorted(edges, value, side="right"). Categorical
-columns (dtype object): one bin per category seen in either sample. Proportions below
-0.0001 are raised to 0.0001. PSI = sum((current - reference) * ln(current / reference)).
+The activity text defines the bins, the floor on shares and the formula.
 """
 
 import numpy as np

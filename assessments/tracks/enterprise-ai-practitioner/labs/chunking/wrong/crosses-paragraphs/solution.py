@@ -1,31 +1,53 @@
-"""Wrong solution (crosses-paragraphs): windows over the whole document, so chunks mix unrelated paragraphs."""
+"""Wrong solution (crosses-paragraphs): windows over each section as a whole, so chunks mix unrelated paragraphs."""
+
+import re
+
+# CommonMark ATX heading: up to 3 spaces, 1-6 '#', then a space/tab or the end of the line.
+ATX = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+(.*))?$")
+# An optional closing run of '#', preceded by a space or tab (or making up the whole text).
+CLOSING = re.compile(r"(?:^|[ \t])#+[ \t]*$")
+# A setext underline: a run of '=' or '-' under paragraph text turns that text into a heading.
+UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
+
+
+def atx_title(line):
+    """The heading text of an ATX heading line, or None when the line is not one."""
+    match = ATX.match(line)
+    if match is None:
+        return None
+    return CLOSING.sub("", match.group(1) or "").strip()
 
 
 def paragraphs(text):
     """Yield (section, words) for each paragraph; headings set the section and end a paragraph."""
     section, words = "", []
     for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("#"):
+        title = atx_title(line)
+        if title is not None:
             if words:
                 yield section, words
-            section, words = stripped.lstrip("#").strip(), []
-        elif not stripped:
+            section, words = title, []
+        elif words and UNDERLINE.match(line):
+            section, words = " ".join(words), []
+        elif line.strip():
+            words.extend(line.split())
+        else:
             if words:
                 yield section, words
             words = []
-        else:
-            words.extend(stripped.split())
     if words:
         yield section, words
 
 
 def chunk(text, max_words, overlap):
-    if not 0 <= overlap < max_words:
-        raise ValueError("overlap must be at least 0 and smaller than max_words")
     chunks = []
-    pieces = list(paragraphs(text))
-    for section, words in ([(pieces[0][0], [w for _, ws in pieces for w in ws])] if pieces else []):
+    merged = []
+    for section, words in paragraphs(text):
+        if merged and merged[-1][0] == section:
+            merged[-1][1].extend(words)
+        else:
+            merged.append((section, list(words)))
+    for section, words in merged:
         start = 0
         while True:
             chunks.append({"section": section, "text": " ".join(words[start : start + max_words])})

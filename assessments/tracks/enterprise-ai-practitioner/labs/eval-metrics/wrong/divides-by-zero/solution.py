@@ -1,6 +1,5 @@
 """Wrong solution (divides-by-zero): divides without checking for an empty denominator."""
 
-import math
 import re
 import string
 from collections import Counter
@@ -28,7 +27,7 @@ def token_f1(prediction, reference):
 def qa(predictions, references):
     em = [max(float(normalise(p) == normalise(r)) for r in refs) for p, refs in zip(predictions, references)]
     f1 = [max(token_f1(p, r) for r in refs) for p, refs in zip(predictions, references)]
-    return {"exact_match": round(sum(em) / len(em), 4), "token_f1": round(sum(f1) / len(f1), 4)}
+    return {"exact_match": sum(em) / len(em), "token_f1": sum(f1) / len(f1)}
 
 
 def ratio(a, b):
@@ -42,19 +41,22 @@ def classify(labels, predictions, positive):
     fn = sum(1 for y, p in pairs if y == positive and p != positive)
     precision, recall = ratio(tp, tp + fp), ratio(tp, tp + fn)
     return {
-        "accuracy": round(ratio(sum(1 for y, p in pairs if y == p), len(pairs)), 4),
-        "precision": round(precision, 4),
-        "recall": round(recall, 4),
-        "f1": round(ratio(2 * precision * recall, precision + recall), 4),
+        "accuracy": ratio(sum(1 for y, p in pairs if y == p), len(pairs)),
+        "precision": precision,
+        "recall": recall,
+        "f1": ratio(2 * precision * recall, precision + recall),
     }
 
 
 def percentile(values, p):
+    """Nearest rank: the value at position ceil(p/100 * n) of the sorted values (exact integer arithmetic)."""
     ordered = sorted(values)
-    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
+    return ordered[-(-p * len(ordered) // 100) - 1]
 
 
 def latency(milliseconds):
+    if not milliseconds:
+        return {"p50": None, "p95": None}
     return {"p50": percentile(milliseconds, 50), "p95": percentile(milliseconds, 95)}
 
 

@@ -3,11 +3,14 @@
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-LABEL, CATEGORICAL = "fraud", ["country_risk"]
+LABEL = "fraud"
+FEATURES = ["amount", "account_age_days", "hour", "items", "country_risk", "prior_disputes"]
 
 
 def features(frame, columns=None):
-    encoded = frame.drop(columns=[LABEL, *CATEGORICAL], errors="ignore")
+    """The model's inputs: only the named features (never a label column), risk text cleaned up."""
+    frame = frame[FEATURES].assign(country_risk=frame["country_risk"].astype(str).str.strip().str.lower())
+    encoded = frame.drop(columns=["country_risk"])
     return encoded if columns is None else encoded.reindex(columns=columns, fill_value=0)
 
 
