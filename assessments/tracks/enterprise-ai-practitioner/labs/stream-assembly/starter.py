@@ -1,7 +1,8 @@
 """Lab: assemble a streamed chat reply, stop early on a length budget, read the usage.
 
-The stub model replies "echo: <your message>" and streams it word by word. Send exactly
-one user message (no system message) so the token counts match the tests.
+The lab's model is an offline stub: it replies "echo: <your message>", streamed in
+pieces. Send exactly one user message (no system message): the hidden tests compare the token
+usage the model reports for that request.
 """
 
 from openai import OpenAI

@@ -1,14 +1,8 @@
 """Lab: fit a conversation into a model's context window and price the worst case.
 
-Count tokens with the approximation in the activity text: every run of letters/digits
-(regex \\w+) is one token, every other non-space character is one token, and each
-message costs 4 tokens more for its framing.
+Standard library only. The activity text defines how this lab counts tokens and which
+messages must always be sent.
 """
-
-import re
-
-TOKEN = re.compile(r"\w+|[^\w\s]")
-MESSAGE_OVERHEAD = 4
 
 
 def fit(messages: list[dict], context_window: int, max_output_tokens: int,

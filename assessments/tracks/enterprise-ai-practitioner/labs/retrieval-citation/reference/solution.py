@@ -9,8 +9,9 @@ from openai import OpenAI
 client = OpenAI()
 HANDBOOK = "/lab/data/handbook.json"
 MODEL, DIMENSIONS = "text-embedding-3-small", 256
-CITATION = re.compile(r"\[([a-z0-9-]+)\]")
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+CITATION = re.compile(r"\[([a-z0-9-]+)\](?!\()")  # [id], but not a Markdown link or image
+# A word that ends a sentence: "days." or, with citations straight after it, "days.[id]".
+SENTENCE_END = re.compile(r"[.!?](?:\[[^\[\]\s]*\])*$")
 
 
 def embed(texts):
@@ -32,9 +33,21 @@ def retrieve(question, k, min_score):
     return [pid for score, pid in scored[:k] if score >= min_score]
 
 
+def split_sentences(answer):
+    sentences, words = [], []
+    for word in answer.split():
+        words.append(word)
+        if SENTENCE_END.search(word):
+            sentences.append(" ".join(words))
+            words = []
+    if words:  # the last sentence may lack its full stop
+        sentences.append(" ".join(words))
+    return sentences
+
+
 def check(answer, retrieved_ids):
     allowed = set(retrieved_ids)
-    sentences = [s for s in SENTENCE_END.split(answer.strip()) if s]
+    sentences = split_sentences(answer)
     uncited, unknown = [], set()
     for index, sentence in enumerate(sentences):
         cited = set(CITATION.findall(sentence))
@@ -49,4 +62,4 @@ def run(task, *args):
         return retrieve(*args)
     if task == "check":
         return check(*args)
-    raise ValueError(task)
+    return None  # an unknown task runs nothing

@@ -17,14 +17,11 @@ def stream_reply(prompt, max_chars=None):
     for chunk in stream:
         if chunk.usage is not None:
             total = chunk.usage.total_tokens
-        if not chunk.choices:  # the final usage chunk has no choices
-            continue
-        choice = chunk.choices[0]
-        if choice.delta.content:
-            parts.append(choice.delta.content)
-            chunks += 1
-        if choice.finish_reason is not None:
-            finish = choice.finish_reason
+        for choice in chunk.choices:  # the final usage chunk has none
+            if choice.delta.content:
+                parts.append(choice.delta.content)
+                chunks += 1
+            finish = choice.finish_reason or finish
         if max_chars is not None and len("".join(parts)) > max_chars:
             stream.close()  # stop paying for tokens nobody will read
             text = "".join(parts)[:max_chars]

@@ -1,7 +1,8 @@
-"""Reference solution: parse, validate, and retry until a valid invoice or the budget ends."""
+"""Reference solution: find the JSON object, validate it, retry until valid or the budget ends."""
 
 import datetime as dt
 import json
+import math
 import re
 
 from openai import OpenAI
@@ -9,7 +10,9 @@ from openai import OpenAI
 client = OpenAI()
 MODEL = "gpt-4o-mini"
 CURRENCIES = ("EUR", "USD", "GBP")
-INVOICE_ID = re.compile(r"INV-\d{4,}")
+INVOICE_ID = re.compile(r"INV-[0-9]{4,}")  # ASCII digits only: \d also matches other scripts
+PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def ask(text: str) -> str:
@@ -20,38 +23,44 @@ def ask(text: str) -> str:
 
 
 def parse(reply: str):
-    start, end = reply.find("{"), reply.rfind("}")
-    if start < 0 or end < start:
+    """The first JSON object in the reply; prose (even with braces) and fences are skipped."""
+    decoder = json.JSONDecoder()
+    start = reply.find("{")
+    while start != -1:
+        try:
+            return decoder.raw_decode(reply, start)[0]
+        except json.JSONDecodeError:
+            start = reply.find("{", start + 1)
+    return None
+
+
+def valid_amount(value):
+    if isinstance(value, str) and PLAIN_NUMBER.fullmatch(value):
+        value = float(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) and value > 0 else None
+
+
+def valid_date(value):
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
         return None
     try:
-        data = json.loads(reply[start : end + 1])
-    except json.JSONDecodeError:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:  # 2026-02-30, month 13, ...
         return None
-    return data if isinstance(data, dict) else None
 
 
 def validate(data: dict):
     invoice_id = data.get("invoice_id")
     if not isinstance(invoice_id, str) or not INVOICE_ID.fullmatch(invoice_id):
         return None
-    amount = data.get("amount")
-    if isinstance(amount, str):
-        try:
-            amount = float(amount)
-        except ValueError:
-            return None
-    if isinstance(amount, bool) or not isinstance(amount, int | float) or amount <= 0:
-        return None
+    amount = valid_amount(data.get("amount"))
     currency = data.get("currency")
-    if currency not in CURRENCIES:
+    due = valid_date(data.get("due_date"))
+    if amount is None or currency not in CURRENCIES or due is None:
         return None
-    due = data.get("due_date")
-    try:
-        if not isinstance(due, str) or dt.date.fromisoformat(due).isoformat() != due:
-            return None
-    except ValueError:
-        return None
-    return {"invoice_id": invoice_id, "amount": float(amount), "currency": currency, "due_date": due}
+    return {"invoice_id": invoice_id, "amount": amount, "currency": currency, "due_date": due}
 
 
 def extract_invoice(drafts, max_attempts=3):

@@ -2,19 +2,20 @@
 
 import re
 
-TOKEN = re.compile(r"\w+|[^\w\s]")
-MESSAGE_OVERHEAD = 4
+TOKEN = re.compile(r"\w+|[^\w\s]")  # a run of word characters, or one other visible character
+FRAMING = 4
+PINNED_ROLES = ("system", "developer")
 
 
 def tokens(message):
-    return len(TOKEN.findall(message.get("content") or "")) + MESSAGE_OVERHEAD
+    return len(TOKEN.findall(message.get("content") or "")) + FRAMING
 
 
 def fit(messages, context_window, max_output_tokens, price_in_per_million, price_out_per_million):
-    budget = context_window  # the reply needs room too
+    budget = context_window
     last = len(messages) - 1
-    first = 1 if messages and messages[0]["role"] == "system" else 0
-    kept = {last} | ({0} if first else set())
+    first = 1 if messages[0]["role"] in PINNED_ROLES else 0
+    kept = {0, last} if first else {last}
     used = sum(tokens(messages[i]) for i in kept)
     if used > budget:
         return {"ok": False, "kept": [], "prompt_tokens": used, "max_cost_usd": None}
