@@ -29,17 +29,26 @@ def _tracks():
 
 
 TRACKS = _tracks()
+
+
+def _each_once(kind: ActivityKind) -> dict[str, object]:
+    """activity id → activity, once each: specialisations inherit their base track's labs
+    and scenarios, which need checking only once."""
+    found = {}
+    for track in TRACKS:
+        for activity in track.activities():
+            if activity.kind is kind:
+                found.setdefault(activity.id, activity)
+    return found
+
+
 LABS = [
-    pytest.param(activity.lab.path, id=f"{track.id}/{activity.id}")
-    for track in TRACKS
-    for activity in track.activities()
-    if activity.kind is ActivityKind.LAB
+    pytest.param(activity.lab.path, id=activity_id)
+    for activity_id, activity in _each_once(ActivityKind.LAB).items()
 ]
 SCENARIOS = [
-    pytest.param(activity.scenario, id=f"{track.id}/{activity.id}")
-    for track in TRACKS
-    for activity in track.activities()
-    if activity.kind is ActivityKind.SCENARIO
+    pytest.param(activity.scenario, id=activity_id)
+    for activity_id, activity in _each_once(ActivityKind.SCENARIO).items()
 ]
 
 
