@@ -164,6 +164,20 @@ def audit_lab(
     )
 
 
+def grade_patiently(spec: LabSpec, folder: Path, config: SandboxConfig | None = None) -> LabResult:
+    """Grade a submission, waiting and trying again while no sandbox can start: grading
+    many submissions back to back leaves dead sandboxes that count against the sandbox
+    user's process limit until the machine's init reaps them. ``SandboxDown`` if it stays
+    unavailable."""
+    for pause in (*RETRY_PAUSES, None):
+        result = grade_submission(spec, folder, config=config)
+        if result.status is not ResultStatus.SANDBOX_UNAVAILABLE:
+            return result
+        if pause is not None:
+            time.sleep(pause)
+    raise SandboxDown(result.staff_output or result.message)
+
+
 class _Grader:
     """Grades submissions of one lab on its seeds; thread-safe (grading shares nothing)."""
 
@@ -203,13 +217,7 @@ class _Grader:
         return False, None
 
     def grade(self, spec: LabSpec, folder: Path) -> LabResult:
-        for pause in (*RETRY_PAUSES, None):
-            result = grade_submission(spec, folder, config=self.config)
-            if result.status is not ResultStatus.SANDBOX_UNAVAILABLE:
-                return result
-            if pause is not None:
-                time.sleep(pause)
-        raise SandboxDown(result.staff_output or result.message)
+        return grade_patiently(spec, folder, self.config)
 
     def mutant(self, mutant: Mutant) -> tuple[bool, str | None]:
         with tempfile.TemporaryDirectory(prefix="skillcert-mutant-") as scratch:
