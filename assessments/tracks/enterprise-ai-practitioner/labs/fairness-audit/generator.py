@@ -149,6 +149,12 @@ def _adverse(rng):
     )
 
 
+def _float_ratio(groups):
+    """The lowest/highest selection rate as a program computing in floats would get it."""
+    rates = [(qs + us) / (qs + qn + us + un) for qs, qn, us, un in groups.values()]
+    return min(rates) / max(rates)
+
+
 def _split(rng, total, selected):
     """Splits a group's total and selected count into the four counts, both kinds present."""
     qualified = rng.randint(1, total - 1) if total > 1 else total
@@ -184,7 +190,9 @@ def _boundary(rng, below):
     def check(groups, answer, ratio):
         if below:
             return Fraction(795, 1000) < ratio < FOUR_FIFTHS
-        return ratio == FOUR_FIFTHS
+        # Exactly 4/5, and drawn so that floating-point rates make it fall below 0.8: a
+        # program that decides on floats then fails this case on every seed.
+        return ratio == FOUR_FIFTHS and _float_ratio(groups) < 0.8
 
     groups, answer = _draw(rng, make, check)
     if below:
