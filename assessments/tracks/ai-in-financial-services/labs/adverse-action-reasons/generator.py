@@ -18,6 +18,13 @@ CHARACTERISTICS = [
     ("collections", "Collection action or judgment on file"),
 ]
 PROTECTED = ["age", "marital_status", "sex", "national_origin", "race", "religion"]
+# Legitimate characteristics whose names merely contain "age": a protected-field check by
+# substring would refer every scorecard that uses them.
+CONTAINS_AGE = [
+    ("oldest_account_age_months", "Length of time accounts have been established"),
+    ("mortgage_accounts", "Lack of recent instalment or mortgage loan information"),
+    ("average_utilisation", "Average balances on revolving accounts are too high"),
+]
 
 
 def _expected(scorecard, applicant, cutoff, protected):
@@ -159,6 +166,8 @@ def hidden_cases(rng):
 
     # 3. approve exactly at the cut-off; decline one point below
     sc = _scorecard(rng, rng.randint(3, 6))
+    lookalike = _characteristic(rng, *rng.choice(CONTAINS_AGE))
+    sc["characteristics"].insert(rng.randrange(len(sc["characteristics"]) + 1), lookalike)
     app = _applicant(rng, sc)
     total = _expected(sc, app, 0, [])["score"]
     cases.append(_case("score equal to the cut-off is approved", [sc, app, total, ["age"]], 2))

@@ -59,6 +59,12 @@ def _date(rng, year):
     return rng.choice(forms)
 
 
+def _month_and_year(rng, year):
+    """A month and a year is still more precise than a year: every attempt has one."""
+    name = MONTHS[rng.choice(sorted(MONTHS))]
+    return rng.choice([(f"{name} {year}", name), (f"{name[:3]}. {year}", f"{name[:3]}.")])
+
+
 def _phone(rng):
     a, b, c = rng.randint(201, 989), rng.randint(200, 999), rng.randint(1000, 9999)
     form = rng.choice([
@@ -105,7 +111,7 @@ def _identifiers_case(rng):
 def _ages_case(rng):
     old = rng.randint(91, 104)
     phrases = [
-        ("89-year-old", False), (rng.choice(["90-year-old", "90 years old", "90 y/o"]), True),
+        ("89-year-old", False), (rng.choice(["90 y.o.", "90 y.o", "90yo."]), True),  # dotted: a form the brief did not show
         (rng.choice([f"aged {old}", f"{old} yo", f"{old} years old", f"{old}-year-old", f"{old}y/o"]), True),
         (f"aged {rng.randint(30, 88)}", False),
     ]
@@ -114,7 +120,7 @@ def _ages_case(rng):
     note = " ".join(f"{r} is {p}." for r, (p, _) in zip(roles, phrases))
     return _case(
         "ages above 89 are grouped, 89 and under stay", note, [],
-        _counts(age=2), absent=["90-year", "90 years", "90 y/o", str(old)],
+        _counts(age=2), absent=["90 y", "90yo", str(old)],
         present=[p for p, over in phrases if not over],
         tokens={"[AGE 90+]": 2}, points=2,
         critical="an age over 89 can identify a patient and must not be released",
@@ -158,7 +164,7 @@ def _clean_case(rng):
 
 def _dates_case(rng):
     years = [rng.randint(1995, 2026) for _ in range(3)]
-    dates = [_date(rng, y) for y in years]
+    dates = [_date(rng, years[0]), _date(rng, years[1]), _month_and_year(rng, years[2])]
     note = "Admitted {}, discharged {}, reviewed {}; last seen in {}.".format(*(d for d, _ in dates), years[0])
     return _case(
         "dates in several formats keep only their year", note, [],

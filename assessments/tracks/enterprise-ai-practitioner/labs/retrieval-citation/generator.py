@@ -143,6 +143,11 @@ def decoys(pid):
     ]
 
 
+def reference_links(pid, n):
+    """Markdown's reference-style links and images: the id is link text, a label or alt text."""
+    return [f"[the {pid.replace('-', ' ')} policy][{pid}]", f"![{pid}][fig-{n}]"]
+
+
 def words(rng, lo=3, hi=8):
     out = [rng.choice(SENTENCE_WORDS) for _ in range(rng.randint(lo, hi))]
     if rng.random() < 0.5:
@@ -209,6 +214,7 @@ def hidden_cases(rng):
         ([], rng.sample(decoys(target), 2)),
         ([rng.choice(retrieved), rng.choice(lookalikes(rng.choice(retrieved)))], ()),
         ([], (rng.choice(decoys(rng.choice(retrieved))),)),
+        ([], (rng.choice(reference_links(rng.choice(retrieved), rng.randint(1, 9))),)),
     ]
     rng.shuffle(plan)
     cases.append(check_case("look-alike ids and bracketed text that is no citation", rng, plan, shown, 2))

@@ -150,6 +150,12 @@ def hidden_cases(rng):
         rng.shuffle(drafts)
         cases.append(case(f"an invalid {field.replace('_', ' ')} is retried", [*drafts, render(rng, inv)], ok(inv, 3), points=2))
 
+    # 5b. "$" in a Python pattern also matches before a final line break: an id ending in
+    # one is invalid on every attempt, not only when the draw picks it above.
+    bad, inv = invoice(rng), invoice(rng)
+    bad["invoice_id"] += "\n"
+    cases.append(case("an invoice id ending in a line break is retried", [render(rng, bad), render(rng, inv)], ok(inv, 2)))
+
     # 6. Valid at the boundaries: 4 digits, the smallest amounts, 29 February of a leap year.
     inv = invoice(rng, common_year=False)
     inv["invoice_id"] = "INV-" + "".join(rng.choice("0123456789") for _ in range(4))

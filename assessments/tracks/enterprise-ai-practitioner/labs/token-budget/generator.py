@@ -156,4 +156,10 @@ def hidden_cases(rng):
     # 8. Everything fits with room to spare; no reply reserve.
     messages = conversation(rng, rng.choice([opening, "user", None]), rng.randint(0, 4))
     cases.append(case("a roomy window keeps everything", rng, messages, upto(messages, 0, False) + rng.randint(0, 50), 0, 1))
+
+    # 9. The instructions are the whole conversation: the first message is also the latest,
+    # sent (and counted) once, in a budget that holds it exactly.
+    messages = [conversation(rng, rng.choice(["system", "developer"]), 0)[0]]
+    max_out = rng.randint(1, 500)
+    cases.append(case("instructions alone, counted once", rng, messages, count(messages[0]) + max_out, max_out, 1))
     return cases

@@ -21,9 +21,10 @@ DATES = [
     re.compile(r"\b\d{1,2}[-/.]\d{1,2}[-/.](\d{4})\b"),  # 3/14/2026, 03-14-2026, 14.03.2026
     re.compile(r"\b" + MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.IGNORECASE),
     re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s+" + MONTH + r",?\s+(\d{4})\b", re.IGNORECASE),
+    re.compile(r"\b" + MONTH + r"\s+(\d{4})\b", re.IGNORECASE),  # March 2026: month and year
 ]
 AGE = re.compile(
-    r"\b(?:(\d{2,3})(?:[- ]?years?[- ]old|[- ]?y/?o|[- ]?yrs?[- ]old)|aged?\s+(\d{2,3}))\b",
+    r"\b(?:(\d{2,3})(?:[- ]?years?[- ]old|[- ]?y[/.]?o\.?|[- ]?yrs?[- ]old)|aged?\s+(\d{2,3}))\b",
     re.IGNORECASE,
 )
 

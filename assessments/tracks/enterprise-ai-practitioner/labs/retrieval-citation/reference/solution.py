@@ -9,9 +9,13 @@ from openai import OpenAI
 client = OpenAI()
 HANDBOOK = "/lab/data/handbook.json"
 MODEL, DIMENSIONS = "text-embedding-3-small", 256
-CITATION = re.compile(r"\[([a-z0-9-]+)\](?!\()")  # [id], but not a Markdown link or image
-# A word that ends a sentence: "days." or, with citations straight after it, "days.[id]".
-SENTENCE_END = re.compile(r"[.!?](?:\[[^\[\]\s]*\])*$")
+PASSAGE_ID = re.compile(r"[a-z0-9-]+")
+# Adjacent bracket groups, with a "!" starting the word (an image: "days![id]" ends a
+# sentence and cites) or a "(" after (an inline link).
+BRACKETS = re.compile(r"(?:(?<!\S)(!))?((?:\[[^\[\]]*\])+)(\(?)")
+# A word that ends a sentence: "days." or, with citations straight after it, "days.[id]";
+# a word that starts with "!" is an image, not the end of a sentence.
+SENTENCE_END = re.compile(r".[.!?](?:\[[^\[\]\s]*\])*$")
 
 
 def embed(texts):
@@ -45,12 +49,32 @@ def split_sentences(answer):
     return sentences
 
 
+def citations(sentence):
+    """The [id]s of a sentence, leaving out Markdown: an image's alt text and reference
+    (![alt][ref], ![alt](src)), an inline link's text ([text](url)) and a reference-style
+    link's label ([text][label]). Adjacent ids ([a][b]) are two citations."""
+    cited = set()
+    for image, run, inline_link in BRACKETS.findall(sentence):
+        if image:
+            continue
+        groups = re.findall(r"\[([^\[\]]*)\]", run)
+        if inline_link:
+            groups.pop()
+        after_link_text = False
+        for group in groups:
+            is_id = PASSAGE_ID.fullmatch(group) is not None
+            if is_id and not after_link_text:
+                cited.add(group)
+            after_link_text = not is_id
+    return cited
+
+
 def check(answer, retrieved_ids):
     allowed = set(retrieved_ids)
     sentences = split_sentences(answer)
     uncited, unknown = [], set()
     for index, sentence in enumerate(sentences):
-        cited = set(CITATION.findall(sentence))
+        cited = citations(sentence)
         unknown |= cited - allowed
         if not cited & allowed:
             uncited.append(index)
