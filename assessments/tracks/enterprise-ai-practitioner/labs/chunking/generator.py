@@ -5,7 +5,8 @@ sections and their paragraphs' words), never by parsing the rendered text, so a 
 shared with the reference solution cannot hide. Traps: heading styles (closing '#'s,
 indentation, setext underlines, levels 1-6), lines that only look like headings ('#tag',
 seven '#'s, '#5'), '#' inside titles ('C#'), CRLF line endings, tabs and runs of spaces,
-whitespace-only blank lines, paragraph lengths at the window boundaries, empty sections.
+whitespace-only blank lines, paragraph lengths at the window boundaries, empty sections,
+fenced code blocks whose lines look like headings.
 """
 
 WORDS = (
@@ -140,6 +141,34 @@ def hidden_cases(rng):
     cases.append({"name": "empty sections give no chunks", "args": [render(rng, structure, ["atx", "setext", "closed"]) + "\n\n", size, overlap],
                   "expected": expected(structure, size, overlap),
                   "critical": "a chunk with no text or under the wrong section misleads retrieval"})
+
+    # 7. A fenced code block is one block of text: "# comment" and "---" lines inside it are
+    # code, not headings; a blank line, a shorter fence, the other fence character or a fence
+    # followed by text does not end it. A fence may follow paragraph text directly; an empty
+    # block gives no chunk; a line starting with inline code in backticks opens no block.
+    size = rng.randint(3, 6)
+    overlap = rng.randint(0, size - 1)
+    before, after = words(rng, rng.randint(2, 2 * size)), words(rng, rng.randint(1, size))
+    inline = [f"```{rng.choice(WORDS)}```", *words(rng, rng.randint(1, size))]
+    fence = rng.choice(["````", "~~~~", "```", "~~~"])
+    not_closing = rng.choice([
+        fence[0] * 3 if len(fence) == 4 else fence + " " + rng.choice(WORDS),
+        ("~" if fence[0] == "`" else "`") * len(fence),
+    ])
+    code = [["#", *words(rng, 2)], words(rng, rng.randint(1, 3)), ["##", *words(rng, 1)],
+            [not_closing], words(rng, 2), ["---"]]
+    code_lines = [" ".join(line) for line in code]
+    code_lines.insert(rng.randint(1, len(code_lines) - 1), "")
+    lines = render_heading(rng, titles[0], "atx") + [""] + render_paragraph(rng, before)
+    indent = " " * rng.randint(0, 3)
+    lines += [indent + fence + rng.choice(["", "bash", " yaml"]), *code_lines, fence + fence[0] * rng.randint(0, 1), ""]
+    empty = rng.choice(["```", "~~~"])
+    lines += [empty, rng.choice(["", " "]), empty, ""]
+    lines += render_heading(rng, titles[1], "closed") + [" ".join(inline), ""] + render_paragraph(rng, after)
+    code_words = [word for line in code_lines for word in line.split()]
+    structure = [(titles[0], [before, code_words]), (titles[1], [inline, after])]
+    cases.append({"name": "lines inside a code block are not headings", "args": ["\n".join(lines), size, overlap],
+                  "expected": expected(structure, size, overlap), "points": 2})
 
     # 6. A one-word window.
     structure = [(titles[rng.randint(0, 3)], [words(rng, rng.randint(2, 5))])]

@@ -8,6 +8,9 @@ ATX = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+(.*))?$")
 CLOSING = re.compile(r"(?:^|[ \t])#+[ \t]*$")
 # A setext underline: a run of '=' or '-' under paragraph text turns that text into a heading.
 UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
+# A code fence: three or more backticks (with no backtick after them: "```x``` text" is
+# inline code) or tildes. Nothing inside a fenced block is a heading.
+FENCE = re.compile(r"^ {0,3}(`{3,}(?=[^`]*$)|~{3,})")
 
 
 def atx_title(line):
@@ -18,10 +21,30 @@ def atx_title(line):
     return CLOSING.sub("", match.group(1) or "").strip()
 
 
+def closing_fence(opening):
+    """What closes a block: the opening's character, at least as many times, nothing else."""
+    return re.compile(r" {0,3}" + re.escape(opening[:1]) + "{%d,}[ \t]*" % len(opening))
+
+
 def paragraphs(text):
-    """Yield (section, words) for each paragraph; headings set the section and end a paragraph."""
-    section, words = "", []
+    """Yield (section, words) for each paragraph; headings set the section and end a paragraph.
+    A fenced code block is a paragraph of its own, blank lines and all."""
+    section, words, closing = "", [], None
     for line in text.splitlines():
+        if closing is not None:  # inside a fenced code block
+            if closing.fullmatch(line):
+                if words:
+                    yield section, words
+                words, closing = [], None
+            else:
+                words.extend(line.split())
+            continue
+        opening = FENCE.match(line)
+        if opening:
+            if words:
+                yield section, words
+            words, closing = [], closing_fence(opening.group(1))
+            continue
         title = atx_title(line)
         if title is not None:
             if words:
