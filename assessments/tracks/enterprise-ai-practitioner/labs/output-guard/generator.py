@@ -208,6 +208,16 @@ def _authorize_cases(rng):
         critical="a refund with an invalid amount must not be offered for approval",
     ))
 
+    cases.append(_authorize(
+        "a refund amount below zero or no number is denied", "issue_refund",
+        {"amount": rng.choice([-rng.randint(1, 99), None, True])}, False, "deny",
+        critical="a refund with an invalid amount must not be offered for approval",
+    ))
+    cases.append(_authorize(
+        "a refund amount written as text is denied", "issue_refund",
+        {"amount": rng.choice([str(rng.randint(1, 99)), f"{rng.randint(1, 99)}.50", "$20"])}, False, "deny",
+    ))
+
     fakes = [
         (rng.choice(["send_email_bulk", "send_email_external", "send_emails"]), {"to": f"{user}@{COMPANY}"}),
         (rng.choice(["resend_email", "bulk_send_email", "auto_send_email"]), {"to": f"{user}@{COMPANY}"}),

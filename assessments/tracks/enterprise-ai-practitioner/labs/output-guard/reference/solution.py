@@ -124,9 +124,9 @@ def authorize(call, context):
         return "confirm" if untrusted else "allow"
     if tool == "issue_refund":
         amount = args.get("amount")
-        if not isinstance(amount, int | float) or isinstance(amount, bool) or amount <= 0:
+        if isinstance(amount, bool) or not isinstance(amount, int | float):
             return "deny"
-        return "deny" if amount > REFUND_LIMIT else "confirm"
+        return "confirm" if 0 < amount <= REFUND_LIMIT else "deny"  # NaN is in no range
     return "deny"  # anything not on the list
 
 
