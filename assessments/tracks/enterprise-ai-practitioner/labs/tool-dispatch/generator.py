@@ -76,7 +76,7 @@ def hidden_cases(rng):
         "well-formed order id that does not exist", [f"Where is order {unknown}?"], "get_order_status",
         {"error": "order not found"},
     ))
-    near = rng.choice([known + str(rng.randint(0, 9)), rng.choice("XQ") + known, known[:3], known + "x"])
+    near = rng.choice([known + str(rng.randint(0, 9)), rng.choice("XQ") + known, f"{known}_{rng.randint(1, 9)}", known + "x"])
     cases.append(_case(
         "a token that only contains an order id is not one", [f"Where is {near}?"], "get_order_status",
         {"error": "invalid order_id"},
