@@ -88,8 +88,21 @@ def _arguments_for(schema: dict[str, Any], prompt: str) -> dict[str, Any]:
     return arguments
 
 
+def _function_tools(request: dict[str, Any]) -> list[dict[str, Any]]:
+    """The request's function tools; a malformed list is a 400, as the real API answers."""
+    tools = request.get("tools") or []
+    well_formed = isinstance(tools, list) and all(
+        isinstance(tool, dict)
+        and (tool.get("type") != "function" or isinstance(tool.get("function"), dict))
+        for tool in tools
+    )
+    if not well_formed:
+        raise StubError("'tools' must be a list of objects, each function tool with a 'function'.")
+    return [tool for tool in tools if tool.get("type") == "function"]
+
+
 def _chosen_tool(request: dict[str, Any]) -> dict[str, Any] | None:
-    tools = [tool for tool in request.get("tools") or [] if tool.get("type") == "function"]
+    tools = _function_tools(request)
     choice = request.get("tool_choice", "auto")
     messages = request.get("messages") or []
     if not tools or choice == "none" or (messages and messages[-1].get("role") == "tool"):

@@ -117,6 +117,15 @@ def test_models_and_errors(stub: OpenAIStub) -> None:
     assert _post(stub.base_url, "/nowhere", {})[0] == 404
 
 
+@pytest.mark.parametrize(
+    "tools", [[None], ["search"], [{"type": "function"}], "x", {"type": "function"}]
+)
+def test_malformed_tools_are_a_bad_request(stub: OpenAIStub, tools: Any) -> None:
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "tools": tools}
+    status, raw = _post(stub.base_url, "/chat/completions", body)
+    assert status == 400 and "tools" in json.loads(raw)["error"]["message"]
+
+
 def test_serves_on_a_unix_socket(tmp_path: Path) -> None:
     path = tmp_path / "openai.sock"
     with OpenAIStub(socket_path=path):
