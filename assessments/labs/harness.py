@@ -13,6 +13,10 @@ prints go to stderr or, during a case, into a capped per-case buffer):
     ← {"id": 1, "args": [...], "kwargs": {...}}
     → {"event": "result", "id": 1, "ok": true, "value": ..., "stdout": "..."}
     → {"event": "result", "id": 1, "ok": false, "error": "...", "stdout": "..."}
+
+In a service lab the config names a probe (lab code, also copied in read-only): each case
+then calls ``probe(entry, *args, **kwargs)``, which runs the learner's service and returns
+what it observed. The probe, like this file, sees inputs only.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import importlib
+import importlib.util
 import io
 import json
 import os
+import selectors
 import socket
 import sys
 import threading
@@ -53,6 +59,8 @@ def main() -> int:
         start_relay(config["openai_port"], config["openai_socket"])
     try:
         function = load(config["module"], config["function"])
+        if config.get("probe"):
+            function = probed(function, config["probe"])
     except BaseException:  # the learner's module may raise anything, even SystemExit
         emit({"event": "load_error", "message": learner_traceback()})
         return 0
@@ -89,6 +97,24 @@ def load(module: str, function: str) -> Any:
     if not callable(target):
         raise LookupError(f"{module}.py must define a function named {function}().")
     return target
+
+
+def probed(entry: Any, probe_path: str) -> Any:
+    """The case function of a service lab: the lab's probe, given the learner's entry.
+
+    The probe's folder goes first on sys.path so that its helper (skillcert_service) cannot
+    be shadowed by a submitted file of the same name."""
+    folder = str(Path(probe_path).parent)
+    sys.path.insert(0, folder)
+    spec = importlib.util.spec_from_file_location("skillcert_probe", probe_path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return module.probe(entry, *args, **kwargs)
+
+    return run
 
 
 class CappedText(io.TextIOBase):
@@ -183,24 +209,56 @@ def start_relay(port: int, socket_path: str) -> None:
     """Serve the OpenAI stub on the sandbox's own loopback, relayed to its Unix socket.
 
     The sandbox has no network, only its private loopback; the stock ``openai`` client
-    talks HTTP to 127.0.0.1 here, and each connection is piped to the stub's socket.
+    talks HTTP to 127.0.0.1 here, and each connection is piped to the stub's socket. One
+    thread serves every connection: threads count against the sandbox's process limit,
+    and a service lab's clients may keep many connections open at once.
     """
     listener = socket.create_server(("127.0.0.1", port))
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ)
+    peers: dict[socket.socket, socket.socket] = {}
+    open_ends: dict[socket.socket, int] = {}
 
-    def pipe(source: socket.socket, target: socket.socket) -> None:
+    def finish(end: socket.socket) -> None:
+        """One direction is done: pass the end of data on; close both once both are done."""
+        selector.unregister(end)
+        peer = peers[end]
         with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                target.sendall(data)
-        with contextlib.suppress(OSError):
-            target.shutdown(socket.SHUT_WR)
+            peer.shutdown(socket.SHUT_WR)
+        open_ends[end] = open_ends[peer] = open_ends[end] - 1
+        if open_ends[end] == 0:
+            for side in (end, peer):
+                peers.pop(side, None)
+                open_ends.pop(side, None)
+                side.close()
 
     def serve() -> None:
         while True:
-            client, _ = listener.accept()
-            upstream = socket.socket(socket.AF_UNIX)
-            upstream.connect(socket_path)
-            threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
-            threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+            for key, _ in selector.select():
+                source = key.fileobj
+                if source is listener:
+                    client, _ = listener.accept()
+                    upstream = socket.socket(socket.AF_UNIX)
+                    try:
+                        upstream.connect(socket_path)
+                    except OSError:
+                        client.close()
+                        upstream.close()
+                        continue
+                    peers[client], peers[upstream] = upstream, client
+                    open_ends[client] = open_ends[upstream] = 2
+                    selector.register(client, selectors.EVENT_READ)
+                    selector.register(upstream, selectors.EVENT_READ)
+                    continue
+                assert isinstance(source, socket.socket)
+                try:
+                    data = source.recv(65536)
+                    if data:
+                        peers[source].sendall(data)
+                        continue
+                except OSError:
+                    pass
+                finish(source)
 
     threading.Thread(target=serve, daemon=True).start()
 

@@ -6,6 +6,11 @@ reads the returned value, and compares here. A case that hangs or crashes costs 
 case: the session is killed and a fresh one answers the rest, within the submission's
 overall wall-time budget. For labs that use the OpenAI stub, the requests it records while
 a case runs are that case's, so ``model_calls`` expectations are checked here too.
+
+A service lab (``probe:``) keeps the same protocol: its probe, lab code copied into the
+sandbox with a small stdlib helper (service.py), is called with the learner's entry and the
+case's inputs, starts the service on the sandbox's own loopback and returns what it observed
+(responses, log lines, calls a fake dependency received); the comparison stays here.
 """
 
 from __future__ import annotations
@@ -40,6 +45,10 @@ from assessments.labs.spec import LabSpec, TestCase
 
 HARNESS = Path(__file__).with_name("harness.py")
 HARNESS_MOUNT = "/opt/skillcert/harness.py"
+SERVICE_HELPER = Path(__file__).with_name("service.py")
+PROBE_DIR = "/opt/skillcert/probe"
+PROBE_MOUNT = f"{PROBE_DIR}/probe.py"
+SERVICE_HELPER_MOUNT = f"{PROBE_DIR}/skillcert_service.py"
 OPENAI_SOCKET_MOUNT = "/run/skillcert/openai.sock"
 OPENAI_PORT = 8080
 
@@ -177,6 +186,8 @@ class _Grading:
         self, cases: Sequence[TestCase], files: dict[str, Path]
     ) -> tuple[list[TestResult], str]:
         files = {**files, **self.lab.data_files, HARNESS_MOUNT: HARNESS}
+        if self.lab.probe_file is not None:
+            files |= {PROBE_MOUNT: self.lab.probe_file, SERVICE_HELPER_MOUNT: SERVICE_HELPER}
         results: list[TestResult] = []
         with self._openai_stub() as self.stub:
             socket_path = self.stub.socket_path if self.stub is not None else None
@@ -200,7 +211,9 @@ class _Grading:
         remaining: float,
     ) -> list[TestResult]:
         """Answer cases until one fails hard; return the results of the cases it covered."""
-        harness_config = {"module": self.lab.module, "function": self.lab.function}
+        harness_config: dict[str, Any] = {"module": self.lab.module, "function": self.lab.function}
+        if self.lab.probe_file is not None:
+            harness_config["probe"] = PROBE_MOUNT
         binds, env = {}, {}
         if socket_path is not None:
             binds[OPENAI_SOCKET_MOUNT] = socket_path

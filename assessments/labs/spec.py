@@ -7,6 +7,9 @@ Layout of a lab folder (see docs/labs.md)::
     grader.py    optional ``compare(expected, actual)`` for comparator "custom"
     generator.py optional ``hidden_cases(rng)``: hidden cases drawn per seed (``generator:``)
     data/        optional files the learner's code may read at /lab/data (read-only)
+    probe.py     optional ``probe(entry, *args, **kwargs)``: for a service lab (``probe:``),
+                 lab code that runs in the sandbox, starts the learner's service and
+                 reports what it observed; it sees inputs only, never expected answers
 
 Everything that could go wrong in these files is reported at once as ``file: message``.
 A generator is run for ``GENERATOR_SEEDS_CHECKED`` seeds at load, so a seed that breaks
@@ -39,7 +42,7 @@ DATA_MOUNT = "/lab/data"
 GENERATOR_SEEDS_CHECKED = 200
 LAB_KEYS = frozenset(
     {"id", "title", "entry", "environment", "openai", "case_timeout", "limits", "tests"}
-    | {"generator", "equivalent_mutants"}
+    | {"generator", "equivalent_mutants", "probe"}
 )
 TEST_KEYS = frozenset(
     {"name", "args", "kwargs", "expected", "points", "comparator", "tolerance", "critical"}
@@ -135,6 +138,9 @@ class LabSpec:
     generator: CaseGenerator | None = None
     #: Mutant id → why no test can tell it from the reference (``skillcert content audit``).
     equivalent_mutants: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: A service lab's probe (``probe:``): run in the sandbox, it is called with the
+    #: learner's entry and each case's inputs instead of the entry itself.
+    probe_file: Path | None = None
 
     @property
     def parameterised(self) -> bool:
@@ -238,6 +244,7 @@ class _Loader:
         self.check_limits(lab.get("limits", {}))
         mutants = self.equivalent_mutants(lab.get("equivalent_mutants", []))
         data_files = self.data_files()
+        probe_file = self.probe_file(lab.get("probe"))
         if self.problems:
             raise LabSpecError(self.problems)
         assert match is not None
@@ -255,6 +262,7 @@ class _Loader:
             custom_compare=custom,
             generator=generator,
             equivalent_mutants=mutants,
+            probe_file=probe_file,
         )
         self.check_generator(spec)
         return spec
@@ -364,6 +372,24 @@ class _Loader:
         if not callable(hidden_cases):
             return None
         return CaseGenerator(self.directory / name, hidden_cases)
+
+    def probe_file(self, name: Any) -> Path | None:
+        """The file ``probe:`` names. It runs in the sandbox, so it is only compiled here."""
+        if name is None:
+            return None
+        if not isinstance(name, str) or not re.fullmatch(r"[\w-]+\.py", name):
+            self.problem("lab.yaml", "'probe' must name a .py file in the lab folder.")
+            return None
+        path = self.directory / name
+        if not path.is_file():
+            self.problem(name, "the file is missing.")
+            return None
+        try:
+            compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as error:
+            self.problem(name, f"cannot be compiled: {error}")
+            return None
+        return path
 
     def check_generator(self, lab: LabSpec) -> None:
         """Every checked seed must give valid cases, and the same ones when asked again
