@@ -28,15 +28,14 @@ from typing import Any
 
 import yaml
 
-from assessments import effort, policy, rubrics, scenarios
+from assessments import effort, policy, rubrics, scenarios, translation
 from assessments.items import ITEM_TYPES, ItemType
-from assessments.labs.spec import LabSpec, LabSpecError
+from assessments.labs.spec import GENERATOR_SEEDS_CHECKED, LabSpec, LabSpecError
 from assessments.markdown import images_without_alt, render
 from assessments.model import (
     TRANSLATION_LANGUAGES,
     Activity,
     ActivityKind,
-    ActivityTranslation,
     Claim,
     Competency,
     Difficulty,
@@ -118,20 +117,28 @@ class LoadResult:
 # -- public functions --------------------------------------------------------------------
 
 
-def load_tracks(tracks_dir: Path, *, today: dt.date | None = None) -> LoadResult:
+def load_tracks(
+    tracks_dir: Path,
+    *,
+    today: dt.date | None = None,
+    generator_seeds: int = GENERATOR_SEEDS_CHECKED,
+) -> LoadResult:
     """Load every track folder (one with a ``track.yaml``) directly under ``tracks_dir``.
 
-    ``today`` decides which modules are past their ``review_by`` date (default: today).
+    ``today`` decides which modules are past their ``review_by`` date (default: today);
+    ``generator_seeds``, on how many seeds each lab generator is tried (``LabSpec.load``).
     """
     folders = sorted(p.parent for p in Path(tracks_dir).glob(f"*/{TRACK_FILE}"))
-    return _load(folders, Path(tracks_dir), today or dt.date.today())
+    checks = _Checks(today or dt.date.today(), generator_seeds)
+    return _load(folders, Path(tracks_dir), checks)
 
 
 def load_track(track_dir: Path, *, today: dt.date | None = None) -> LoadResult:
     """Load one track folder, plus the sibling tracks it extends (reported and returned too)."""
     track_dir = Path(track_dir)
     siblings = sorted(p.parent for p in track_dir.parent.glob(f"*/{TRACK_FILE}"))
-    return _load(siblings, track_dir.parent, today or dt.date.today(), wanted=track_dir.resolve())
+    checks = _Checks(today or dt.date.today(), GENERATOR_SEEDS_CHECKED)
+    return _load(siblings, track_dir.parent, checks, wanted=track_dir.resolve())
 
 
 def validate_path(path: Path, *, today: dt.date | None = None) -> LoadResult:
@@ -267,12 +274,22 @@ _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 # -- one track ---------------------------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
+class _Checks:
+    """What a load checks against: the date for review-by warnings, and how many seeds each
+    lab generator is tried on."""
+
+    today: dt.date
+    generator_seeds: int
+
+
 class _TrackReader:
     """Reads one track folder; collects problems per file; claims ids across the track."""
 
-    def __init__(self, folder: Path, label_root: Path, today: dt.date) -> None:
+    def __init__(self, folder: Path, label_root: Path, checks: _Checks) -> None:
         self.folder = folder
-        self.today = today  #: modules with an earlier ``review_by`` get a warning
+        self.today = checks.today  #: modules with an earlier ``review_by`` get a warning
+        self.generator_seeds = checks.generator_seeds
         self.root = folder.resolve()
         self.label_root = label_root
         self.sinks: dict[str, ProblemSink] = {}
@@ -334,7 +351,7 @@ class _TrackReader:
             spec.error(f"'folder' {relative!r}: no such folder in the track", "folder")
             return None
         try:
-            return LabSpec.load(path)
+            return LabSpec.load(path, generator_seeds=self.generator_seeds)
         except LabSpecError as exc:
             for problem in exc.problems:
                 spec.error(f"lab {relative}: {problem}", "folder")
@@ -431,8 +448,8 @@ class _Header:
     extends: str | None
 
 
-def _read_header(folder: Path, label_root: Path, today: dt.date) -> _Header:
-    reader = _TrackReader(folder, label_root, today)
+def _read_header(folder: Path, label_root: Path, checks: _Checks) -> _Header:
+    reader = _TrackReader(folder, label_root, checks)
     spec = reader.read_yaml(folder / TRACK_FILE)
     if spec is None:
         return _Header(folder, reader, None, None, None)
@@ -440,9 +457,9 @@ def _read_header(folder: Path, label_root: Path, today: dt.date) -> _Header:
 
 
 def _load(
-    folders: list[Path], label_root: Path, today: dt.date, wanted: Path | None = None
+    folders: list[Path], label_root: Path, checks: _Checks, wanted: Path | None = None
 ) -> LoadResult:
-    headers = [_read_header(folder, label_root, today) for folder in folders]
+    headers = [_read_header(folder, label_root, checks) for folder in folders]
     by_id: dict[str, _Header] = {}
     for header in headers:
         if header.id is None:
@@ -628,7 +645,9 @@ def _read_module(
         activity = _read_activity(reader, activity_spec, folder)
         if activity is not None:
             activities.append(activity)
-    translations = _read_translations(reader, spec, folder, activity_ids)
+    translations = _read_translations(
+        reader, spec, folder, activity_ids, {a.id: a for a in activities}
+    )
     spec.done()
     if not spec.ok or None in (found_id, version, title, track_id, reviewed, review_by):
         return None
@@ -646,10 +665,15 @@ def _read_module(
 
 
 def _read_translations(
-    reader: _TrackReader, spec: Spec, folder: Path, activity_ids: set[str] | None
+    reader: _TrackReader,
+    spec: Spec,
+    folder: Path,
+    activity_ids: set[str] | None,
+    loaded: Mapping[str, Activity],
 ) -> dict[str, ModuleTranslation]:
     """``translations: {<language>: {title?, summary?, activities?: {<activity id>: {title?,
-    body? or body_file?}}}}``: the module's texts in the UI's other languages."""
+    body? or body_file?, items?, scenario?, rubric?}}}}``: the module's texts in the UI's
+    other languages (``assessments.translation`` reads each activity's)."""
     block = spec.child("translations", None)
     if block is None:
         return {}
@@ -663,13 +687,17 @@ def _read_translations(
                 language,
             )
         elif entry is not None:
-            found[language] = _read_translation(reader, entry, folder, activity_ids)
+            found[language] = _read_translation(reader, entry, folder, activity_ids, loaded)
     block.done()
     return found
 
 
 def _read_translation(
-    reader: _TrackReader, entry: Spec, folder: Path, activity_ids: set[str] | None
+    reader: _TrackReader,
+    entry: Spec,
+    folder: Path,
+    activity_ids: set[str] | None,
+    loaded: Mapping[str, Activity],
 ) -> ModuleTranslation:
     title, summary = entry.text("title", ""), entry.text("summary", "")
     activities = {}
@@ -681,12 +709,14 @@ def _read_translation(
                 f"translation of activity {activity_id!r}: no such activity in the module",
                 activity_id,
             )
-        elif text is not None:
-            activities[activity_id] = ActivityTranslation(
-                text.text("title", "") or "",
-                reader.markdown(text, "body", folder, required=False),
+        elif text is not None and activity_id in loaded:
+            # An activity that did not load has its problems reported already: its
+            # translation cannot be checked against it, and the track will not load.
+            activities[activity_id] = translation.translate_activity(
+                loaded[activity_id],
+                text,
+                lambda spec, key: reader.markdown(spec, key, folder, required=False),
             )
-            text.done()
     if texts is not None:
         texts.done()
     entry.done()

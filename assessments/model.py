@@ -281,20 +281,18 @@ TRANSLATION_LANGUAGES = ("es",)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class ActivityTranslation:
-    """An activity's title and body (HTML) in another language; empty keeps the original."""
-
-    title: str = ""
-    body_html: str = ""
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
 class ModuleTranslation:
-    """A module's texts in another language; empty or absent ones keep the original."""
+    """A module's texts in another language; empty or absent ones keep the original.
+
+    ``activities`` holds each translated activity whole, built once at load time by
+    ``assessments.translation``: the same ids, scores and keys as the original, with the
+    learner-visible texts the author translated (titles, bodies, questions, options,
+    feedback, scenario steps, rubrics) and the original text wherever they did not.
+    """
 
     title: str = ""
     summary: str = ""
-    activities: Mapping[str, ActivityTranslation] = dataclasses.field(default_factory=dict)
+    activities: Mapping[str, Activity] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -316,20 +314,14 @@ class Module:
     )
 
     def translated(self, language: str) -> Module:
-        """This module with the titles, summary and bodies translated into ``language``
-        where the author gave them; the original text everywhere else."""
+        """This module with its texts translated into ``language`` where the author gave
+        them; the original text everywhere else. The only place pages get translated
+        content from (``Track.translated``)."""
         translation = self.translations.get(language)
         if translation is None:
             return self
         activities = tuple(
-            dataclasses.replace(
-                activity,
-                title=t.title or activity.title,
-                body_html=t.body_html or activity.body_html,
-            )
-            if (t := translation.activities.get(activity.id)) is not None
-            else activity
-            for activity in self.activities
+            translation.activities.get(activity.id, activity) for activity in self.activities
         )
         return dataclasses.replace(
             self,

@@ -98,6 +98,8 @@ def test_a_generator_failing_for_one_seed_among_200_is_refused_naming_it(tmp_pat
     # file:line of the generator's line that raised (line 1 of the file is blank).
     assert f"{folder / 'generator.py'}:6: seed 137: hidden_cases() raised KeyError('x')" in problems
     assert "seeds checked fail" not in problems  # only one seed fails
+    # The app's start-up tries fewer seeds: content validate and CI have tried them all.
+    assert LabSpec.load(folder, generator_seeds=10).parameterised
 
 
 def test_a_generator_failing_for_many_seeds_reports_the_first_and_counts_them(
