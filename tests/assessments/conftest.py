@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from assessments.labs.sandbox import sandbox_status
 from assessments.loader import load_track
 from assessments.model import Track
 
@@ -21,6 +23,16 @@ def sample_track() -> Track:
     assert result.problems == []
     (track,) = result.tracks
     return track
+
+
+@pytest.fixture(scope="session")
+def sandbox_ready() -> None:
+    """Skip where bubblewrap is missing (never in CI, which installs it); fail if the
+    sandbox is installed but cannot run."""
+    if shutil.which("bwrap") is None and os.environ.get("CI") != "true":
+        pytest.skip("bubblewrap is not installed (apt-get install -y bubblewrap)")
+    ok, reason = sandbox_status(check_lab_env=False)
+    assert ok, reason
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ fails them. Elsewhere they skip, with the reason, only when bwrap is not install
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import textwrap
@@ -29,7 +28,6 @@ from assessments.labs.sandbox import (
     SandboxConfig,
     SandboxUnavailable,
     run,
-    sandbox_status,
 )
 from assessments.labs.spec import LabSpec, TestCase
 
@@ -39,11 +37,7 @@ IN_CI = os.environ.get("CI") == "true"
 
 
 @pytest.fixture(scope="module")
-def config() -> SandboxConfig:
-    if shutil.which("bwrap") is None and not IN_CI:
-        pytest.skip("bubblewrap is not installed (apt-get install -y bubblewrap)")
-    ok, reason = sandbox_status(check_lab_env=False)
-    assert ok, reason
+def config(sandbox_ready: None) -> SandboxConfig:
     return SandboxConfig.from_environment()
 
 

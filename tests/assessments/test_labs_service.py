@@ -7,7 +7,6 @@ Like test_labs_sandbox.py, these need bubblewrap: in CI they never skip.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -16,19 +15,9 @@ import pytest
 from assessments.labs.limits import Limits
 from assessments.labs.results import ResultStatus, TestStatus
 from assessments.labs.runner import grade_submission
-from assessments.labs.sandbox import sandbox_status
 from assessments.labs.spec import LabSpec, LabSpecError
 
 SERVICE_LAB = Path(__file__).parent / "labs_fixtures" / "service_lab"
-IN_CI = os.environ.get("CI") == "true"
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> None:
-    if shutil.which("bwrap") is None and not IN_CI:
-        pytest.skip("bubblewrap is not installed (apt-get install -y bubblewrap)")
-    ok, reason = sandbox_status(check_lab_env=False)
-    assert ok, reason
 
 
 def _submission(tmp_path: Path, source: str) -> Path:
@@ -64,7 +53,9 @@ def test_a_bad_probe_is_refused(tmp_path: Path, probe: str, content: str | None,
     assert any(problem in line for line in error.value.problems), error.value.problems
 
 
-def test_a_running_service_is_graded_on_what_the_probe_observed(sandbox: None, tmp_path: Path):
+def test_a_running_service_is_graded_on_what_the_probe_observed(
+    sandbox_ready: None, tmp_path: Path
+):
     lab = LabSpec.load(SERVICE_LAB)
     result = grade_submission(lab, SERVICE_LAB / "reference", Limits(wall_seconds=20))
     assert result.status is ResultStatus.GRADED, result.staff_output
@@ -73,7 +64,7 @@ def test_a_running_service_is_graded_on_what_the_probe_observed(sandbox: None, t
     assert result.score == 1.0, [(t.name, t.output) for t in result.tests]
 
 
-def test_a_service_that_misbehaves_loses_marks(sandbox: None, tmp_path: Path):
+def test_a_service_that_misbehaves_loses_marks(sandbox_ready: None, tmp_path: Path):
     source = (SERVICE_LAB / "reference" / "app.py").read_text()
     # Skips the dependency and logs nothing: the end state gives it away.
     broken = source.replace(
@@ -88,7 +79,7 @@ def test_a_service_that_misbehaves_loses_marks(sandbox: None, tmp_path: Path):
     assert all(test.status is TestStatus.FAILED for test in result.tests)
 
 
-def test_a_submitted_helper_cannot_replace_the_labs(sandbox: None, tmp_path: Path):
+def test_a_submitted_helper_cannot_replace_the_labs(sandbox_ready: None, tmp_path: Path):
     folder = _submission(tmp_path, (SERVICE_LAB / "reference" / "app.py").read_text())
     (folder / "skillcert_service.py").write_text(
         "def serve_wsgi(app):\n    raise RuntimeError('shadowed')\n"
