@@ -34,7 +34,7 @@ import sys
 import threading
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 WORK = Path("/work")
 TEXT_CAP = 8192
@@ -107,7 +107,8 @@ def probed(entry: Any, probe_path: str) -> Any:
     folder = str(Path(probe_path).parent)
     sys.path.insert(0, folder)
     spec = importlib.util.spec_from_file_location("skillcert_probe", probe_path)
-    assert spec is not None and spec.loader is not None
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load the lab's probe {probe_path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
 
@@ -235,7 +236,7 @@ def start_relay(port: int, socket_path: str) -> None:
     def serve() -> None:
         while True:
             for key, _ in selector.select():
-                source = key.fileobj
+                source = cast(socket.socket, key.fileobj)  # only sockets are registered
                 if source is listener:
                     client, _ = listener.accept()
                     upstream = socket.socket(socket.AF_UNIX)
@@ -250,7 +251,6 @@ def start_relay(port: int, socket_path: str) -> None:
                     selector.register(client, selectors.EVENT_READ)
                     selector.register(upstream, selectors.EVENT_READ)
                     continue
-                assert isinstance(source, socket.socket)
                 try:
                     data = source.recv(65536)
                     if data:

@@ -48,9 +48,8 @@ class ModelCalls:
         roles = _names(raw.get("first_roles", []))
         if roles is None or any(role not in ROLES for role in roles):
             problems.append(f"'model_calls: first_roles' must be a list of {', '.join(ROLES)}.")
-        if problems:
+        if problems or tools is None or roles is None:
             return None, problems
-        assert tools is not None and roles is not None
         return cls(min_calls, tools, roles), []
 
     def failure(self, requests: Sequence[Mapping[str, Any]]) -> str | None:

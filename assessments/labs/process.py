@@ -88,7 +88,8 @@ class SandboxProcess:
         self._killed: Termination | None = None
         self._result: SandboxRun | None = None
         self._selector = selectors.DefaultSelector()
-        assert popen.stdout is not None and popen.stderr is not None and popen.stdin is not None
+        if popen.stdout is None or popen.stderr is None or popen.stdin is None:
+            raise ValueError("a sandboxed process needs pipes for stdin, stdout and stderr")
         for stream in (popen.stdout, popen.stderr):
             os.set_blocking(stream.fileno(), False)
             self._selector.register(stream.fileno(), selectors.EVENT_READ)
@@ -105,10 +106,8 @@ class SandboxProcess:
     @property
     def output_closed(self) -> bool:
         """The program closed its stdout: it is ending, or can no longer answer."""
-        assert self._popen.stdout is not None
-        return (
-            self._popen.stdout.closed or self._popen.stdout.fileno() not in self._selector.get_map()
-        )
+        stdout = self._popen.stdout
+        return stdout is None or stdout.closed or stdout.fileno() not in self._selector.get_map()
 
     @property
     def started_in_sandbox(self) -> bool:
@@ -213,7 +212,8 @@ class SandboxProcess:
             self._selector.unregister(self._stdin_fd)
 
     def _write_stdin(self) -> None:
-        assert self._stdin_fd is not None
+        if self._stdin_fd is None:  # closed: nothing more can be written
+            return
         try:
             written = os.write(self._stdin_fd, self._pending_input[:65536])
         except BlockingIOError:

@@ -166,10 +166,11 @@ class LabSpec:
         return dataclasses.replace(self, cases=self.cases + cases, generator=None)
 
     def comparator(self, case: TestCase) -> Comparator:
-        if case.comparator == "custom":
-            assert self.custom_compare is not None
-            return self.custom_compare
-        return BUILTIN[case.comparator]
+        if case.comparator != "custom":
+            return BUILTIN[case.comparator]
+        if self.custom_compare is None:  # the loader refuses such a case; a bug if here
+            raise LabSpecError([f"test {case.name!r}: comparator 'custom' without grader.py"])
+        return self.custom_compare
 
     @classmethod
     def load(cls, directory: Path, *, generator_seeds: int = GENERATOR_SEEDS_CHECKED) -> LabSpec:
@@ -250,9 +251,8 @@ class _Loader:
         mutants = self.equivalent_mutants(lab.get("equivalent_mutants", []))
         data_files = self.data_files()
         probe_file = self.probe_file(lab.get("probe"))
-        if self.problems:
+        if self.problems or match is None:
             raise LabSpecError(self.problems)
-        assert match is not None
         spec = LabSpec(
             id=lab["id"],
             title=lab["title"],
@@ -336,7 +336,9 @@ class _Loader:
             self.problem(name, "the file is missing.")
             return None
         module_spec = importlib.util.spec_from_file_location(f"_lab_{path.stem}_{id(self)}", path)
-        assert module_spec is not None and module_spec.loader is not None
+        if module_spec is None or module_spec.loader is None:
+            self.problem(name, "cannot be loaded as a Python module.")
+            return None
         module = importlib.util.module_from_spec(module_spec)
         try:
             module_spec.loader.exec_module(module)

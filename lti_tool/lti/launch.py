@@ -121,8 +121,7 @@ class SkillCertMessageLaunch(MessageLaunch):
             raise LaunchError(
                 _l("The LMS sent a launch SkillCert cannot accept: %(problem)s.", problem=exc)
             ) from exc
-        registration = self._tool_conf.registration
-        assert registration is not None
+        registration = self._registration
         return ValidatedLaunch(
             claims=self._jwt["body"],
             registration=registration,
@@ -182,6 +181,14 @@ class SkillCertMessageLaunch(MessageLaunch):
             )
         return azp or audiences[0]
 
+    @property
+    def _registration(self) -> Row:
+        """The tenant ``check_registration`` found; every later step runs after it."""
+        registration = self._tool_conf.registration
+        if registration is None:
+            raise RuntimeError("check_registration() must find the tenant first")
+        return registration
+
     def check_registration(self) -> None:
         iss = self._jwt["body"].get("iss")
         if not isinstance(iss, str) or not iss:
@@ -201,8 +208,7 @@ class SkillCertMessageLaunch(MessageLaunch):
             )
 
     def validate_jwt_signature(self) -> MessageLaunch:
-        registration = self._tool_conf.registration
-        assert registration is not None
+        registration = self._registration
         key = self._keys.key_for(
             key_set_url=registration.key_set_url,
             key_set=registration.key_set,
@@ -240,8 +246,7 @@ class SkillCertMessageLaunch(MessageLaunch):
         deployment_id = self._jwt["body"].get(Claim.DEPLOYMENT_ID)
         if not isinstance(deployment_id, str) or not deployment_id:
             raise LaunchError(_l("The launch does not name its deployment (deployment_id)."))
-        registration = self._tool_conf.registration
-        assert registration is not None
+        registration = self._registration
         if not registration.deployment_active:  # None: not added; False: switched off
             raise NotRegisteredError(
                 _l(
@@ -305,8 +310,7 @@ class SkillCertMessageLaunch(MessageLaunch):
         The state row is deleted here; a failed check rolls the request back, which puts
         it back (and :class:`BrowserNotBound` callers roll back themselves).
         """
-        registration = self._tool_conf.registration
-        assert registration is not None
+        registration = self._registration
         conn = self._conn
         state = conn.execute(
             statements.TAKE_LOGIN_STATE, {"state": self._get_request_param("state")}
