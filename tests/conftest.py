@@ -1,8 +1,9 @@
 """Fixtures: ``app``, ``client``, ``runner`` and ``lms`` (a simulated LMS that launches the tool).
 
-The database comes from ``db_url``: a fresh SQLite file per test, and, when
-SKILLCERT_TEST_POSTGRES_URL is set (CI sets it), the same tests again on PostgreSQL in a
-schema of their own, emptied between tests.
+The database comes from ``db_url``: a fresh SQLite file per test, and the same tests again
+on PostgreSQL in a schema of their own, emptied between tests: the server named by
+SKILLCERT_TEST_POSTGRES_URL (CI sets it), else the documented default when a server answers
+there. Without one the PostgreSQL half skips, and the report's header says why.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -32,9 +34,34 @@ from tests.independent_verifier import node  # noqa: F401 (a fixture for every t
 from tests.simulated_lms import LaunchSpec, SimulatedLMS
 
 BASE_URL = "http://localhost"
-POSTGRES_URL = os.environ.get("SKILLCERT_TEST_POSTGRES_URL")
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
+
+
+def _postgres() -> tuple[str | None, str]:
+    """The PostgreSQL the tests run on, or None and why there is none."""
+    configured = os.environ.get("SKILLCERT_TEST_POSTGRES_URL")
+    if configured:
+        return configured, ""
+    try:
+        with psycopg.connect(DEFAULT_POSTGRES_URL, connect_timeout=2):
+            return DEFAULT_POSTGRES_URL, ""
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return None, (
+            f"no PostgreSQL answers at {DEFAULT_POSTGRES_URL} ({reason}); "
+            "set SKILLCERT_TEST_POSTGRES_URL to run them"
+        )
+
+
+POSTGRES_URL, NO_POSTGRES = _postgres()
+
+
+def pytest_report_header() -> str:
+    if POSTGRES_URL:
+        return f"PostgreSQL tests: on {POSTGRES_URL}"
+    return f"PostgreSQL tests: skipped, {NO_POSTGRES}"
 
 
 # -- no traffic beyond this machine -----------------------------------------------------
@@ -97,7 +124,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{path}"
         return
     if not POSTGRES_URL:
-        pytest.skip("SKILLCERT_TEST_POSTGRES_URL is not set (CI sets it to the local PostgreSQL)")
+        pytest.skip(NO_POSTGRES)
     url = request.getfixturevalue("postgres_schema_url")
     yield url
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
