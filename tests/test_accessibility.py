@@ -30,6 +30,8 @@ from tests import loopback
 from tests.conftest import SAMPLE_CONTENT, LmsDriver
 from tests.simulated_lms import LTI
 
+pytestmark = pytest.mark.browser
+
 ADMIN = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"
 
 

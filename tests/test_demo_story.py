@@ -21,6 +21,8 @@ from assessments.model import Track
 from tests import browser as browser_tools
 from tests.test_serve import serving
 
+pytestmark = pytest.mark.browser
+
 TRACK = "enterprise-ai-practitioner"
 LAB_SOLUTION = TRACKS_DIR / TRACK / "labs" / "chunking" / "reference" / "solution.py"
 #: Bounded waits for pages and for the sandboxed grader; not performance assertions.

@@ -22,6 +22,8 @@ from lti_tool.models import Job, JobStatus, LabSubmission, Role, SubmissionStatu
 from lti_tool.sessions import CurrentLaunch
 from tests.conftest import csrf_token_of as token
 
+pytestmark = pytest.mark.sandbox
+
 CONTENT = Path(__file__).parent / "assessments"
 GOOD = """
 def classify(text):

@@ -64,6 +64,8 @@ LABS = sorted(
 )
 
 
+@pytest.mark.sandbox
+@pytest.mark.slow
 @pytest.mark.parametrize("lab_folder", LABS, ids=lambda p: p.name)
 def test_each_labs_tests_kill_the_mutants_of_its_reference(lab_folder):
     if shutil.which("bwrap") is None:

@@ -19,6 +19,8 @@ from assessments.labs import LabSpec
 from assessments.loader import load_tracks
 from assessments.model import ActivityKind
 
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+
 SAMPLE_DIR = Path(__file__).parent / "assessments"
 
 

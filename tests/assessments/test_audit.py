@@ -8,7 +8,6 @@ choices; its two labs share a reference solution, one with weak tests, one with 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -32,14 +31,6 @@ def track():
     assert result.problems == [], [str(p) for p in result.problems]
     (track,) = result.tracks
     return track
-
-
-@pytest.fixture
-def sandbox():
-    if shutil.which("bwrap") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("bubblewrap is missing: the README's test command installs it")
-        pytest.skip("bubblewrap is not installed (the README's test command installs it)")
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +107,8 @@ def test_certification_counts_summative_work_and_critical_checks(track):
 # -- labs ------------------------------------------------------------------------------
 
 
-def test_weak_tests_let_most_mutants_and_a_wrong_solution_through(sandbox, lab_audits):
+@pytest.mark.sandbox
+def test_weak_tests_let_most_mutants_and_a_wrong_solution_through(sandbox_ready, lab_audits):
     weak = lab_audits["weak-lab"]
     assert weak.problems == () and weak.seeds is None
     assert (weak.mutants, weak.equivalent, weak.killed) == (10, 0, 5)
@@ -132,7 +124,8 @@ def test_weak_tests_let_most_mutants_and_a_wrong_solution_through(sandbox, lab_a
     assert weak.wrong_solutions_missed == ("strict-boundary",)
 
 
-def test_strong_tests_kill_every_mutant_but_the_declared_equivalent_one(sandbox, lab_audits):
+@pytest.mark.sandbox
+def test_strong_tests_kill_every_mutant_but_the_declared_equivalent_one(sandbox_ready, lab_audits):
     strong = lab_audits["strong-lab"]
     assert strong.problems == () and strong.warnings == ()
     assert (strong.mutants, strong.equivalent, strong.killed) == (10, 1, 9)
@@ -141,7 +134,8 @@ def test_strong_tests_kill_every_mutant_but_the_declared_equivalent_one(sandbox,
     assert (strong.wrong_solutions, strong.wrong_solutions_caught) == (2, 2)
 
 
-def test_a_reference_that_loses_marks_is_a_problem_of_the_lab(sandbox, tmp_path):
+@pytest.mark.sandbox
+def test_a_reference_that_loses_marks_is_a_problem_of_the_lab(sandbox_ready, tmp_path):
     lab = tmp_path / "weak-lab"
     shutil.copytree(LABS / "weak-lab", lab)
     shutil.copy(lab / "wrong" / "always-fail" / "solution.py", lab / "reference" / "solution.py")
@@ -157,7 +151,8 @@ def test_a_reference_that_loses_marks_is_a_problem_of_the_lab(sandbox, tmp_path)
     )
 
 
-def test_a_parameterised_lab_is_graded_on_each_seed(sandbox):
+@pytest.mark.sandbox
+def test_a_parameterised_lab_is_graded_on_each_seed(sandbox_ready):
     lab = Path(__file__).parent / "sample_track" / "labs" / "prompt-lab"
     result = audit_lab(lab, seeds=2)
     assert result.seeds == (1, 2) and result.problems == ()
@@ -242,7 +237,8 @@ def test_a_bad_responses_file_is_refused_with_every_problem_and_its_line(track, 
 # -- the command -------------------------------------------------------------------------
 
 
-def test_audit_json_is_one_object_with_every_measure(sandbox, tmp_path):
+@pytest.mark.sandbox
+def test_audit_json_is_one_object_with_every_measure(sandbox_ready, tmp_path):
     responses = _write_responses(tmp_path / "r.csv")
     args = ["content", "audit", str(TRACK_DIR), "--json", "--seeds", "1"]
     result = CliRunner().invoke(main, [*args, "--responses", str(responses)])

@@ -31,6 +31,8 @@ from assessments.labs.sandbox import (
 )
 from assessments.labs.spec import LabSpec, TestCase
 
+pytestmark = pytest.mark.sandbox
+
 FIXTURES = Path(__file__).parent / "labs_fixtures"
 STATS_LAB = FIXTURES / "stats_lab"
 IN_CI = os.environ.get("CI") == "true"

@@ -17,6 +17,8 @@ from assessments.labs.results import ResultStatus, TestStatus
 from assessments.labs.runner import grade_submission
 from assessments.labs.spec import LabSpec, LabSpecError
 
+pytestmark = pytest.mark.sandbox
+
 SERVICE_LAB = Path(__file__).parent / "labs_fixtures" / "service_lab"
 
 
