@@ -433,9 +433,10 @@ def benchmark_analysis(learners: int = 1000, items: int = 100, *, seed: int = 20
     wrong_choice = np.array(["B", "C", "D"])[rng.integers(0, 3, size=(learners, items))]
     labels = np.where(correct, "A", wrong_choice).astype(object)
     labels[omitted] = None
-    choices = {j: labels[:, j].tolist() for j in range(items)}
-    option_list = {j: ("A", "B", "C", "D") for j in range(items)}
-    keys = dict.fromkeys(range(items), "A")
+    # Annotated with analyse_items' key type: Mapping is invariant in its keys.
+    choices: dict[ItemKey, list[str | None]] = {j: labels[:, j].tolist() for j in range(items)}
+    option_list: dict[ItemKey, tuple[str, ...]] = {j: ("A", "B", "C", "D") for j in range(items)}
+    keys: dict[ItemKey, str] = dict.fromkeys(range(items), "A")
 
     start = time.perf_counter()
     analyse_items(scores, missing="zero", choices=choices, options=option_list, keys=keys)

@@ -33,6 +33,7 @@ from typing import Any
 from assessments import policy
 from assessments.analysis import ItemAnalysis, ItemFlag, analyse_items, item_flags
 from assessments.items import ItemType
+from assessments.items.single_choice import SingleChoice
 from assessments.lab_audit import DEFAULT_SEEDS, LabAudit, Progress, audit_lab
 from assessments.loader import TRACK_FILE, LoadResult
 from assessments.model import Track
@@ -84,9 +85,11 @@ def questions(track: Track) -> list[Question]:
     found = []
     for activity in track.activities():
         for item in activity.items:
-            if item.type == ItemType.SINGLE_CHOICE:
-                options = item.definition.options
-                best = next(i for i, o in enumerate(options) if o.id == item.definition.correct)
+            definition = item.definition
+            # A single-choice item's definition is always a SingleChoice (see ITEM_TYPES).
+            if item.type == ItemType.SINGLE_CHOICE and isinstance(definition, SingleChoice):
+                options = definition.options
+                best = next(i for i, o in enumerate(options) if o.id == definition.correct)
                 found.append(Question(item.id, tuple(plain_text(o.html) for o in options), best))
         if activity.scenario is None:
             continue
@@ -246,10 +249,12 @@ def _response(
     row: Mapping[str, str | None], points: Mapping[str, float], where: str, problems: list[str]
 ) -> tuple[str, str, float] | None:
     """One row's learner, item and score; ``None`` after recording what is wrong with it."""
-    if None in row or any(row.get(column) is None for column in RESPONSE_COLUMNS):
+    # csv gives None for a missing cell and puts extra cells under the key None.
+    cells = {c: value for c in RESPONSE_COLUMNS if (value := row.get(c)) is not None}
+    if None in row or len(cells) != len(RESPONSE_COLUMNS):
         problems.append(f"{where}: expected {len(RESPONSE_COLUMNS)} columns")
         return None
-    learner, item = row["learner"].strip(), row["item"].strip()
+    learner, item = cells["learner"].strip(), cells["item"].strip()
     before = len(problems)
     if not learner:
         problems.append(f"{where}: 'learner' is empty")
@@ -258,12 +263,12 @@ def _response(
     numbers = {}
     for column in ("score", "max_score"):
         try:
-            numbers[column] = float(row[column])
+            numbers[column] = float(cells[column])
         except ValueError:
-            problems.append(f"{where}: {column} {row[column]!r} is not a number")
+            problems.append(f"{where}: {column} {cells[column]!r} is not a number")
             continue
         if not math.isfinite(numbers[column]):
-            problems.append(f"{where}: {column} {row[column]!r} is not a finite number")
+            problems.append(f"{where}: {column} {cells[column]!r} is not a finite number")
     if len(problems) > before:
         return None
     score, max_score = numbers["score"], numbers["max_score"]

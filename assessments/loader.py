@@ -212,7 +212,10 @@ def _thinly_assessed(track: Track, activities: list[Activity]) -> list[str]:
 def coverage_markdown(track: Track) -> str:
     """A Markdown table of the track's competencies and the activity kinds that assess them,
     summative and practice apart (``skillcert content coverage``; docs/tracks.md holds it)."""
-    kinds = {c.id: ({}, {}) for c in track.competencies}  # id → (summative, practice) counts
+    # id → (summative, practice) counts per activity kind
+    kinds: dict[str, tuple[dict[ActivityKind, int], dict[ActivityKind, int]]] = {
+        c.id: ({}, {}) for c in track.competencies
+    }
     for activity in track.activities():
         if not activity.kind.is_assessed:
             continue
@@ -462,7 +465,7 @@ def _load(
     headers = [_read_header(folder, label_root, checks) for folder in folders]
     by_id: dict[str, _Header] = {}
     for header in headers:
-        if header.id is None:
+        if header.id is None or header.spec is None:  # an id comes only with a spec
             continue
         if (first := by_id.get(header.id)) is not None:
             where = first.reader.label(first.folder)
@@ -475,6 +478,7 @@ def _load(
         if header.folder in done:
             return done[header.folder]
         base = None
+        name = header.id or "?"  # a track without a valid id can still extend another
         if header.spec is not None and header.extends is not None:
             parent = by_id.get(header.extends)
             if parent is None:
@@ -483,11 +487,11 @@ def _load(
                 )
             elif header.extends in chain or header.extends == header.id:
                 header.spec.error(
-                    f"extends forms a loop: {' → '.join((*chain, header.id, header.extends))}",
+                    f"extends forms a loop: {' → '.join((*chain, name, header.extends))}",
                     "extends",
                 )
             else:
-                base = build(parent, (*chain, header.id)).track
+                base = build(parent, (*chain, name)).track
                 if base is None:
                     header.spec.error(f"extends {header.extends!r}, which has problems", "extends")
         track = _read_track(header, base) if header.spec is not None else None
@@ -521,7 +525,7 @@ def _read_track(header: _Header, base: Track | None) -> Track | None:
             child.error(f"competency id {competency_id!r} is used twice", "id")
         elif competency_id is not None and c_title is not None:
             reader.competencies.add(competency_id)
-            competencies.append(Competency(competency_id, c_title, description.strip()))
+            competencies.append(Competency(competency_id, c_title, (description or "").strip()))
     modules = list(base.modules) if base else []
     for module in modules:
         reader.claimed[("module", module.id)] = f"track {module.track_id!r}"
@@ -532,9 +536,9 @@ def _read_track(header: _Header, base: Track | None) -> Track | None:
     declared = {m.id for m in modules}
     for module_id, line in _module_entries(spec):
         declared.add(module_id)
-        module = _read_module(reader, header.id, module_id, spec, line)
-        if module is not None:
-            modules.append(module)
+        read = _read_module(reader, header.id, module_id, spec, line)
+        if read is not None:
+            modules.append(read)
     completion_spec = spec.child("completion", {})
     completion = None
     if completion_spec is not None:
@@ -562,7 +566,16 @@ def _read_track(header: _Header, base: Track | None) -> Track | None:
     )
     spec.done()
     claims = _read_claims(reader)
-    if not spec.ok or None in (header.id, version, title, summary, audience, completion, validity):
+    if (
+        not spec.ok
+        or header.id is None
+        or version is None
+        or title is None
+        or summary is None
+        or audience is None
+        or completion is None
+        or validity is None
+    ):
         return None
     return Track(
         id=header.id,
@@ -634,9 +647,9 @@ def _read_module(
     #: Ids the module's activities give, loaded or not (None: an included file is unreadable).
     activity_ids: set[str] | None = set()
     for value, entry_line in spec.entries("activities"):
-        activity_spec = Spec(value, spec.sink, entry_line)
-        if isinstance(value, Mapping) and set(value) == {"file"}:
-            activity_spec = _included(reader, activity_spec, folder)
+        entry_spec = Spec(value, spec.sink, entry_line)
+        included = isinstance(value, Mapping) and set(value) == {"file"}
+        activity_spec = _included(reader, entry_spec, folder) if included else entry_spec
         if activity_spec is None:
             activity_ids = None
             continue
@@ -649,7 +662,16 @@ def _read_module(
         reader, spec, folder, activity_ids, {a.id: a for a in activities}
     )
     spec.done()
-    if not spec.ok or None in (found_id, version, title, track_id, reviewed, review_by):
+    if (
+        not spec.ok
+        or found_id is None
+        or version is None
+        or title is None
+        or summary is None
+        or track_id is None
+        or reviewed is None
+        or review_by is None
+    ):
         return None
     return Module(
         found_id,
@@ -702,22 +724,22 @@ def _read_translation(
     title, summary = entry.text("title", ""), entry.text("summary", "")
     activities = {}
     texts = entry.child("activities", None)
-    for activity_id in texts.data if texts is not None else ():
-        text = texts.child(activity_id)
-        if activity_ids is not None and activity_id not in activity_ids:
-            texts.error(
-                f"translation of activity {activity_id!r}: no such activity in the module",
-                activity_id,
-            )
-        elif text is not None and activity_id in loaded:
-            # An activity that did not load has its problems reported already: its
-            # translation cannot be checked against it, and the track will not load.
-            activities[activity_id] = translation.translate_activity(
-                loaded[activity_id],
-                text,
-                lambda spec, key: reader.markdown(spec, key, folder, required=False),
-            )
     if texts is not None:
+        for activity_id in texts.data:
+            text = texts.child(activity_id)
+            if activity_ids is not None and activity_id not in activity_ids:
+                texts.error(
+                    f"translation of activity {activity_id!r}: no such activity in the module",
+                    activity_id,
+                )
+            elif text is not None and activity_id in loaded:
+                # An activity that did not load has its problems reported already: its
+                # translation cannot be checked against it, and the track will not load.
+                activities[activity_id] = translation.translate_activity(
+                    loaded[activity_id],
+                    text,
+                    lambda spec, key: reader.markdown(spec, key, folder, required=False),
+                )
         texts.done()
     entry.done()
     return ModuleTranslation(title or "", (summary or "").strip(), activities)
@@ -770,10 +792,17 @@ def _read_claims(reader: _TrackReader) -> tuple[Claim, ...]:
             entry.error(f"'checked' {checked} is in the future", "checked")
         note = entry.text("note", "")
         entry.done()
-        if entry.ok and None not in (claim_id, text, checked, review_by, *sources):
-            claims.append(
-                Claim(claim_id, text, tuple(where), tuple(sources), checked, review_by, note)
-            )
+        read = tuple(source for source in sources if source is not None)
+        if (
+            entry.ok
+            and claim_id is not None
+            and text is not None
+            and checked is not None
+            and review_by is not None
+            and note is not None
+            and len(read) == len(sources)
+        ):
+            claims.append(Claim(claim_id, text, tuple(where), read, checked, review_by, note))
     unique(((entry, entry.data.get("id")) for entry in entries), "claim")
     spec.done()
     return tuple(claims)
@@ -786,7 +815,7 @@ def _read_source(spec: Spec) -> Source | None:
     if url is not None and not url.startswith(("https://", "http://")):
         spec.error(f"'url' must be a web address, found {url!r}", "url")
         return None
-    return None if None in (title, url) else Source(title, url, published)
+    return None if title is None or url is None else Source(title, url, published)
 
 
 def _included(reader: _TrackReader, entry: Spec, folder: Path) -> Spec | None:
@@ -826,7 +855,7 @@ def _read_activity(reader: _TrackReader, spec: Spec, folder: Path) -> Activity |
     elif kind is ActivityKind.LESSON:
         fields["reading_level"] = spec.text("reading_level", None)
     spec.done()
-    if not spec.ok or None in (activity_id, version, title):
+    if not spec.ok or activity_id is None or version is None or title is None:
         return None
     return Activity(
         activity_id, version, kind, title, body, policy=attempt_policy, minutes=minutes, **fields
@@ -875,7 +904,7 @@ def _read_item(
     if item_type is None or points is None:
         return None  # the type decides which other keys are valid: nothing more to check
     definition = ITEM_TYPES[item_type](spec, points)
-    if definition is None or None in (item_id, version, difficulty):
+    if definition is None or item_id is None or version is None or difficulty is None:
         return None
     return Item(
         item_id,
@@ -904,7 +933,7 @@ def _read_lab(reader: _TrackReader, spec: Spec) -> Lab | None:
     lab = reader.lab_folder(spec, folder) if folder is not None else None
     for name in files:
         reader.inside(spec, "files", name, reader.folder)
-    if not spec.ok or lab is None or points is None:
+    if not spec.ok or folder is None or lab is None or points is None:
         return None
     path = (reader.folder / folder).resolve()
     for name in files:

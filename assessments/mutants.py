@@ -160,13 +160,21 @@ class _Text:
     def offset(self, line: int, byte_col: int) -> int:
         return self.starts[line - 1] + self.column(line, byte_col)
 
-    def segment(self, node: ast.AST) -> str:
+    def segment(self, node: ast.expr) -> str:
         start = self.offset(node.lineno, node.col_offset)
-        return self.source[start : self.offset(node.end_lineno, node.end_col_offset)]
+        return self.source[start : self.offset(*_end(node))]
 
     def apply(self, edit: _Edit) -> str:
         start, end = self.offset(*edit.start), self.offset(*edit.end)
         return self.source[:start] + edit.replacement + self.source[end:]
+
+
+def _end(node: ast.expr | ast.stmt) -> tuple[int, int]:
+    """Where ``node`` ends (line, byte column). ast.parse sets both for every node it makes;
+    they are None only on nodes built by hand, which are never measured."""
+    if node.end_lineno is None or node.end_col_offset is None:
+        raise ValueError(f"{type(node).__name__} at line {node.lineno} has no end position")
+    return node.end_lineno, node.end_col_offset
 
 
 class _Finder:
@@ -208,7 +216,7 @@ class _Finder:
             node.lineno,
             node.col_offset,
             (node.lineno, node.col_offset),
-            (node.end_lineno, node.end_col_offset),
+            _end(node),
             text,
             suffix,
         )
@@ -267,7 +275,7 @@ class _Finder:
             node.lineno,
             node.col_offset,
             (first.lineno, first.col_offset),
-            (last.end_lineno, last.end_col_offset),
+            _end(last),
             "pass",
             suffix,
         )
@@ -279,8 +287,9 @@ class _Finder:
                 node, Operator.DROP_CASE_FOLD, f"({self.text.segment(func.value)})"
             )
             # Chained calls (`s.strip().lower()`) all start at `s`: the id points at the name.
-            at = func.end_col_offset - len(func.attr.encode())
-            yield dataclasses.replace(edit, node_line=func.end_lineno, node_col=at)
+            end_line, end_col = _end(func)
+            at = end_col - len(func.attr.encode())
+            yield dataclasses.replace(edit, node_line=end_line, node_col=at)
 
     def _early_returns(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef, in_class: bool

@@ -204,7 +204,8 @@ class AttemptPolicy:
             return None
         if self.counts is CountingRule.AVERAGE:
             return sum(scores) / len(scores)
-        return scores[self.counted_index(scores)]
+        index = self.counted_index(scores)  # None only for no scores, handled above
+        return None if index is None else scores[index]
 
 
 DEFAULT_POLICY = AttemptPolicy()
@@ -352,7 +353,7 @@ def critical_checks(activity: Activity) -> tuple[CriticalCheck, ...]:
         checks += [
             CriticalCheck(CheckKind.CRITERION, c.id, c.critical)
             for c in activity.rubric.criteria
-            if getattr(c, "critical", None)
+            if c.critical
         ]
     return tuple(checks)
 
@@ -403,7 +404,8 @@ class Unmet:
 
     kind: UnmetKind
     title: str  #: the module's, the activity's or the capstone's title
-    because: str = ""  #: why the module is mandatory, when the track says so
+    #: why the module is mandatory, when the track says so (else "" or None)
+    because: MandatoryBecause | str | None = ""
     percent: float = 0.0  #: the score so far, 0 to 100
     pass_mark: float = 0.0
     waiting: int = 0  #: pieces of the module still waiting for an instructor's grading
@@ -582,7 +584,7 @@ def parse_policy(spec: Spec) -> AttemptPolicy | None:
             "(or count 'latest' or 'average')",
             "counts",
         )
-    if not spec.ok or None in (purpose, counts, feedback):
+    if not spec.ok or purpose is None or counts is None or feedback is None:
         return None
     return AttemptPolicy(
         max_attempts=attempts,
@@ -637,11 +639,13 @@ def parse_completion(
         elif module is not None and mark is not None:
             modules.append(ModuleRequirement(module, mark, because, minimums))
     capstone = None
-    if (child := spec.child("capstone", None)) is not None:
-        activity, mark = child.ident("activity"), _pass_mark(child)
-        child.done()
+    if (capstone_spec := spec.child("capstone", None)) is not None:
+        activity, mark = capstone_spec.ident("activity"), _pass_mark(capstone_spec)
+        capstone_spec.done()
         if activity is not None and activity_ids is not None and activity not in activity_ids:
-            child.error(f"capstone {activity!r} is not an activity of the track", "activity")
+            capstone_spec.error(
+                f"capstone {activity!r} is not an activity of the track", "activity"
+            )
         elif activity is not None and mark is not None:
             capstone = CapstoneRequirement(activity, mark)
     spec.done()

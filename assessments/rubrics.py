@@ -166,12 +166,10 @@ def apart(rubric: Rubric, first: Mapping[str, str], second: Mapping[str, str]) -
     look again."""
     found = []
     for criterion in rubric.criteria:
-        ranks = (
-            criterion.rank(first.get(criterion.id, "")),
-            criterion.rank(second.get(criterion.id, "")),
-        )
+        rank_first = criterion.rank(first.get(criterion.id, ""))
+        rank_second = criterion.rank(second.get(criterion.id, ""))
         # A level the rubric no longer has cannot be compared: someone must look again.
-        if None in ranks or abs(ranks[0] - ranks[1]) > 1:
+        if rank_first is None or rank_second is None or abs(rank_first - rank_second) > 1:
             found.append(criterion.id)
     return tuple(found)
 
@@ -222,7 +220,7 @@ def _parse_criterion(spec: Spec) -> Criterion | None:
                 "title",
             )
         child.done()
-        if None not in (level_id, level_title, points):
+        if level_id is not None and level_title is not None and points is not None:
             levels.append(Level(level_id, level_title, points, render_inline(description or "")))
     unique(((child, child.data.get("id")) for child in level_specs), "level")
     if level_specs and len(level_specs) != STANDARD_LEVELS:
@@ -233,7 +231,7 @@ def _parse_criterion(spec: Spec) -> Criterion | None:
         )
     exemplars = _parse_exemplars(spec, {level.id for level in levels})
     spec.done()
-    if not spec.ok or None in (criterion_id, title, exemplars) or not levels:
+    if not spec.ok or criterion_id is None or title is None or exemplars is None or not levels:
         return None
     return Criterion(criterion_id, title, tuple(levels), exemplars, critical)
 
@@ -257,6 +255,6 @@ def _parse_exemplars(spec: Spec, level_ids: set[str]) -> tuple[Exemplar, ...] | 
         if child.ok and not html.strip():
             child.error("the exemplar is empty", "file" if child.has("file") else "text")
         child.done()
-        if child.ok:
+        if child.ok and level is not None:  # level is None only beside a recorded problem
             found.append(Exemplar(level, SafeHtml(html)))
     return tuple(found) if len(found) == len(entries) else None

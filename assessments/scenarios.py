@@ -191,7 +191,7 @@ def parse(spec: Spec) -> Scenario | None:
             nodes[node.id] = node
     unique(((child, child.data.get("id")) for child in node_specs), "node")
     spec.done()
-    if not spec.ok:
+    if not spec.ok or start is None:  # start is None only beside a recorded problem
         return None
     _check_graph(spec, start, nodes, where)
     _check_expert(spec, start, expert, nodes)
@@ -210,7 +210,7 @@ def _parse_node(spec: Spec, where: dict[str | tuple[str, str], Spec]) -> Node | 
         score, target = child.number("score", 0.0), child.ident("next")
         child.done()
         where[node_id or "", choice_id or ""] = child
-        if None not in (choice_id, text, score, target):
+        if choice_id is not None and text is not None and score is not None and target is not None:
             choices.append(
                 Choice(choice_id, render_inline(text), render(consequence), score, target)
             )
@@ -240,7 +240,10 @@ def _parse_node(spec: Spec, where: dict[str | tuple[str, str], Spec]) -> Node | 
 
 
 def _check_graph(
-    spec: Spec, start: str, nodes: Mapping[str, Node], where: Mapping[object, Spec]
+    spec: Spec,
+    start: str,
+    nodes: Mapping[str, Node],
+    where: Mapping[str | tuple[str, str], Spec],
 ) -> None:
     """Every choice leads to a node, every node is reachable, and nothing loops."""
     for node in nodes.values():

@@ -163,19 +163,20 @@ def _short_text(d: ShortText, spec: Spec, where: str) -> ShortText:
     answers themselves stay as written: they are the key."""
     exact, patterns = dict(d._exact), list(d._patterns)
     block = spec.child("answers", None)
-    for value in block.data if block is not None else ():
-        entry = block.child(value)
-        text = entry.text("feedback", "") if entry is not None else ""
-        if entry is not None:
-            entry.done()
-        said = normalise(str(value), d.case_sensitive)
-        at = next((i for i, (p, _) in enumerate(patterns) if p.pattern == str(value)), None)
-        if said not in exact and at is None:
-            block.error(f"translation of answer {value!r}: {where} has no such answer", value)
-        elif text and said in exact:
-            exact[said] = _saying(exact[said], render_inline(text))
-        elif text and at is not None:
-            patterns[at] = (patterns[at][0], _saying(patterns[at][1], render_inline(text)))
+    if block is not None:
+        for value in block.data:
+            entry = block.child(value)
+            text = entry.text("feedback", "") if entry is not None else ""
+            if entry is not None:
+                entry.done()
+            said = normalise(str(value), d.case_sensitive)
+            at = next((i for i, (p, _) in enumerate(patterns) if p.pattern == str(value)), None)
+            if said not in exact and at is None:
+                block.error(f"translation of answer {value!r}: {where} has no such answer", value)
+            elif text and said in exact:
+                exact[said] = _saying(exact[said], render_inline(text))
+            elif text and at is not None:
+                patterns[at] = (patterns[at][0], _saying(patterns[at][1], render_inline(text)))
     no_match = d._no_match
     if text := spec.text("feedback_incorrect", ""):
         no_match = _saying(no_match, render_inline(text))

@@ -10,8 +10,8 @@ with a message the learner can act on; it never returns a partial result for a b
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from typing import Protocol, TypeVar
+from collections.abc import Callable, Collection
+from typing import Any, Protocol, TypeVar, overload
 
 from assessments.markdown import render_inline
 from assessments.model import AnswerError, AnswerProblemKind, ResultStatus
@@ -50,7 +50,9 @@ class ItemResult:
 class ItemDefinition(Protocol):
     """The type-specific, load-time-compiled part of an item."""
 
-    points: float
+    # Read-only, so that frozen dataclasses satisfy the protocol.
+    @property
+    def points(self) -> float: ...
 
     def score(self, answer: object) -> ItemResult: ...
 
@@ -87,7 +89,7 @@ def _has_binary(text: str) -> bool:
     return any(not ch.isprintable() and ch not in "\n\r\t" for ch in text)
 
 
-def choice_ids(answer: object, known: frozenset[str] | dict[str, object]) -> list[str]:
+def choice_ids(answer: object, known: Collection[str]) -> list[str]:
     """A list of distinct, known ids; used by multiple choice and ordering."""
     if isinstance(answer, str | bytes) or not isinstance(answer, list | tuple | set | frozenset):
         raise AnswerError(AnswerProblemKind.NOT_A_LIST)
@@ -111,13 +113,30 @@ class Option:
     rationale_html: str
 
 
+def _no_extra(_child: Spec) -> None:
+    return None
+
+
+# Without ``extra`` each option comes with None; the overloads tell type checkers so.
+@overload
+def parse_options(
+    spec: Spec, key: str, *, explained: bool = False
+) -> list[tuple[Option, None]]: ...
+
+
+@overload
+def parse_options(
+    spec: Spec, key: str, extra: Callable[[Spec], T], *, explained: bool = False
+) -> list[tuple[Option, T]]: ...
+
+
 def parse_options(
     spec: Spec,
     key: str,
-    extra: Callable[[Spec], T] = lambda _child: None,
+    extra: Callable[[Spec], object] = _no_extra,
     *,
     explained: bool = False,
-) -> list[tuple[Option, T]]:
+) -> list[tuple[Option, Any]]:  # the overloads above give the precise types
     """Read a list of ``{id, text, rationale?}`` (Markdown), reporting duplicate ids.
 
     ``extra`` reads the fields only one item type has (``correct``, ``answer``) from the same
@@ -125,7 +144,7 @@ def parse_options(
     makes ``rationale`` required: feedback that teaches says why *each* option is right or
     wrong, not just which one was.
     """
-    options: list[tuple[Option, T]] = []
+    options: list[tuple[Option, Any]] = []
     children = spec.children(key)
     for child in children:
         option_id, text = child.ident("id"), child.text("text")

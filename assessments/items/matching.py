@@ -68,7 +68,8 @@ def parse(spec: Spec, points: float) -> Matching | None:
         tuple(option for option, _ in prompts),
         responses,
         scoring,
-        {option.id: answer for option, answer in prompts},
+        # An answer is None only beside a recorded problem, and then we returned above.
+        {option.id: answer for option, answer in prompts if answer is not None},
         response_ids,
         {
             (option.id, ok): Feedback(option.id, ok, option.rationale_html)

@@ -63,9 +63,10 @@ def parse(spec: Spec, points: float) -> Numeric | None:
     right = render_inline(spec.text("feedback_correct", "") or "")
     wrong = render_inline(spec.text("feedback_incorrect", "") or "")
     spec.done()
-    if not spec.ok:
+    # With no problem recorded every getter returned a value; the None checks tell mypy.
+    if not spec.ok or answer is None or tolerance is None or mode is None:
         return None
-    if answer is not None and not math.isfinite(answer):
+    if not math.isfinite(answer):
         spec.error("'answer' must be a finite number", "answer")
         return None
     width = tolerance * abs(answer) if mode is Tolerance.RELATIVE else tolerance

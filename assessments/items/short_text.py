@@ -102,7 +102,7 @@ def parse(spec: Spec, points: float) -> ShortText | None:
     spec.done()
     if not any(o.score >= points for o in [*exact.values(), *(o for _, o in patterns)]):
         spec.error("a short-text item needs at least one answer worth full credit", "answers")
-    if not spec.ok:
+    if not spec.ok or max_length is None:  # None only beside a recorded problem
         return None
     no_match = result(points, 0.0, (Feedback("answer", False, fallback),))
     return ShortText(points, bool(case_sensitive), max_length, exact, tuple(patterns), no_match)

@@ -156,5 +156,5 @@ def _turn(spec: Spec) -> tuple[Turn | None, list[Spec]]:
     spec.done()
     if role is Role.TOOL and not name:
         spec.error("a tool turn needs the tool's 'name'", "role")
-    turn = Turn(role, name, tuple(segments)) if role is not None and spec.ok else None
+    turn = Turn(role, name or "", tuple(segments)) if role is not None and spec.ok else None
     return turn, children

@@ -346,7 +346,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-class _StubServer(socketserver.ThreadingMixIn):
+# A BaseServer too, so a handler's ``server`` can be typed as one (the MRO is unchanged).
+class _StubServer(socketserver.ThreadingMixIn, socketserver.BaseServer):
     daemon_threads = True
     requests: RequestLog
 
@@ -383,7 +384,11 @@ class OpenAIStub:
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]  # type: ignore[misc]
+        address = self._server.server_address
+        # Only the loopback TCP server has a URL: its address is a (host, port) pair.
+        if not isinstance(address, tuple) or not isinstance(address[0], str):
+            raise RuntimeError("a stub on a Unix socket has no URL: connect to socket_path")
+        host, port = address[0], address[1]
         return f"http://{host}:{port}/v1"
 
     def start(self) -> OpenAIStub:

@@ -256,7 +256,7 @@ class _Grading:
         if event != "ready":
             status, note = self._hard_failure(process, "while loading your code")
             return [_test(case, status, note) for case in cases]
-        results = []
+        results: list[TestResult] = []
         for number, case in enumerate(cases):
             if self.stub is not None:
                 self.stub.requests.clear()  # what came before belongs to no case

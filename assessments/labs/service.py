@@ -134,6 +134,8 @@ def call(
     """One request; the body is sent as JSON. Returns the status and the answer, parsed as
     JSON when it is JSON, else as text. A service that does not answer gives status 0."""
     parts = urllib.parse.urlsplit(url)
+    if parts.hostname is None:  # HTTPConnection would fail on it with an AttributeError
+        raise ValueError(f"{url!r} names no host")
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     data = None if body is None else json.dumps(body).encode("utf-8")
     sent = {"Content-Type": "application/json", **(headers or {})}
