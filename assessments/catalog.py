@@ -54,11 +54,16 @@ def lab_spec(track_id: str, activity_id: str, tracks_dir: Path = TRACKS_DIR) -> 
     return LabSpec.load(activity.lab.path, generator_seeds=STARTUP_GENERATOR_SEEDS)
 
 
+def find_track(tracks: Iterable[Track], track_id: str) -> Track | None:
+    """The track with this id, or None when it is not served (any more)."""
+    return next((track for track in tracks if track.id == track_id), None)
+
+
 def find_activity(
     tracks: Iterable[Track], track_id: str, activity_id: str
 ) -> tuple[Track, Activity] | None:
     """The track and activity with these ids, or None when either does not exist (any more)."""
-    track = next((t for t in tracks if t.id == track_id), None)
+    track = find_track(tracks, track_id)
     if track is None:
         return None
     try:

@@ -29,7 +29,8 @@ def _highlight(code: str, language: str, _attributes: str) -> str:
         lexer = None
     if lexer is None:
         return ""  # markdown-it escapes and wraps the code itself
-    return highlight(code, lexer, _FORMATTER)
+    html: str = highlight(code, lexer, _FORMATTER)  # Pygments is untyped: it returns Any
+    return html
 
 
 _FORMATTER = HtmlFormatter(nowrap=True)

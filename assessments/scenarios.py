@@ -203,27 +203,56 @@ def parse(spec: Spec) -> Scenario | None:
 def _parse_node(spec: Spec, where: dict[str | tuple[str, str], Spec]) -> Node | None:
     node_id, situation = spec.ident(), spec.text("situation", "")
     where[node_id or ""] = spec
-    choices = []
-    for child in spec.children("choices", required=False):
-        choice_id, text = child.ident(), child.text("text")
-        consequence = child.text("consequence", "")
-        score, target = child.number("score", 0.0), child.ident("next")
-        child.done()
-        where[node_id or "", choice_id or ""] = child
-        if choice_id is not None and text is not None and score is not None and target is not None:
-            choices.append(
-                Choice(choice_id, render_inline(text), render(consequence), score, target)
-            )
-    justification = None
-    if (why := spec.child("justification", None)) is not None:
-        prompt, rubric_spec = why.text("prompt"), why.child("rubric")
-        rubric = rubrics.parse(rubric_spec) if rubric_spec is not None else None
-        why.done()
-        if prompt is not None and rubric is not None:
-            justification = Justification(render(prompt), rubric)
+    choices = [
+        choice
+        for child in spec.children("choices", required=False)
+        if (choice := _parse_choice(child, node_id, where)) is not None
+    ]
+    justification = _parse_justification(spec)
     debrief = spec.text("debrief", "")
     critical = parse_critical(spec)
     spec.done()
+    _check_node_shape(spec, choices, justification, debrief, critical)
+    if node_id is None or not spec.ok:
+        return None
+    return Node(
+        node_id, render(situation), tuple(choices), justification, render(debrief), critical
+    )
+
+
+def _parse_choice(
+    spec: Spec, node_id: str | None, where: dict[str | tuple[str, str], Spec]
+) -> Choice | None:
+    choice_id, text = spec.ident(), spec.text("text")
+    consequence = spec.text("consequence", "")
+    score, target = spec.number("score", 0.0), spec.ident("next")
+    spec.done()
+    where[node_id or "", choice_id or ""] = spec
+    if choice_id is None or text is None or score is None or target is None:
+        return None
+    return Choice(choice_id, render_inline(text), render(consequence), score, target)
+
+
+def _parse_justification(spec: Spec) -> Justification | None:
+    """``justification: {prompt, rubric}``: the learner explains a choice, marked later."""
+    if (why := spec.child("justification", None)) is None:
+        return None
+    prompt, rubric_spec = why.text("prompt"), why.child("rubric")
+    rubric = rubrics.parse(rubric_spec) if rubric_spec is not None else None
+    why.done()
+    if prompt is None or rubric is None:
+        return None
+    return Justification(render(prompt), rubric)
+
+
+def _check_node_shape(
+    spec: Spec,
+    choices: list[Choice],
+    justification: Justification | None,
+    debrief: str | None,
+    critical: str | None,
+) -> None:
+    """A node either offers choices or ends the scenario with a debrief."""
     if critical and choices and len({c.score for c in choices}) == 1:
         spec.error("a critical decision needs a best choice: its choices all score the same")
     if choices and debrief:
@@ -232,11 +261,6 @@ def _parse_node(spec: Spec, where: dict[str | tuple[str, str], Spec]) -> Node | 
         spec.error("a node needs choices, or a debrief if it ends the scenario")
     if justification is not None and not choices:
         spec.error("an end node cannot ask for a justification", "justification")
-    if node_id is None or not spec.ok:
-        return None
-    return Node(
-        node_id, render(situation), tuple(choices), justification, render(debrief), critical
-    )
 
 
 def _check_graph(

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from assessments.model import ID_PATTERN, Version
 
 
-class LineMap(dict):
+class LineMap(dict[Any, Any]):
     """A mapping read from YAML that remembers the line of itself and of each key."""
 
     line: int | None = None
@@ -30,7 +30,7 @@ class LineMap(dict):
         self.duplicates = []
 
 
-class LineList(list):
+class LineList(list[Any]):
     """A sequence read from YAML that remembers the line of itself and of each entry."""
 
     line: int | None = None
@@ -152,14 +152,14 @@ class Spec:
         return float(value) if float in kinds and type(value) is int else value
 
     def text(self, key: str, default: Any = _MISSING) -> str | None:
-        value = self.get(key, str, default)
+        value: str | None = self.get(key, str, default)
         if isinstance(value, str) and not value.strip() and value is not default:
             self.error(f"'{key}' must not be empty", key)
             return None
         return value
 
     def ident(self, key: str = "id", default: Any = _MISSING) -> str | None:
-        value = self.get(key, str, default)
+        value: str | None = self.get(key, str, default)
         if isinstance(value, str) and value is not default and not ID_PATTERN.fullmatch(value):
             self.error(
                 f"'{key}' {value!r} must be lower-case letters, digits, '-' or '_' (max 64)", key
@@ -169,7 +169,8 @@ class Spec:
 
     def version(self, key: str = "version") -> Version | None:
         if not self.has(key):
-            return self.get(key, str)  # reports it missing
+            self.get(key, str)  # reports it missing
+            return None
         value = self.raw(key)
         try:
             return Version.parse(value if isinstance(value, str) else "")
@@ -180,14 +181,14 @@ class Spec:
     def number(
         self, key: str, default: Any = _MISSING, *, minimum: float | None = None
     ) -> float | None:
-        value = self.get(key, float, default)
+        value: float | None = self.get(key, float, default)
         if isinstance(value, float) and minimum is not None and value < minimum:
             self.error(f"'{key}' must be at least {minimum:g}, found {value:g}", key)
             return None
         return value
 
     def integer(self, key: str, default: Any = _MISSING, *, minimum: int = 0) -> int | None:
-        value = self.get(key, int, default)
+        value: int | None = self.get(key, int, default)
         if isinstance(value, int) and value < minimum:
             self.error(f"'{key}' must be at least {minimum}, found {value}", key)
             return None
@@ -195,7 +196,7 @@ class Spec:
 
     def date(self, key: str) -> dt.date | None:
         """A calendar date, ``2026-01-31`` (YAML reads it as a date; a quoted one works too)."""
-        value = self.get(key, (str, dt.date))
+        value: str | dt.date | None = self.get(key, (str, dt.date))
         if value is None:
             return None  # missing or not text: already reported
         if isinstance(value, str):

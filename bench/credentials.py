@@ -28,25 +28,29 @@ import json
 import os
 import pstats
 import random
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from launch import ScratchSchema, machine_busy_seconds, made_up_registration
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from harness import (
+    add_database_option,
+    in_process_app,
+    machine_busy_seconds,
+    made_up_registration,
+    met,
+    print_results,
+    scratch_database,
+    timed,
+)
 
 from assessments.catalog import list_tracks
 from assessments.model import Track
 from assessments.policy import completion, completion_points
-from lti_tool.app import create_app
-from lti_tool.cli import prepare_database
 from lti_tool.credentials import issuing, verify
+from lti_tool.credentials.document import evidence as credential_evidence
 from lti_tool.db import transaction
-from lti_tool.learning.progress import TrackProgress
 from lti_tool.models import Credential, User, utcnow
+from lti_tool.progress import TrackProgress
 
 COUNT = 1_000
 ISSUE_TARGET, VERIFY_TARGET = 100, 150
@@ -99,7 +103,7 @@ class Phase:
         return (
             f"{name} {count}: {count / self.wall:,.0f}/s ({self.wall / count * 1000:.2f} ms "
             f"each; CPU {self.cpu / count * 1000:.2f} ms each; other load {other:.0%} of the "
-            f"machine) (target ≥ {target}/s): {'met' if count / self.wall >= target else 'NOT MET'}"
+            f"machine) (target ≥ {target}/s): {met(count / self.wall >= target)}"
         )
 
 
@@ -108,23 +112,15 @@ def bare_ed25519(count: int) -> tuple[float, float]:
     key = Ed25519PrivateKey.generate()
     public = key.public_key()
     data = os.urandom(64)
-    start = time.perf_counter()
-    signatures = [key.sign(data) for _ in range(count)]
-    signed = time.perf_counter() - start
-    start = time.perf_counter()
-    for signature in signatures:
-        public.verify(signature, data)
-    return signed / count, (time.perf_counter() - start) / count
+    signed, signatures = timed(lambda: [key.sign(data) for _ in range(count)])
+    checked, _ = timed(lambda: [public.verify(signature, data) for signature in signatures])
+    return signed / count, checked / count
 
 
 def measure(database_url: str | None, count: int, profile: bool) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
-        config = {"instance_path": tmp, "base_url": "https://skillcert.example.edu"}
-        if database_url:
-            config["database_url"] = database_url
-        app = create_app(config)
+        app = in_process_app(tmp, database_url, base_url="https://skillcert.example.edu")
         gc.freeze()  # as lti_tool/wsgi.py does in a deployed worker
-        prepare_database(app)
         settings = app.config["SETTINGS"]
         # The track with the most evidence entries: the largest credential.
         track = max(list_tracks(settings.tracks_dir), key=lambda t: len(completion_points(t)))
@@ -135,7 +131,7 @@ def measure(database_url: str | None, count: int, profile: bool) -> list[str]:
         def issue_one(user_id: int) -> dict:
             with transaction(app) as session:
                 user = session.get(User, user_id)
-                evidence = issuing.evidence(report(track, rng))
+                evidence = credential_evidence(report(track, rng))
                 award = issuing.new_award(user, track, utcnow(), evidence)
                 return issuing.issue(session, settings, award).document
 
@@ -181,19 +177,12 @@ def measure(database_url: str | None, count: int, profile: bool) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=COUNT, help="credentials to issue")
-    parser.add_argument("--database", help="a loopback postgresql:// URL (default: SQLite)")
+    add_database_option(parser)
     parser.add_argument("--profile", action="store_true", help="print the top functions")
     args = parser.parse_args(argv)
-    schema = ScratchSchema(args.database) if args.database else None
-    if schema:
-        schema.create()
-    try:
-        lines = measure(schema.tool_url if schema else None, args.count + 1, args.profile)
-    finally:
-        if schema:
-            schema.drop()
-    print(f"\n{'PostgreSQL' if schema else 'SQLite'}:")
-    print("\n".join(lines))
+    with scratch_database(args.database) as url:
+        lines = measure(url, args.count + 1, args.profile)
+    print_results(args.database, lines)
     return 0
 
 

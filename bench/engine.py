@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from harness import timed
 
 from assessments import markdown
 from assessments.catalog import STARTUP_GENERATOR_SEEDS, TRACKS_DIR
@@ -119,12 +116,6 @@ def write_track(root: Path) -> Path:
     return root
 
 
-def _timed(fn: Callable[[], object]) -> tuple[float, object]:
-    start = time.perf_counter()
-    value = fn()
-    return time.perf_counter() - start, value
-
-
 # -- parts -------------------------------------------------------------------------------
 
 
@@ -133,11 +124,11 @@ def bench_load(state: dict) -> list[Row]:
     root = write_track(Path(state["tmp"]))
     files = sorted(root.rglob("*.yaml"))
     c_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    parse_c, _ = _timed(lambda: [yaml.load(f.read_bytes(), Loader=c_loader) for f in files])
-    parse_py, _ = _timed(lambda: [yaml.safe_load(f.read_bytes()) for f in files])
+    parse_c, _ = timed(lambda: [yaml.load(f.read_bytes(), Loader=c_loader) for f in files])
+    parse_py, _ = timed(lambda: [yaml.safe_load(f.read_bytes()) for f in files])
     markdown.render.cache_clear()
     markdown.render_inline.cache_clear()
-    seconds, result = _timed(lambda: load_tracks(root))
+    seconds, result = timed(lambda: load_tracks(root))
     assert not result.problems, result.problems[:5]
     (track,) = result.tracks
     state["track"] = track
@@ -155,11 +146,11 @@ def bench_shipped(state: dict) -> list[Row]:
     """Load the shipped tracks as the app does at start-up; baseline: as content validate does."""
     markdown.render.cache_clear()
     markdown.render_inline.cache_clear()
-    validate, result = _timed(lambda: load_tracks(TRACKS_DIR))
+    validate, result = timed(lambda: load_tracks(TRACKS_DIR))
     assert not result.problems, result.problems[:5]
     markdown.render.cache_clear()
     markdown.render_inline.cache_clear()
-    startup, _ = _timed(lambda: load_tracks(TRACKS_DIR, generator_seeds=STARTUP_GENERATOR_SEEDS))
+    startup, _ = timed(lambda: load_tracks(TRACKS_DIR, generator_seeds=STARTUP_GENERATOR_SEEDS))
     return [
         Row(f"start-up load ({STARTUP_GENERATOR_SEEDS} generator seeds)", startup, "s"),
         Row(f"baseline: validate ({GENERATOR_SEEDS_CHECKED} generator seeds)", validate, "s"),
@@ -202,8 +193,8 @@ def bench_scoring(state: dict) -> list[Row]:
     def baseline() -> int:
         return sum(1 for given, key in keys if given == key)
 
-    base_seconds, _ = _timed(baseline)
-    seconds, total = _timed(score_all)
+    base_seconds, _ = timed(baseline)
+    seconds, total = timed(score_all)
     rate = ANSWERS / seconds
     return [
         Row(f"score {ANSWERS:,} answers", rate, "answers/s", ">= 50,000/s", rate >= 50_000),
@@ -255,8 +246,8 @@ def bench_labs(state: dict) -> list[Row]:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             return list(pool.map(lambda f: grade_submission(lab, f), folders))
 
-    one_seconds, _ = _timed(lambda: grade_all(1))
-    two_seconds, results = _timed(lambda: grade_all(2))
+    one_seconds, _ = timed(lambda: grade_all(1))
+    two_seconds, results = timed(lambda: grade_all(2))
     graded = sum(r.gradable for r in results)
     return [
         Row(

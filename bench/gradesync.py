@@ -38,21 +38,21 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from launch import (
+from harness import (
     CLOCK_TICKS,
-    ScratchSchema,
-    _proc_stats,
-    _user_system,
+    add_database_option,
+    in_process_app,
     machine_busy_seconds,
+    met,
+    print_results,
+    proc_stats,
+    scratch_database,
     skillcert_executable,
+    user_system,
 )
 from sqlalchemy import func, select
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from assessments.catalog import list_tracks
-from lti_tool.app import create_app
-from lti_tool.cli import prepare_database
 from lti_tool.db import transaction
 from lti_tool.gradesync.outbox import LearnerInCourse, enqueue_score
 from lti_tool.gradesync.scores import PlacementScore
@@ -234,11 +234,11 @@ def cpu_seconds(workers: list[subprocess.Popen]) -> dict[str, float]:
     progress polling) and the whole machine."""
     pids = {p.pid for p in workers}
     used = {"workers": 0.0, "database": 0.0}
-    for pid, name, fields in _proc_stats():
+    for pid, name, fields in proc_stats():
         if pid in pids:
-            used["workers"] += sum(_user_system(fields)) / CLOCK_TICKS
+            used["workers"] += sum(user_system(fields)) / CLOCK_TICKS
         elif name == "postgres":
-            used["database"] += sum(_user_system(fields)) / CLOCK_TICKS
+            used["database"] += sum(user_system(fields)) / CLOCK_TICKS
     usage = resource.getrusage(resource.RUSAGE_SELF)
     used["driver"] = usage.ru_utime + usage.ru_stime
     used["machine"] = machine_busy_seconds()
@@ -299,11 +299,8 @@ def arrivals(courses: list[Course]) -> Counter[tuple[str, int, str]]:
 
 def measure(args: argparse.Namespace, database_url: str, instance: Path) -> list[str]:
     workers = args.workers if database_url.startswith("postgresql") else 1
-    config = {"instance_path": str(instance), "database_url": database_url}
-    config["secret_key"] = "bench-secret-key"
-    app = create_app(config)
+    app = in_process_app(instance, database_url, secret_key="bench-secret-key")
     settings = app.config["SETTINGS"]
-    prepare_database(app)
     lms = SlowLMS(args.latency)
     try:
         start = time.monotonic()
@@ -348,7 +345,7 @@ def measure(args: argparse.Namespace, database_url: str, instance: Path) -> list
         f"{counts['queued'] + counts['running']} left; the LMS received {sum(received.values()):,}"
         f" scores: {lost} lost, {duplicates} duplicated; {token_requests} token requests",
         f"all delivered in {wall:.1f} s from the workers' start (target < 60 s): "
-        f"{'met' if ok else 'NOT MET'}; first claim to last delivery {window:.1f} s",
+        f"{met(ok)}; first claim to last delivery {window:.1f} s",
         f"deliveries/s: {rate:.0f}; bound {bound:.0f}/s ({in_flight} in flight / "
         f"{args.latency * 1000:.0f} ms, 1 request per delivery): ratio {rate / bound:.2f}",
         f"CPU per delivery: workers {per_delivery(cpu['workers'])}, PostgreSQL "
@@ -362,7 +359,7 @@ def measure(args: argparse.Namespace, database_url: str, instance: Path) -> list
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database", help="a loopback postgresql:// URL (default: SQLite)")
+    add_database_option(parser)
     parser.add_argument("--scores", type=int, default=10_000)
     parser.add_argument("--learners", type=int, default=1_000)
     parser.add_argument("--platforms", type=int, default=4)
@@ -372,18 +369,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.scores % args.learners or args.learners % args.platforms:
         parser.error("--scores must be a multiple of --learners, --learners of --platforms.")
-    schema = ScratchSchema(args.database) if args.database else None
-    with tempfile.TemporaryDirectory(prefix="skillcert-gradesync-") as tmp:
-        if schema:
-            schema.create()
-        try:
-            url = schema.tool_url if schema else f"sqlite:///{tmp}/skillcert.db"
-            lines = measure(args, url, Path(tmp))
-        finally:
-            if schema:
-                schema.drop()
-    print(f"\n{'PostgreSQL' if schema else 'SQLite'}:")
-    print("\n".join(lines))
+    with (
+        tempfile.TemporaryDirectory(prefix="skillcert-gradesync-") as tmp,
+        scratch_database(args.database) as url,
+    ):
+        lines = measure(args, url or f"sqlite:///{tmp}/skillcert.db", Path(tmp))
+    print_results(args.database, lines)
     return 0
 
 

@@ -2,7 +2,7 @@
 
 Issue 6's target: learner pages p95 < 100 ms at concurrency 16 on 2 workers. The tool runs
 as ``skillcert serve --workers 2`` (gunicorn, gthread) on a fresh instance folder, with the
-simulated platform of ``bench/launch.py``. ``LEARNERS`` learners launch from a link placed
+simulated platform of ``bench/harness.py``. ``LEARNERS`` learners launch from a link placed
 on a module (so home shows their progress), each starts a quiz attempt, and then the
 load driver (asyncio + aiohttp, in this process) requests their pages — home, my progress,
 the module, a lesson, the open quiz attempt and a lab — in turn:
@@ -27,7 +27,7 @@ import time
 from collections import Counter
 
 import aiohttp
-from launch import (
+from harness import (
     LTI,
     SESSION_COOKIE,
     ConnectionCounter,
@@ -38,8 +38,9 @@ from launch import (
     client,
     cookie_header,
     expect,
-    parse_auth_redirect,
-    take_cookies,
+    login,
+    met,
+    post_launch,
 )
 
 TRACK = "enterprise-ai-practitioner"
@@ -87,29 +88,12 @@ class Learner:
 async def launch_learner(http: aiohttp.ClientSession, target: Target, n: int) -> Learner:
     """Login + launch from a link placed on the module; then start the quiz."""
     jar: dict[str, str] = {}
-    login = {
-        "iss": target.platform.issuer,
-        "login_hint": f"learner-{n}",
-        "target_link_uri": target.launch_url,
-        "client_id": "bench-client",
-        "lti_deployment_id": "bench-dep",
-    }
-    async with http.get(
-        target.tool_url + "/lti/login", params=login, allow_redirects=False
-    ) as response:
-        await expect(response, 302, "login")
-        take_cookies(jar, response, "login")
-        state, nonce = parse_auth_redirect(response.headers.get("Location", ""), target)
+    state, nonce = await login(http, target, jar, f"learner-{n}")
     claims = target.platform.claims(
         sub=f"learner-{n}", name=f"Learner {n}", nonce=nonce, target=target.launch_url
     )
     claims[LTI + "custom"] = {"skillcert_target": f"module:{TRACK}/{MODULE}"}
-    form = {"id_token": target.platform.sign(claims), "state": state}
-    async with http.post(
-        target.launch_url, data=form, headers=cookie_header(jar), allow_redirects=False
-    ) as response:
-        await expect(response, 302, "launch")
-        take_cookies(jar, response, "launch")
+    await post_launch(http, target, jar, claims, state)
     if SESSION_COOKIE not in jar:
         raise CycleError("launch: no session cookie")
     learner = Learner(jar)
@@ -137,7 +121,7 @@ class Result:
     #: page name → latencies (s) of its successful requests
     latencies: dict[str, list[float]]
     errors: Counter[str]
-    #: CPU seconds during the level: tool, database, driver, other (see bench/launch.py).
+    #: CPU seconds during the level: tool, database, driver, other (see bench/harness.py).
     cpu: dict[str, float]
 
     @property
@@ -255,10 +239,10 @@ def report(results: list[Result]) -> list[str]:
             f"  {name:<13} c=16 p50 {page['p50'] * ms:6.1f} ms, p95 {page['p95'] * ms:6.1f} ms"
             f"   (c=1 p50 {alone['pages'][name]['p50'] * ms:5.1f} ms)"
         )
-    met = loaded["p95"] < 0.1 and not loaded["errors"]
+    ok = loaded["p95"] < 0.1 and not loaded["errors"]
     lines.append(
         f"learner pages p95 at c=16: {loaded['p95'] * ms:.0f} ms (target < 100 ms): "
-        f"{'met' if met else 'NOT MET'}; ratio to /healthz p95 at c=16: "
+        f"{met(ok)}; ratio to /healthz p95 at c=16: "
         f"{loaded['p95'] / floor['p95']:.1f}x; to the pages' own p95 at c=1: "
         f"{loaded['p95'] / alone['p95']:.1f}x"
     )

@@ -18,20 +18,23 @@ import argparse
 import gc
 import random
 import statistics
-import sys
 import tempfile
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import learner_load
 import yaml
+from harness import (
+    add_database_option,
+    in_process_app,
+    made_up_registration,
+    met,
+    print_results,
+    scratch_database,
+    timed,
+)
 from jinja2 import Template
-from launch import ScratchSchema, made_up_registration
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from lti_tool.app import create_app
-from lti_tool.cli import prepare_database
 from lti_tool.db import transaction
 from lti_tool.models import (
     Attempt,
@@ -191,26 +194,18 @@ BASELINE = Template(
 )
 
 
-def timed(fn, runs: int = RUNS) -> list[float]:
-    fn()  # warm caches (templates, compiled SQL, content)
-    out = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - start)
-    return out
+def timings(fn: Callable[[], object], runs: int = RUNS) -> list[float]:
+    """Seconds of each of ``runs`` calls, after one to warm caches (templates, SQL, content)."""
+    fn()
+    return [timed(fn)[0] for _ in range(runs)]
 
 
 def measure_gradebook(database_url: str | None) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         content = write_track(Path(tmp))
-        config = {"instance_path": tmp, "content_path": str(content)}
-        if database_url:
-            config["database_url"] = database_url
-        app = create_app(config)
+        app = in_process_app(tmp, database_url, content_path=str(content))
         # As lti_tool/wsgi.py does in a deployed worker once the app is built.
         gc.freeze()
-        prepare_database(app)
         token = seed(app)
         client = app.test_client()
         client.set_cookie(SESSION_COOKIE, token)
@@ -222,19 +217,19 @@ def measure_gradebook(database_url: str | None) -> list[str]:
 
             return get
 
-        page = timed(fetch("/teach/gradebook", "Learner 0999"))
-        csv_export = timed(fetch("/teach/gradebook.csv", "Learner 0999"))
+        page = timings(fetch("/teach/gradebook", "Learner 0999"))
+        csv_export = timings(fetch("/teach/gradebook.csv", "Learner 0999"))
         rows = [
             (f"Learner {n:04d}", [round(random.random() * 100, 1) for _ in range(ACTIVITIES)])
             for n in range(LEARNERS)
         ]
-        base = timed(lambda: BASELINE.render(rows=rows))
+        base = timings(lambda: BASELINE.render(rows=rows))
         app.extensions["skillcert.engine"].dispose()
     median, best, baseline = statistics.median(page), min(page), statistics.median(base)
     return [
         f"gradebook {LEARNERS} learners x {ACTIVITIES} activities: "
         f"median {median * 1000:.0f} ms, best {best * 1000:.0f} ms (target < 300 ms): "
-        f"{'met' if median < 0.3 else 'NOT MET'}",
+        f"{met(median < 0.3)}",
         f"  CSV export: median {statistics.median(csv_export) * 1000:.0f} ms, "
         f"best {min(csv_export) * 1000:.0f} ms",
         f"  baseline: a plain Jinja table of the same size: median {baseline * 1000:.0f} ms;"
@@ -245,28 +240,17 @@ def measure_gradebook(database_url: str | None) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer learner-page requests")
-    parser.add_argument("--database", help="a loopback postgresql:// URL (default: SQLite)")
+    add_database_option(parser)
     parser.add_argument("--only", choices=("gradebook", "learners"))
     args = parser.parse_args(argv)
-    schema = ScratchSchema(args.database) if args.database else None
-    database = "PostgreSQL" if schema else "SQLite"
     lines = []
-    for part in ("gradebook", "learners"):
-        if args.only not in (None, part):
-            continue
-        if schema:
-            schema.create()
-        try:
-            url = schema.tool_url if schema else None
-            if part == "gradebook":
-                lines += measure_gradebook(url)
-            else:
-                lines += learner_load.report(learner_load.measure(url, args.quick))
-        finally:
-            if schema:
-                schema.drop()
-    print(f"\n{database}:")
-    print("\n".join(lines))
+    if args.only in (None, "gradebook"):
+        with scratch_database(args.database) as url:
+            lines += measure_gradebook(url)
+    if args.only in (None, "learners"):
+        with scratch_database(args.database) as url:
+            lines += learner_load.report(learner_load.measure(url, args.quick))
+    print_results(args.database, lines)
     return 0
 
 

@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
@@ -45,7 +46,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("lti_tool").setLevel(settings.log_level.upper())
     if settings.trusted_proxy_count:
         n = settings.trusted_proxy_count
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
+        # Flask's documented way to add WSGI middleware; mypy refuses any assignment to a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n
+        )
 
     db.init_app(app)
     i18n.init_app(app)
@@ -56,13 +60,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["skillcert.http"] = http
     app.extensions["skillcert.keys"] = PlatformKeyCache(settings, http)
 
-    from lti_tool.lti.blueprint import bp as lti_bp
-    from lti_tool.views import instructor, learner, public
+    from lti_tool import views
 
-    app.register_blueprint(lti_bp)
-    app.register_blueprint(public.bp)
-    app.register_blueprint(learner.bp)
-    app.register_blueprint(instructor.bp)
+    views.register_blueprints(app)
     if settings.demo:
         from lti_tool.demo_lms import blueprint as demo
 
@@ -84,7 +84,7 @@ def _register_error_pages(app: Flask) -> None:
     def wants_json() -> bool:
         return request.path == "/session" or request.path.startswith("/api/")
 
-    def page(status: int, message: str, advice: str, reference: str):
+    def page(status: int, message: str, advice: str, reference: str) -> ResponseReturnValue:
         if wants_json():
             body = {"error": message, "advice": advice, "reference": reference}
             return jsonify(body), status
@@ -94,7 +94,7 @@ def _register_error_pages(app: Flask) -> None:
         return html, status
 
     @app.errorhandler(SkillCertError)
-    def skillcert_error(error: SkillCertError):
+    def skillcert_error(error: SkillCertError) -> ResponseReturnValue:
         reference = secrets.token_hex(4)
         with force_locale("en"):  # the log is read by operators, in one language
             logged = error.message
@@ -102,14 +102,14 @@ def _register_error_pages(app: Flask) -> None:
         return page(error.status_code, error.message, error.advice, reference)
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         reference = secrets.token_hex(4)
         log.info("ref=%s %s %s: HTTP %s", reference, request.method, request.path, error.code)
         advice = gettext("Check the address, or open SkillCert again from your course.")
         return page(error.code or 500, _http_message(error), advice, reference)
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception):
+    def unexpected_error(error: Exception) -> ResponseReturnValue:
         reference = secrets.token_hex(4)
         log.exception("ref=%s %s %s: unexpected error", reference, request.method, request.path)
         return page(
@@ -125,7 +125,7 @@ def _register_error_pages(app: Flask) -> None:
 
 def _http_message(error: HTTPException) -> str:
     """The page's heading: our own abort() text, else werkzeug's standard one, translated."""
-    if error.description != type(error).description:
+    if error.description is not None and error.description != type(error).description:
         return error.description
     return str(HTTP_MESSAGES.get(error.code or 500, gettext("The request could not be handled.")))
 

@@ -36,6 +36,7 @@ class CsrfError(SkillCertError):
 
 def exempt(view: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a view that other sites post to by design, protected by a signed token instead."""
+    # mypy does not model attributes set on a function object.
     view.csrf_exempt = True  # type: ignore[attr-defined]
     return view
 

@@ -12,8 +12,8 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import Connection, Engine, create_engine, event
+from flask import Flask, Response, current_app, g, has_request_context, request
+from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from lti_tool.settings import Settings
@@ -109,7 +109,18 @@ def transaction(app: Flask) -> Iterator[Session]:
         yield session
 
 
-def _commit_if_successful(response):
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """How many rows an UPDATE or DELETE matched.
+
+    ``Session.execute`` is typed to return a plain ``Result``, which has no row count; for
+    these statements it is a ``CursorResult``, which does.
+    """
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(result).__name__} has no row count; was the statement DML?")
+    return result.rowcount
+
+
+def _commit_if_successful(response: Response) -> Response:
     conn: Connection | None = g.get("db_connection")
     if conn is None:
         return response

@@ -52,8 +52,7 @@ class Placement:
 
 def resolve(target: str | None, tracks: Iterable[Track]) -> Placement | None:
     """The placement a target names, or None when it is malformed or the content is gone."""
-    match = TARGET.fullmatch(target or "")
-    if match is None:
+    if target is None or (match := TARGET.fullmatch(target)) is None:
         return None
     by_id = {track.id: track for track in tracks}
     if match.group(1):

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 
 from lti_tool.errors import RateLimitedError
 
@@ -37,7 +37,7 @@ class FixedWindowLimiter:
         return count <= self.per_minute
 
 
-def init_app(app) -> None:
+def init_app(app: Flask) -> None:
     app.extensions["skillcert.ratelimit"] = FixedWindowLimiter(
         app.config["SETTINGS"].rate_limit_per_minute
     )

@@ -27,7 +27,7 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, Row, func, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool.db import transaction
@@ -35,7 +35,6 @@ from lti_tool.errors import SkillCertError
 from lti_tool.gradesync.outbox import group_key
 from lti_tool.jobs import queue
 from lti_tool.jobs.worker import PermanentJobError, RetryLaterError, register_handler
-from lti_tool.lti.constants import MemberStatus
 from lti_tool.lti.roles import skillcert_role
 from lti_tool.models import (
     Context,
@@ -43,10 +42,14 @@ from lti_tool.models import (
     Job,
     JobStatus,
     Membership,
+    MemberStatus,
     Registration,
+    ResourceLink,
+    Role,
     User,
     utcnow,
 )
+from lti_tool.models.lti import CourseScope
 from lti_tool.services.clients import app_options, nrps_client
 from lti_tool.services.errors import ServiceError
 from lti_tool.services.nrps import Member
@@ -159,12 +162,14 @@ def state(session: Session, context: Context) -> RosterState:
         select(func.max(Job.finished_at)).where(Job.lock_key == key, Job.status == JobStatus.DONE)
     )
     pending = newest is not None and newest.status in (JobStatus.QUEUED, JobStatus.RUNNING)
-    failed = newest is not None and newest.status is not JobStatus.DONE and newest.last_error
+    error = None
+    if newest is not None and newest.status is not JobStatus.DONE:
+        error = newest.last_error or None  # an empty message is no failure to show
     return RosterState(
         offered=context.nrps_memberships_url is not None,
         synced_at=synced_at,
         pending=pending,
-        error=newest.last_error if failed else None,
+        error=error,
     )
 
 
@@ -177,9 +182,9 @@ def sync(app: Flask, context_id: int) -> SyncResult:
     with transaction(app) as session:
         context = session.get(Context, context_id)
         deployment = session.get(Deployment, context.deployment_id) if context else None
-        if context is None or deployment is None:
+        registration = session.get(Registration, deployment.registration_id) if deployment else None
+        if context is None or deployment is None or registration is None:
             raise RosterError(f"Course {context_id} is not in SkillCert.")
-        registration = session.get(Registration, deployment.registration_id)
         platform, registration_id = registration.name, registration.id
         try:
             client = nrps_client(
@@ -275,3 +280,42 @@ def _run(app: Flask, payload: dict[str, Any]) -> None:
 
 def init_app(app: Flask) -> None:
     register_handler(app, JOB_KIND, _run, concurrent=True)
+
+
+# -- what the course's pages read ---------------------------------------------------------
+# context_id comes from a launch session, which is bound to one deployment: nothing from
+# another tenant can match.
+
+
+def course_links(session: Session, context_id: int) -> Sequence[ResourceLink]:
+    """The course's resource links, by title."""
+    return session.scalars(
+        select(ResourceLink)
+        .where(ResourceLink.context_id == context_id)
+        .order_by(ResourceLink.title, ResourceLink.id)
+    ).all()
+
+
+def course_members(
+    session: Session, context_id: int
+) -> Sequence[Row[str, Role, MemberStatus, dt.datetime | None]]:
+    """Everyone in the course with their role, status and last launch, by role and name."""
+    return session.execute(
+        select(User.name, Membership.role, Membership.status, Membership.last_launch_at)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.context_id == context_id)
+        .order_by(Membership.role, User.name, User.id)
+    ).all()
+
+
+def member_id(session: Session, scope: CourseScope, sub: str) -> int | None:
+    """The user the LMS calls ``sub``, if they are a member of the scope's course."""
+    return session.scalar(
+        select(User.id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            User.registration_id == scope.registration_id,
+            User.sub == sub,
+            Membership.context_id == scope.context_id,
+        )
+    )

@@ -6,7 +6,6 @@ role from :class:`CurrentLaunch`, loaded once a request from the session cookie.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -14,40 +13,18 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, current_app, g, request
+from flask import g, request
 from sqlalchemy import Connection
+from werkzeug.wrappers import Response
 
 from lti_tool.db import get_connection
 from lti_tool.errors import ForbiddenError, NoLaunchSessionError
 from lti_tool.lti import statements
 from lti_tool.models import Role, utcnow
+from lti_tool.scope import CurrentLaunch
 from lti_tool.settings import Settings
 
 SESSION_COOKIE = "skillcert_session"
-
-
-@dataclasses.dataclass(frozen=True)
-class CurrentLaunch:
-    """What the current browser session may see: one tenant, one context, one user."""
-
-    registration_id: int
-    deployment_id: int
-    context_id: int | None
-    resource_link_id: int | None
-    user_id: int
-    role: Role
-    message_type: str
-    claims: dict[str, Any]
-    user_name: str
-    context_title: str
-    resource_link_title: str
-    platform_name: str
-    #: What the resource link opens ("activity:<track>/<activity>", …), when placed.
-    resource_link_target: str | None = None
-
-    @property
-    def is_instructor(self) -> bool:
-        return self.role in (Role.INSTRUCTOR, Role.ADMINISTRATOR)
 
 
 def _token_hash(token: str) -> str:
@@ -112,6 +89,14 @@ def current_launch() -> CurrentLaunch | None:
     return g.launch
 
 
+def required_launch() -> CurrentLaunch:
+    """The launch of a view behind :func:`launch_required`, which guarantees there is one."""
+    launch = current_launch()
+    if launch is None:
+        raise NoLaunchSessionError()
+    return launch
+
+
 def _load_launch(token: str | None) -> CurrentLaunch | None:
     if not token or len(token) > 100:
         return None
@@ -144,8 +129,7 @@ def launch_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if current_launch() is None:
-            raise NoLaunchSessionError()
+        required_launch()  # raises NoLaunchSessionError (401) without one
         return view(*args, **kwargs)
 
     return wrapped
@@ -157,12 +141,8 @@ def instructor_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     @launch_required
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not current_launch().is_instructor:
+        if not required_launch().is_instructor:
             raise ForbiddenError()
         return view(*args, **kwargs)
 
     return wrapped
-
-
-def settings() -> Settings:
-    return current_app.config["SETTINGS"]

@@ -8,6 +8,7 @@ start-up with one message that names the setting.
 from __future__ import annotations
 
 import dataclasses
+import importlib.resources
 import ipaddress
 import logging
 import os
@@ -18,13 +19,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from assessments.catalog import TRACKS_DIR
+from flask import current_app
+
 from lti_tool.errors import SettingsError
-from lti_tool.i18n import SUPPORTED_LOCALES
 
 log = logging.getLogger(__name__)
 
 ENV_PREFIX = "SKILLCERT_"
+#: Languages the UI ships in; the first is the language the source strings are written in.
+SUPPORTED_LOCALES = ("en", "es")
+#: The tracks that ship with SkillCert: found beside the engine, without importing it.
+SHIPPED_TRACKS_DIR = Path(str(importlib.resources.files("assessments") / "tracks"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,7 +113,7 @@ class Settings:
 
     @property
     def tracks_dir(self) -> Path:
-        return Path(self.content_path) if self.content_path else TRACKS_DIR
+        return Path(self.content_path) if self.content_path else SHIPPED_TRACKS_DIR
 
     @property
     def sqlite(self) -> bool:
@@ -120,6 +125,14 @@ class Settings:
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+
+#: What a value of each setting type may be (an int is a float setting's value too).
+_ACCEPTED: dict[str, type | tuple[type, ...]] = {
+    "bool": bool,
+    "int": int,
+    "float": (int, float),
+    "str": str,
+}
 
 
 def is_loopback_host(host: str) -> bool:
@@ -142,10 +155,10 @@ def load_settings(
     config_file = environ.get(ENV_PREFIX + "CONFIG")
     if config_file:
         values.update(_read_config_file(Path(config_file)))
-    for name, field in FIELDS.items():
+    for name in FIELDS:
         raw = environ.get(ENV_PREFIX + name.upper())
         if raw is not None:
-            values[name] = _parse(name, field.type, raw)
+            values[name] = _parse(name, raw)
     for name, value in (overrides or {}).items():
         if name not in FIELDS:
             raise SettingsError(f"Unknown setting {name!r}.")
@@ -173,8 +186,15 @@ def _read_config_file(path: Path) -> dict[str, Any]:
     return known
 
 
-def _parse(name: str, type_name: Any, raw: str) -> Any:
+def _type_name(name: str) -> str:
+    # Annotations are postponed (``from __future__ import annotations``), so a field's type
+    # is its annotation's text: "bool", "int", "float" or "str".
+    return str(FIELDS[name].type)
+
+
+def _parse(name: str, raw: str) -> Any:
     env_name = ENV_PREFIX + name.upper()
+    type_name = _type_name(name)
     if type_name == "bool":
         lowered = raw.strip().lower()
         if lowered in {"1", "true", "yes", "on"}:
@@ -191,9 +211,10 @@ def _parse(name: str, type_name: Any, raw: str) -> Any:
 
 
 def _check_type(name: str, value: Any) -> None:
-    expected = {"bool": bool, "int": int, "float": (int, float), "str": str}[FIELDS[name].type]
+    type_name = _type_name(name)
+    expected = _ACCEPTED[type_name]
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        raise SettingsError(f"Setting {name} must be of type {FIELDS[name].type}, not {value!r}.")
+        raise SettingsError(f"Setting {name} must be of type {type_name}, not {value!r}.")
 
 
 def _complete(settings: Settings) -> Settings:
@@ -205,7 +226,15 @@ def _complete(settings: Settings) -> Settings:
     if not settings.secret_key:
         changes["secret_key"] = _stored_secret_key(instance)
     settings = dataclasses.replace(settings, **changes)
+    _check_places(settings)
+    _check_numbers(settings)
+    _check_words(settings)
+    _check_smtp(settings)
+    return settings
 
+
+def _check_places(settings: Settings) -> None:
+    """The tool's public URL, its content folder and its database."""
     base = urlsplit(settings.base_url)
     if base.scheme not in {"http", "https"} or not base.hostname or base.query or base.fragment:
         raise SettingsError(
@@ -221,25 +250,33 @@ def _complete(settings: Settings) -> Settings:
         raise SettingsError(f"SKILLCERT_CONTENT_PATH {settings.content_path!r} is not a folder.")
     if not settings.database_url.startswith(("sqlite", "postgresql")):
         raise SettingsError("SKILLCERT_DATABASE_URL must be a sqlite:/// or postgresql:// URL.")
-    for name in (
-        "session_lifetime_minutes",
-        "launch_state_seconds",
-        "max_id_token_bytes",
-        "jwks_cache_seconds",
-        "http_max_response_bytes",
-        "workers",
-        "worker_concurrency",
-        "gradesync_per_platform",
-    ):
+
+
+#: Settings that must be greater than 0, and settings that must not be negative.
+POSITIVE = (
+    "session_lifetime_minutes",
+    "launch_state_seconds",
+    "max_id_token_bytes",
+    "jwks_cache_seconds",
+    "http_max_response_bytes",
+    "workers",
+    "worker_concurrency",
+    "gradesync_per_platform",
+)
+NOT_NEGATIVE = (
+    "jwt_leeway_seconds",
+    "key_overlap_days",
+    "job_retention_days",
+    "rate_limit_per_minute",
+    "trusted_proxy_count",
+)
+
+
+def _check_numbers(settings: Settings) -> None:
+    for name in POSITIVE:
         if getattr(settings, name) <= 0:
             raise SettingsError(f"Setting {name} must be greater than 0.")
-    for name in (
-        "jwt_leeway_seconds",
-        "key_overlap_days",
-        "job_retention_days",
-        "rate_limit_per_minute",
-        "trusted_proxy_count",
-    ):
+    for name in NOT_NEGATIVE:
         if getattr(settings, name) < 0:
             raise SettingsError(f"Setting {name} must not be negative.")
     if not 0 < settings.http_timeout_seconds <= 60:
@@ -253,6 +290,10 @@ def _complete(settings: Settings) -> Settings:
         )
     if settings.jwt_leeway_seconds > 300:
         raise SettingsError("Setting jwt_leeway_seconds must be at most 300 seconds.")
+
+
+def _check_words(settings: Settings) -> None:
+    """The log level and the UI's default language."""
     if logging.getLevelName(settings.log_level.upper()) == f"Level {settings.log_level.upper()}":
         raise SettingsError("Setting log_level must be DEBUG, INFO, WARNING or ERROR.")
     if settings.default_locale not in SUPPORTED_LOCALES:
@@ -260,8 +301,6 @@ def _complete(settings: Settings) -> Settings:
             f"Setting default_locale must be one of {', '.join(SUPPORTED_LOCALES)} (the languages "
             f"SkillCert's pages are translated into), not {settings.default_locale!r}."
         )
-    _check_smtp(settings)
-    return settings
 
 
 def _check_smtp(settings: Settings) -> None:
@@ -307,3 +346,9 @@ def _stored_secret_key(instance: Path) -> str:
     finally:
         tmp.unlink()
     return path.read_text(encoding="ascii").strip()
+
+
+def current_settings() -> Settings:
+    """The settings of the app this runs in (a request, a job or a command)."""
+    settings: Settings = current_app.config["SETTINGS"]
+    return settings

@@ -24,6 +24,7 @@ def accepts_uploads(
     """Let this view's requests carry up to ``total_bytes``, and text fields ``field_bytes``."""
 
     def mark(view: Callable[..., Any]) -> Callable[..., Any]:
+        # mypy does not model attributes set on a function object.
         view.upload_limits = (total_bytes, field_bytes)  # type: ignore[attr-defined]
         return view
 
@@ -39,12 +40,14 @@ class UploadAwareRequest(Request):
         view = current_app.view_functions.get(self.endpoint or "")
         return getattr(view, "upload_limits", None)
 
-    @property
+    # Flask's limits can also be set on a request; these come from the view alone, so they
+    # are read-only on purpose, which mypy reports as an incompatible override.
+    @property  # type: ignore[misc]
     def max_content_length(self) -> int | None:  # type: ignore[override]
         limits = self._view_limits()
         return limits[0] if limits else super().max_content_length
 
-    @property
+    @property  # type: ignore[misc]
     def max_form_memory_size(self) -> int | None:  # type: ignore[override]
         limits = self._view_limits()
         return limits[1] if limits else super().max_form_memory_size

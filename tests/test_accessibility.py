@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from assessments.catalog import list_tracks
 from lti_tool.credentials import issuing
-from lti_tool.credentials.issuing import Award
+from lti_tool.credentials.document import Award
 from lti_tool.db import transaction
 from lti_tool.jobs.worker import Worker
 from lti_tool.models import User, utcnow

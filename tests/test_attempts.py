@@ -169,6 +169,16 @@ def choose(course, attempt_url, node, choice, justification=None):
     return course.client.post(attempt_url + "/choose", data=data)
 
 
+def test_a_choice_posted_to_a_quiz_attempt_is_refused_and_changes_nothing(course):
+    course.launch()
+    attempt_url = start(course)
+    before = course.client.get(attempt_url).get_data(as_text=True)
+    response = choose(course, attempt_url, "request", "audit")
+    assert response.status_code == 400
+    assert "is not a scenario" in response.get_data(as_text=True)
+    assert course.client.get(attempt_url).get_data(as_text=True) == before
+
+
 def test_scenario_step_by_step_back_button_safe_with_debrief(course):
     course.launch()
     attempt_url = start(course, path=SCENARIO)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from lti_tool.cli import main
+from lti_tool.entry import main
 
 SAMPLE = Path(__file__).parent / "assessments" / "sample_track"
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from assessments.catalog import list_tracks
 from assessments.model import ContentVersions
-from lti_tool.credentials.issuing import JOB_KIND, issue_on_completion
+from lti_tool.credentials.completion import JOB_KIND, issue_on_completion
 from lti_tool.db import transaction
 from lti_tool.jobs import queue
 from lti_tool.models import Attempt, AttemptStatus, Context, Credential, Job, JobStatus, User

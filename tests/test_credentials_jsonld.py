@@ -9,6 +9,7 @@ import pytest
 from pyld import jsonld as pyld
 
 from assessments.catalog import list_tracks
+from lti_tool.credentials import document as credential_document
 from lti_tool.credentials import issuing, statuslist
 from lti_tool.credentials.jsonld import JsonLdError, canonicalize, document_loader
 from lti_tool.models import User
@@ -27,7 +28,9 @@ def credentials(app) -> list[dict]:
         award = issuing.new_award(User(id=n, registration_id=1), track, moment, evidence)
         status = statuslist.entry(settings, 1, n)
         documents.append(
-            issuing.build(settings, award, f"6f1a9a83-8b3c-4a68-9e4b-8d1f6a0a1c1{n}", status, None)
+            credential_document.build(
+                settings, award, f"6f1a9a83-8b3c-4a68-9e4b-8d1f6a0a1c1{n}", status, None
+            )
         )
     return documents
 

@@ -12,7 +12,9 @@ from assessments.catalog import TRACKS_DIR, list_tracks
 from assessments.model import ContentVersions
 from assessments.policy import counts_toward_completion
 from lti_tool.credentials import renewal
-from lti_tool.credentials.issuing import JOB_KIND, Award, add_months, issue, issue_on_completion
+from lti_tool.credentials.completion import JOB_KIND, issue_on_completion
+from lti_tool.credentials.document import Award, add_months
+from lti_tool.credentials.issuing import issue
 from lti_tool.credentials.wallet import reminder_due
 from lti_tool.db import transaction
 from lti_tool.jobs.worker import Worker

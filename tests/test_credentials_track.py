@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from assessments.loader import load_tracks
-from lti_tool.credentials.issuing import add_months
+from lti_tool.credentials.document import add_months
 
 SAMPLE = Path(__file__).parent / "assessments" / "sample_track"
 

@@ -285,7 +285,7 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_delivers_once_in_order(gra
         "SKILLCERT_HTTP_TIMEOUT_SECONDS": "3",
         "SKILLCERT_GRADESYNC_STALL_SECONDS": "4",
     }
-    command = [sys.executable, "-m", "lti_tool.cli", "worker", "--poll-seconds", "0.2"]
+    command = [sys.executable, "-m", "lti_tool.entry", "worker", "--poll-seconds", "0.2"]
     grades.hand_in_project("ada")
     sim.hang_next(4)  # the worker's first LMS request (finding the line item) hangs
     first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)

@@ -15,8 +15,8 @@ from babel.messages.pofile import read_po
 
 from assessments.model import TRANSLATION_LANGUAGES
 from lti_tool.errors import SettingsError
-from lti_tool.i18n import SUPPORTED_LOCALES, TRANSLATIONS_DIR, supported_language
-from lti_tool.settings import load_settings
+from lti_tool.i18n import TRANSLATIONS_DIR, supported_language
+from lti_tool.settings import SUPPORTED_LOCALES, load_settings
 from tests.conftest import csrf_token_of
 from tests.simulated_lms import LTI
 

@@ -14,12 +14,12 @@ from sqlalchemy import func, select, update
 
 from assessments.catalog import lab_spec, list_tracks
 from assessments.labs import Visibility
-from lti_tool.cli import main
 from lti_tool.db import transaction
+from lti_tool.entry import main
 from lti_tool.grading.labs import ReproduceError, SubmissionError, reproduce, submit_lab
 from lti_tool.jobs.worker import Worker
 from lti_tool.models import Job, JobStatus, LabSubmission, Role, SubmissionStatus
-from lti_tool.sessions import CurrentLaunch
+from lti_tool.scope import CurrentLaunch
 from tests.conftest import csrf_token_of as token
 
 pytestmark = pytest.mark.sandbox

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from lti_tool.db import transaction
 from lti_tool.jobs.worker import Worker
-from lti_tool.lti.constants import ContextRole, MemberStatus
+from lti_tool.lti.constants import ContextRole
 from lti_tool.lti.keys import ensure_key
-from lti_tool.models import Context, Job, JobStatus, Membership, Registration, User
+from lti_tool.models import Context, Job, JobStatus, Membership, MemberStatus, Registration, User
 from lti_tool.roster import JOB_KIND
 from tests.conftest import SAMPLE_CONTENT, LmsDriver
 from tests.conftest import csrf_token_of as token

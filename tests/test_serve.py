@@ -40,7 +40,7 @@ def serving(tmp_path: Path, *args: str, **env: str) -> Iterator[str]:
     log_path = tmp_path / f"serve-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "lti_tool.cli", "serve", *args, "--bind", f"127.0.0.1:{port}"],
+            [sys.executable, "-m", "lti_tool.entry", "serve", *args, "--bind", f"127.0.0.1:{port}"],
             env=settings,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -104,10 +104,10 @@ def test_worker_command_runs_due_jobs_and_stops(tmp_path):
     env = {**os.environ, "SKILLCERT_INSTANCE_PATH": str(tmp_path / "instance")}
     env.pop("SKILLCERT_DATABASE_URL", None)
     env.pop("SKILLCERT_CONFIG", None)
-    upgrade = [sys.executable, "-m", "lti_tool.cli", "db", "upgrade"]
+    upgrade = [sys.executable, "-m", "lti_tool.entry", "db", "upgrade"]
     subprocess.run(upgrade, env=env, check=True, capture_output=True, timeout=120)
     result = subprocess.run(
-        [sys.executable, "-m", "lti_tool.cli", "worker", "--once"],
+        [sys.executable, "-m", "lti_tool.entry", "worker", "--once"],
         env=env,
         capture_output=True,
         text=True,

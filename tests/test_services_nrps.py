@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lti_tool.lti.constants import ContextRole, MemberStatus
+from lti_tool.lti.constants import ContextRole
+from lti_tool.models import MemberStatus
 from lti_tool.services.errors import ServiceError
 from lti_tool.services.nrps import Member
 from tests.services_driver import ServiceCourse

@@ -55,7 +55,7 @@ def test_cli_reports_bad_setting_in_one_line(tmp_path):
         "PATH": "",
     }
     result = subprocess.run(
-        [sys.executable, "-m", "lti_tool.cli", "platform", "list"],
+        [sys.executable, "-m", "lti_tool.entry", "platform", "list"],
         env=env,
         capture_output=True,
         text=True,

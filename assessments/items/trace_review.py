@@ -137,7 +137,8 @@ def parse(spec: Spec, points: float) -> TraceReview | None:
 
 
 def _correct(spec: Spec) -> bool:
-    return spec.get("correct", bool, False)
+    correct: bool = spec.get("correct", bool, False)
+    return correct
 
 
 def _turn(spec: Spec) -> tuple[Turn | None, list[Spec]]:

@@ -51,7 +51,8 @@ MAX_BLANK_NODES = 200
 
 #: Resolved contexts (the files and the scoped contexts inside them, about 30), shared by
 #: every canonicalisation in this process; bounded, as a document may bring inline contexts.
-_resolved_contexts = LRUCache(maxsize=256)
+#: Keyed by URL (or an inline context's JSON); pyld keeps its resolved contexts by tag.
+_resolved_contexts: LRUCache[str, dict[str, Any]] = LRUCache(maxsize=256)
 
 
 class JsonLdError(ValueError):

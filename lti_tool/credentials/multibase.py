@@ -22,7 +22,8 @@ def encode_base58btc(data: bytes) -> str:
     return "z" + base58.b58encode(data).decode("ascii")
 
 
-def decode_base58btc(value: str) -> bytes:
+def decode_base58btc(value: object) -> bytes:
+    """``value`` comes from a document and may be any JSON value; only a z-string decodes."""
     if not isinstance(value, str) or not value.startswith("z"):
         raise MultibaseError("not a base58btc multibase value (it must start with 'z')")
     try:
@@ -35,7 +36,8 @@ def encode_base64url(data: bytes) -> str:
     return "u" + base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def decode_base64url(value: str) -> bytes:
+def decode_base64url(value: object) -> bytes:
+    """``value`` comes from a document and may be any JSON value; only a u-string decodes."""
     if not isinstance(value, str) or not value.startswith("u"):
         raise MultibaseError("not a base64url multibase value (it must start with 'u')")
     body = value[1:]

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, aliased
 from assessments.catalog import list_tracks
 from assessments.model import Track
 from lti_tool.credentials import wallet
-from lti_tool.credentials.issuing import page_url
+from lti_tool.credentials.document import page_url
 from lti_tool.db import transaction
 from lti_tool.models import (
     Credential,
@@ -100,6 +100,8 @@ def _send(
 ) -> int:
     with transaction(app) as session:
         credential = session.get(Credential, credential_id)
+        if credential is None:
+            return 0  # deleted meanwhile
         preference = session.get(CredentialPreference, credential.user_id)
         if preference is None or preference.reminder_email is None:
             return 0  # opted out meanwhile

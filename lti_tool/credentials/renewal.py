@@ -24,10 +24,9 @@ from sqlalchemy.orm import Session
 
 from assessments.model import Module, Track
 from assessments.policy import counts_toward_completion
-from lti_tool.gradesync.outbox import LearnerInCourse
-from lti_tool.learning import progress
+from lti_tool import progress
 from lti_tool.models import Credential, CredentialState
-from lti_tool.sessions import CurrentLaunch
+from lti_tool.scope import LearnerScope
 
 #: The pass mark (percent) of a renewal module that no completion rule gives one.
 DEFAULT_PASS_MARK = 70.0
@@ -92,14 +91,14 @@ def status_of(track: Track, scores: Mapping[str, float | None]) -> RenewalStatus
 
 def renewal_status(
     session: Session,
-    learner: CurrentLaunch | LearnerInCourse,
+    learner: LearnerScope,
     track: Track,
     credential: Credential,
 ) -> RenewalStatus | None:
     """What the learner's work in this course since ``credential``'s validFrom earns."""
     (report,) = progress.progress(
         session,
-        learner,  # type: ignore[arg-type]  (the scope progress reads: the same four ids)
+        learner,
         [track],
         since=credential.valid_from,
     )

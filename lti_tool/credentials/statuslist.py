@@ -87,9 +87,9 @@ def allocate(session: Session, settings: Settings) -> tuple[int, int]:
     number = session.scalar(select(func.max(StatusList.number))) or 0
     used = 0
     if number:
-        used = session.scalar(
+        used = session.execute(
             select(func.count()).select_from(Credential).where(Credential.status_list == number)
-        )
+        ).scalar_one()
     if not number or used >= LIST_CAPACITY:
         number += 1
         publish(session, settings, number)

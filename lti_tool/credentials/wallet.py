@@ -14,14 +14,14 @@ import re
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from assessments.model import Track
 from lti_tool.credentials import renewal
 from lti_tool.errors import SkillCertError
 from lti_tool.models import Credential, CredentialPreference, CredentialState
-from lti_tool.sessions import CurrentLaunch
+from lti_tool.scope import CurrentLaunch
 
 #: Reminders before expiry, in days: on the learner's pages from the first, by email once each.
 REMINDER_DAYS = (180, 90, 30)
@@ -174,3 +174,9 @@ def save_preference(
     chosen.reminder_locale = locale
     session.flush()
     return chosen
+
+
+def is_renewed(session: Session, credential_id: str) -> bool:
+    """Whether a later credential renewed this one."""
+    renewal_of = select(Credential.id).where(Credential.previous_id == credential_id)
+    return session.scalar(select(exists(renewal_of))) is True

@@ -16,6 +16,7 @@ from flask import (
     render_template,
     request,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from lti_tool import csrf
@@ -37,7 +38,7 @@ from lti_tool.lti.constants import Claim, ContextRole
 from lti_tool.lti.deep_linking import CONTENT_ITEMS
 from lti_tool.lti.keys import published_keys
 from lti_tool.lti.urls import launch_url, login_url
-from lti_tool.sessions import settings
+from lti_tool.settings import current_settings
 
 bp = Blueprint("demo_lms", __name__, url_prefix="/demo-lms")
 
@@ -53,7 +54,7 @@ def _platform() -> DemoPlatform:
 
 
 @bp.get("/")
-def course():
+def course() -> ResponseReturnValue:
     role = request.args.get("as", "")
     if role and role not in PEOPLE:
         abort(404)
@@ -70,7 +71,7 @@ def course():
 
 
 @bp.get("/gradebook")
-def gradebook():
+def gradebook() -> ResponseReturnValue:
     """What the LMS holds: the scores SkillCert sent per column and learner, and the roster."""
     book = _platform().gradebook
     columns = book.line_items()
@@ -92,23 +93,23 @@ def _role_name(person: DemoPerson) -> str:
 
 
 @bp.get("/start/<role>")
-def start(role: str):
+def start(role: str) -> ResponseReturnValue:
     """Third-party-initiated login: what an LMS does when someone opens the tool's link."""
     if role not in PEOPLE:
         abort(404)
     params = {
         "iss": _platform().issuer,
         "login_hint": role,
-        "target_link_uri": launch_url(settings()),
+        "target_link_uri": launch_url(current_settings()),
         "lti_message_hint": request.args.get("link") or RESOURCE_LINK["id"],
         "client_id": CLIENT_ID,
         "lti_deployment_id": DEPLOYMENT_ID,
     }
-    return redirect(login_url(settings()) + "?" + urlencode(params))
+    return redirect(login_url(current_settings()) + "?" + urlencode(params))
 
 
 @bp.get("/auth")
-def auth():
+def auth() -> ResponseReturnValue:
     """The platform's OIDC authorisation endpoint: checks the request, posts an id_token."""
     args = request.args
     expected = {
@@ -116,7 +117,7 @@ def auth():
         "response_type": "id_token",
         "response_mode": "form_post",
         "client_id": CLIENT_ID,
-        "redirect_uri": launch_url(settings()),
+        "redirect_uri": launch_url(current_settings()),
     }
     wrong = [name for name, value in expected.items() if args.get(name) != value]
     person = PEOPLE.get(args.get("login_hint", ""))
@@ -133,7 +134,7 @@ def auth():
 
 @bp.post("/deep-link-return")
 @csrf.exempt
-def deep_link_return():
+def deep_link_return() -> ResponseReturnValue:
     """Receive the tool's signed Deep Linking response and place its links in the course."""
     platform = _platform()
     token = request.form.get("JWT", "")
@@ -168,5 +169,5 @@ def deep_link_return():
 
 
 @bp.get("/jwks.json")
-def jwks():
+def jwks() -> ResponseReturnValue:
     return jsonify(_platform().jwks())

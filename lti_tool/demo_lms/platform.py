@@ -28,12 +28,11 @@ from lti_tool.lti.constants import (
     AgsScope,
     Claim,
     ContextRole,
-    MemberStatus,
     MessageType,
 )
 from lti_tool.lti.registrations import add_platform
 from lti_tool.lti.urls import launch_url
-from lti_tool.models import Registration
+from lti_tool.models import MemberStatus, Registration
 from lti_tool.settings import Settings
 
 CLIENT_ID = "skillcert-demo"
@@ -120,7 +119,10 @@ class DemoPlatform:
             fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as f:
                 f.write(pem)
-        return serialization.load_pem_private_key(self.key_path.read_bytes(), None)
+        stored = serialization.load_pem_private_key(self.key_path.read_bytes(), None)
+        if not isinstance(stored, rsa.RSAPrivateKey):
+            raise TypeError(f"{self.key_path} does not hold an RSA private key.")
+        return stored
 
     def jwks(self) -> dict[str, Any]:
         jwk = RSAAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
@@ -140,7 +142,7 @@ class DemoPlatform:
                 valid_line_item(item["lineItem"])
         with self._links.update() as links:
             for item in resource_links:
-                link = {
+                link: dict[str, Any] = {
                     "id": f"demo-placed-{len(links) + 1}",
                     "title": str(item.get("title", "SkillCert")),
                     "custom": dict(item.get("custom") or {}),
@@ -153,7 +155,7 @@ class DemoPlatform:
     def id_token(self, person: DemoPerson, nonce: str, message_hint: str = "") -> str:
         """The id_token for a launch; ``message_hint`` picks a placed link or deep linking."""
         now = int(time.time())
-        claims = {
+        claims: dict[str, Any] = {
             "iss": self.issuer,
             "aud": CLIENT_ID,
             "sub": person.sub,

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, json, request
+from flask.typing import ResponseReturnValue
 
 from lti_tool import csrf
 from lti_tool.db import transaction
@@ -51,7 +52,7 @@ def _error(status: int, error: str, description: str) -> Response:
 
 @bp.post("/token")
 @csrf.exempt
-def token():
+def token() -> ResponseReturnValue:
     platform = _platform()
     with transaction(current_app) as session:
         tool_keys = [key.public_jwk for key in published_keys(session)]
@@ -143,7 +144,7 @@ def _line_item_json(number: int, item: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/lineitems")
 @_requires(AgsScope.LINEITEM, AgsScope.LINEITEM_READONLY)
-def line_items():
+def line_items() -> ResponseReturnValue:
     items = _platform().gradebook.line_items(
         resourceLinkId=request.args.get("resource_link_id"),
         resourceId=request.args.get("resource_id"),
@@ -156,10 +157,13 @@ def line_items():
 @bp.post("/lineitems")
 @csrf.exempt
 @_requires(AgsScope.LINEITEM)
-def create_line_item():
+def create_line_item() -> ResponseReturnValue:
     gradebook = _platform().gradebook
     number = gradebook.create(_body(MediaType.LINEITEM))
-    response = _json(_line_item_json(number, gradebook.line_item(number)), 201, MediaType.LINEITEM)
+    item = gradebook.line_item(number)
+    if item is None:  # deleted by another call since
+        return _no_line_item(number)
+    response = _json(_line_item_json(number, item), 201, MediaType.LINEITEM)
     response.headers["Location"] = _platform().line_item_url(number)
     return response
 
@@ -170,7 +174,7 @@ def _no_line_item(number: int) -> Response:
 
 @bp.get("/lineitems/<int:number>")
 @_requires(AgsScope.LINEITEM, AgsScope.LINEITEM_READONLY)
-def line_item(number: int):
+def line_item(number: int) -> ResponseReturnValue:
     item = _platform().gradebook.line_item(number)
     if item is None:
         return _no_line_item(number)
@@ -180,7 +184,7 @@ def line_item(number: int):
 @bp.put("/lineitems/<int:number>")
 @csrf.exempt
 @_requires(AgsScope.LINEITEM)
-def replace_line_item(number: int):
+def replace_line_item(number: int) -> ResponseReturnValue:
     item = _platform().gradebook.replace(number, _body(MediaType.LINEITEM))
     if item is None:
         return _no_line_item(number)
@@ -190,7 +194,7 @@ def replace_line_item(number: int):
 @bp.delete("/lineitems/<int:number>")
 @csrf.exempt
 @_requires(AgsScope.LINEITEM)
-def delete_line_item(number: int):
+def delete_line_item(number: int) -> ResponseReturnValue:
     if not _platform().gradebook.delete(number):
         return _no_line_item(number)
     return Response(status=204)
@@ -202,7 +206,7 @@ def delete_line_item(number: int):
 @bp.post("/lineitems/<int:number>/scores")
 @csrf.exempt
 @_requires(AgsScope.SCORE)
-def score(number: int):
+def score(number: int) -> ResponseReturnValue:
     members = {person.sub for person in ROSTER}
     kept = _platform().gradebook.record(number, _body(MediaType.SCORE), members)
     if kept is None:
@@ -213,7 +217,7 @@ def score(number: int):
 
 @bp.get("/lineitems/<int:number>/results")
 @_requires(AgsScope.RESULT_READONLY)
-def results(number: int):
+def results(number: int) -> ResponseReturnValue:
     platform = _platform()
     if platform.gradebook.line_item(number) is None:
         return _no_line_item(number)
@@ -239,7 +243,7 @@ def results(number: int):
 
 @bp.get("/memberships")
 @_requires(NRPS_SCOPE)
-def memberships():
+def memberships() -> ResponseReturnValue:
     role = request.args.get("role")
     members = [
         {

@@ -24,9 +24,10 @@ from urllib.parse import urlsplit
 from cachetools import TTLCache
 from flask import Flask
 from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy.orm import Session
 
 from assessments.catalog import list_tracks
-from lti_tool.db import WRITES, transaction
+from lti_tool.db import WRITES, rowcount, transaction
 from lti_tool.jobs.worker import PermanentJobError, RetryLaterError
 from lti_tool.lti.constants import ActivityProgress, GradingProgress
 from lti_tool.models import Context, Deployment, Registration, ResourceLink, User
@@ -41,6 +42,12 @@ LINE_ITEM_TAG = "skillcert"
 #: How long a worker reuses a course's AGS client: a rotated tool key, or a line item on a
 #: host no launch had named when it was built, is picked up by then.
 CLIENT_SECONDS = 60
+
+#: Why a delivery whose rows are gone is final.
+_REMOVED = (
+    "The course, its LMS deployment or the learner was removed from SkillCert; "
+    "the score was not sent anywhere."
+)
 
 #: What a final LMS answer means for the person reading the dead delivery.
 _FINAL_REASONS = {
@@ -144,10 +151,7 @@ def _target(app: Flask, payload: dict[str, Any]) -> _Target:
         or row.registration_id != payload["registration"]
         or row.user_registration_id != payload["registration"]
     ):
-        raise PermanentJobError(
-            "The course, its LMS deployment or the learner was removed from SkillCert; "
-            "the score was not sent anywhere."
-        )
+        raise PermanentJobError(_REMOVED)
     if not row.registration_active or not row.deployment_active:
         raise PermanentJobError(
             "The LMS registration or deployment of this course is no longer active; "
@@ -195,12 +199,11 @@ class _Clients:
             return client
         try:
             with transaction(self._app) as session:
-                client = ags_client(
-                    session,
-                    session.get(Deployment, row.deployment_id),
-                    session.get(Context, row.context_id),
-                    **app_options(self._app),
-                )
+                deployment = session.get(Deployment, row.deployment_id)
+                context = session.get(Context, row.context_id)
+                if deployment is None or context is None:  # removed since ``row`` was read
+                    raise PermanentJobError(_REMOVED)
+                client = ags_client(session, deployment, context, **app_options(self._app))
         except ServiceError as exc:
             raise PermanentJobError(exc.message) from exc
         with self._lock:
@@ -221,7 +224,7 @@ def _line_item(app: Flask, target: _Target) -> str:
         lock = _line_item_locks.setdefault(target.link_id, threading.Lock())
     with lock:
         with transaction(app) as session:  # another delivery may have just stored it
-            known = session.get(ResourceLink, target.link_id).ags_lineitem_url
+            known = _stored_line_item(session, target.link_id)
         if known:
             return known
         item = target.client.find_line_item(resource_link_id=target.resource_link_id)
@@ -237,22 +240,36 @@ def _line_item(app: Flask, target: _Target) -> str:
                     tag=LINE_ITEM_TAG,
                 )
             )
-        return _remember(app, target, item.id, created=created)
+        return _remember(app, target, item.url, created=created)
 
 
 def _remember(app: Flask, target: _Target, url: str, *, created: bool) -> str:
     """Store the line item on the link, unless another worker stored one first (then its
     wins and a duplicate we created is deleted from the LMS)."""
     with transaction(app) as session:
-        stored = session.execute(
-            update(ResourceLink)
-            .where(ResourceLink.id == target.link_id, ResourceLink.ags_lineitem_url.is_(None))
-            .values(ags_lineitem_url=url)
-        ).rowcount
-        winner = url if stored else session.get(ResourceLink, target.link_id).ags_lineitem_url
+        stored = rowcount(
+            session.execute(
+                update(ResourceLink)
+                .where(ResourceLink.id == target.link_id, ResourceLink.ags_lineitem_url.is_(None))
+                .values(ags_lineitem_url=url)
+            )
+        )
+        winner = url if stored else _stored_line_item(session, target.link_id)
+    if winner is None:
+        # A line item sync forgot the one stored first, in the instant since: what the
+        # link opens changed, so look again.
+        raise RetryLaterError("The link's gradebook column changed while the score was sent.")
     if winner != url and created:
         target.client.delete_line_item(url)
     return winner
+
+
+def _stored_line_item(session: Session, link_id: int) -> str | None:
+    """The line item URL stored on the link; the link was removed: the job is final."""
+    link = session.get(ResourceLink, link_id)
+    if link is None:
+        raise PermanentJobError(_REMOVED)
+    return link.ags_lineitem_url
 
 
 def _classified(exc: ServiceError) -> Exception:

@@ -43,10 +43,10 @@ from lti_tool.jobs import queue
 from lti_tool.jobs.worker import PermanentJobError, RetryLaterError, register_handler
 from lti_tool.models import Context, Deployment, Job, JobStatus, Registration, ResourceLink
 from lti_tool.placements import SCORE_MAXIMUM, Placement, resolve
+from lti_tool.scope import CurrentLaunch
 from lti_tool.services.ags import AgsClient, LineItem
 from lti_tool.services.clients import ags_client, app_options
 from lti_tool.services.errors import ServiceError
-from lti_tool.sessions import CurrentLaunch
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +140,8 @@ def sync_line_item(app: Flask, payload: dict[str, Any]) -> None:
                 link.client.update_line_item(wanted)
                 log.info("Line item of link %s now reads %r", link.id, wanted.label)
             return
-        link.client.delete_line_item(item.id)
-        _forget(app, link.id, item.id)
+        link.client.delete_line_item(item.url)
+        _forget(app, link.id, item.url)
         log.info("Line item of link %s deleted: the link opens ungraded content", link.id)
     except ServiceError as exc:
         raise _classified(exc) from exc
@@ -169,13 +169,18 @@ def _load(app: Flask, payload: dict[str, Any]) -> _Link:
         link = session.get(ResourceLink, payload["link"])
         context = session.get(Context, link.context_id) if link else None
         deployment = session.get(Deployment, context.deployment_id) if context else None
-        if deployment is None or deployment.registration_id != payload["registration"]:
+        if (
+            link is None
+            or context is None
+            or deployment is None
+            or deployment.registration_id != payload["registration"]
+        ):
             raise PermanentJobError(
                 "The link, its course or its LMS deployment was removed from SkillCert; "
                 "nothing was changed in the LMS."
             )
         registration = session.get(Registration, deployment.registration_id)
-        if not registration.is_active or not deployment.is_active:
+        if registration is None or not registration.is_active or not deployment.is_active:
             raise PermanentJobError(
                 "The LMS registration or deployment of this course is no longer active; "
                 "nothing was changed in the LMS."

@@ -8,7 +8,6 @@ payload holds the score as computed now — what the learner saw is what is sent
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
@@ -17,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from assessments.catalog import find_activity
 from assessments.model import Track
+from lti_tool import progress
 from lti_tool.gradesync.scores import PlacementScore, placement_score
 from lti_tool.jobs import queue
-from lti_tool.learning import progress
 from lti_tool.models import (
     Attempt,
     AttemptStatus,
@@ -31,22 +30,12 @@ from lti_tool.models import (
 )
 from lti_tool.models.lti import LearnerWork
 from lti_tool.placements import resolve
+from lti_tool.scope import LearnerInCourse
 
 JOB_KIND = "grade-sync"
 #: Tries before a delivery is dead: with the default backoff (10 s times 3 per try, at most an hour
 #: apart) an LMS may be down for about six hours without a score being given up.
 MAX_ATTEMPTS = 12
-
-
-@dataclasses.dataclass(frozen=True)
-class LearnerInCourse:
-    """The tenant, course and learner of a piece of work: the scope ``progress`` reads in
-    (what a launch gives it in a request; here it comes from the work itself)."""
-
-    registration_id: int
-    deployment_id: int
-    context_id: int
-    user_id: int
 
 
 def score_key(resource_link_id: int, user_id: int) -> str:

@@ -18,12 +18,13 @@ from flask import Flask
 from sqlalchemy import select
 
 from lti_tool.db import transaction
-from lti_tool.gradesync.outbox import JOB_KIND, LearnerInCourse, enqueue_score, group_key
+from lti_tool.gradesync.outbox import JOB_KIND, enqueue_score, group_key
 from lti_tool.gradesync.scores import PlacementScore
 from lti_tool.gradesync.status import newest_of_key
 from lti_tool.lti.constants import ActivityProgress, GradingProgress
 from lti_tool.models import Context, Deployment, Job, JobStatus, Registration, ResourceLink, User
 from lti_tool.placements import SCORE_MAXIMUM
+from lti_tool.scope import LearnerInCourse
 from lti_tool.services.ags import AgsClient, Result
 from lti_tool.services.clients import ags_client, app_options
 from lti_tool.services.errors import ServiceError
@@ -86,13 +87,18 @@ def _graded_links(app: Flask, context_id: int | None) -> list[_Link]:
         )
         if context_id is not None:
             query = query.where(Context.id == context_id)
-        return [_Link(*row) for row in session.execute(query)]
+        links = []
+        for link_id, registration_id, deployment_id, course_id, url in session.execute(query):
+            if url is not None:  # always (the query asks so), but the column is nullable
+                links.append(_Link(link_id, registration_id, deployment_id, course_id, url))
+        return links
 
 
 def _reconcile_link(app: Flask, link: _Link, report: PlatformReconcile) -> None:
-    delivered, subs, client = _delivered(app, link)
-    if not delivered:
+    found = _delivered(app, link)
+    if found is None:
         return
+    delivered, subs, client = found
     where = f"course {link.context_id} link {link.id}"
     if isinstance(client, ServiceError):
         report.errors.append(f"{where}: {client.message}")
@@ -112,9 +118,9 @@ def _reconcile_link(app: Flask, link: _Link, report: PlatformReconcile) -> None:
 
 def _delivered(
     app: Flask, link: _Link
-) -> tuple[list[Job], dict[int, str], AgsClient | ServiceError | None]:
+) -> tuple[list[Job], dict[int, str], AgsClient | ServiceError] | None:
     """The link's newest jobs that were delivered, the learners' LMS ids, an AGS client
-    (or the ServiceError saying why there is none)."""
+    (or the ServiceError saying why there is none); None when none was delivered."""
     with transaction(app) as session:
         jobs = list(
             session.scalars(
@@ -128,7 +134,7 @@ def _delivered(
             )
         )
         if not jobs:
-            return [], {}, None
+            return None
         subs = dict(
             session.execute(
                 select(User.id, User.sub).where(
@@ -138,15 +144,15 @@ def _delivered(
             ).all()
         )
         client: AgsClient | ServiceError
-        try:
-            client = ags_client(
-                session,
-                session.get(Deployment, link.deployment_id),
-                session.get(Context, link.context_id),
-                **app_options(app),
-            )
-        except ServiceError as exc:
-            client = exc
+        deployment = session.get(Deployment, link.deployment_id)
+        context = session.get(Context, link.context_id)
+        if deployment is None or context is None:  # removed since the links were read
+            client = ServiceError(f"Course {link.context_id} was removed from SkillCert.")
+        else:
+            try:
+                client = ags_client(session, deployment, context, **app_options(app))
+            except ServiceError as exc:
+                client = exc
         session.expunge_all()
     return jobs, subs, client
 
@@ -154,11 +160,12 @@ def _delivered(
 def _matches(payload: dict[str, Any], result: Result | None) -> bool:
     """Does the LMS hold the score this job sent?"""
     given = payload["score_given"]
-    held = None if result is None else result.result_score
-    if given is None or held is None:
-        return given is None and held is None
-    maximum = result.result_maximum or SCORE_MAXIMUM  # type: ignore[union-attr]
-    return abs(held * SCORE_MAXIMUM / maximum - given) < TOLERANCE
+    if result is None or result.result_score is None:
+        return given is None
+    if given is None:
+        return False
+    maximum = result.result_maximum or SCORE_MAXIMUM
+    return abs(result.result_score * SCORE_MAXIMUM / maximum - given) < TOLERANCE
 
 
 def _send_again(app: Flask, link: _Link, job: Job) -> bool:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection
 
-from lti_tool.learning.progress import TrackProgress
 from lti_tool.lti.constants import ActivityProgress, GradingProgress
 from lti_tool.placements import SCORE_MAXIMUM, Placement
+from lti_tool.progress import TrackProgress
 
 
 @dataclasses.dataclass(frozen=True)

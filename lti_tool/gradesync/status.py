@@ -19,7 +19,7 @@ from assessments.model import Track
 from lti_tool.gradesync.outbox import JOB_KIND, covering_links, group_key, score_key
 from lti_tool.jobs import queue
 from lti_tool.models import Job, JobStatus, Registration, ResourceLink, User
-from lti_tool.sessions import CurrentLaunch
+from lti_tool.scope import CurrentLaunch
 
 
 class Delivery(enum.StrEnum):
@@ -168,7 +168,10 @@ def platform_counts(session: Session) -> list[PlatformCounts]:
     ).all()
     names = dict(session.execute(select(Registration.id, Registration.name)).all())
     report: dict[int, PlatformCounts] = {}
-    by_registration = [(int(key.rsplit(":", 1)[1]), status, n) for key, status, n in rows]
+    # Deliveries queued before jobs had a group key (registration) cannot be counted under one.
+    by_registration = [
+        (int(key.rsplit(":", 1)[1]), status, n) for key, status, n in rows if key is not None
+    ]
     for registration_id, status, count in sorted(by_registration, key=lambda row: row[0]):
         name = names.get(registration_id, "(removed)")
         entry = report.setdefault(registration_id, PlatformCounts(f"{registration_id} {name}", {}))

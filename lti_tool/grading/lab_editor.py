@@ -22,7 +22,7 @@ from assessments.labs import ArchiveLimits
 from assessments.model import Activity, Track
 from lti_tool.grading.labs import SubmissionError, submit_lab
 from lti_tool.models import LabSubmission
-from lti_tool.sessions import CurrentLaunch
+from lti_tool.scope import CurrentLaunch
 
 #: Largest code the editor sends. Kept under the form-field cap its view sets
 #: (``EDITOR_FIELD_BYTES``), so too much code gets this page's message, not a bare 413.

@@ -20,6 +20,7 @@ import logging
 import secrets
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from flask import Flask
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.orm import Session
 
 from assessments.catalog import lab_spec, list_tracks
 from assessments.labs import (
@@ -41,15 +43,16 @@ from assessments.labs import (
 )
 from assessments.model import Activity, ActivityKind, ContentVersions, Track
 from assessments.policy import Decision
-from lti_tool.credentials.issuing import queue_if_completed as queue_credential_if_completed
+from lti_tool import outcomes
 from lti_tool.db import transaction
 from lti_tool.errors import SkillCertError
-from lti_tool.gradesync import outbox as gradesync
+from lti_tool.i18n import engine_words
 from lti_tool.jobs import queue
 from lti_tool.jobs.worker import PermanentJobError, register_handler
-from lti_tool.learning import accommodations, engine_words
+from lti_tool.learning import accommodations
 from lti_tool.models import LabSubmission, SubmissionStatus, utcnow
-from lti_tool.sessions import CurrentLaunch
+from lti_tool.outcomes import Change
+from lti_tool.scope import CurrentLaunch
 
 log = logging.getLogger(__name__)
 
@@ -164,9 +167,10 @@ def submit_lab(
     if activity.kind is not ActivityKind.LAB:
         raise SubmissionError(gettext("%(title)s is not a lab.", title=activity.title))
     if not visible_only:
-        decision = next_submission(conn, launch, track, activity)
-        if not decision.allowed:
-            raise SubmissionError(str(engine_words.refusal(decision.reason)))
+        # A refused decision always says why; an allowed one has no reason.
+        refused = next_submission(conn, launch, track, activity).reason
+        if refused is not None:
+            raise SubmissionError(str(engine_words.refusal(refused)))
     archive = as_archive(filename, data, limits or ArchiveLimits())
     submission_id = conn.execute(
         insert(_submission).returning(_submission.c.id),
@@ -275,7 +279,7 @@ def _stored(app: Flask, submission_id: int, error: type[SkillCertError]) -> tupl
             ).where(_submission.c.id == submission_id)
         ).first()
     if row is None:
-        raise error(f"Lab submission {submission_id} does not exist (any more).")
+        raise error(_gone(submission_id))
     spec = lab_spec(row.track_id, row.activity_id, app.config["SETTINGS"].tracks_dir)
     if spec is None:
         raise error(f"The lab {row.track_id}/{row.activity_id} no longer exists.")
@@ -312,13 +316,35 @@ def _store(app: Flask, submission_id: int, result: LabResult, seed: int | None) 
                 graded_at=utcnow(),
             )
         )
-        submission = session.get(LabSubmission, submission_id)
-        if status is SubmissionStatus.GRADED and not submission.visible_only:
-            tracks = list_tracks(app.config["SETTINGS"].tracks_dir)
-            gradesync.queue_scores(session, submission, tracks)
-            queue_credential_if_completed(session, submission, tracks)
+        if status is SubmissionStatus.GRADED:
+            submission = session.get(LabSubmission, submission_id)
+            if submission is None:
+                raise PermanentJobError(_gone(submission_id))
+            if not submission.visible_only:
+                tracks = list_tracks(app.config["SETTINGS"].tracks_dir)
+                outcomes.work_changed(session, submission, tracks, Change.HANDED_IN)
     log.info("Lab submission %s: %s score=%s", submission_id, status, result.score)
+
+
+def _gone(submission_id: int) -> str:
+    return f"Lab submission {submission_id} does not exist (any more)."
 
 
 def init_app(app: Flask) -> None:
     register_handler(app, JOB_KIND, grade_lab)
+
+
+def learner_submissions(
+    session: Session, launch: CurrentLaunch, track: Track, activity: Activity
+) -> Sequence[LabSubmission]:
+    """The learner's latest 20 submissions and checks of a lab, newest first."""
+    return session.scalars(
+        select(LabSubmission)
+        .where(
+            *LabSubmission.of_learner(launch, launch.user_id),
+            LabSubmission.track_id == track.id,
+            LabSubmission.activity_id == activity.id,
+        )
+        .order_by(LabSubmission.id.desc())
+        .limit(20)
+    ).all()

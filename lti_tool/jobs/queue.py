@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Select,
     and_,
@@ -147,7 +148,7 @@ def _candidates(capped: bool) -> Select:
             and_(candidate.c.lock_key.not_in(running_keys), ~older_queued),
         ),
     ]
-    running_in_group = None
+    running_in_group: ColumnElement[int] = literal(0)
     if capped:
         full_groups = (
             select(running.c.group_key)
@@ -168,7 +169,7 @@ def _candidates(capped: bool) -> Select:
         select(
             candidate.c.id,
             candidate.c.group_key,
-            (running_in_group if capped else literal(0)).label("running_in_group"),
+            running_in_group.label("running_in_group"),
         )
         .where(*conditions)
         # Not by id too: that would sort every due job. Jobs of one lock key keep their

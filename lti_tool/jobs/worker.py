@@ -91,6 +91,20 @@ class _Outcome:
     min_delay: dt.timedelta | None = None
 
 
+@dataclasses.dataclass
+class _Run:
+    """Where one :meth:`Worker.run` is: its jobs, and the connection it keeps."""
+
+    #: When the heartbeat of the jobs in flight is next due.
+    next_beat: float
+    in_flight: dict[Future[_Outcome], queue.ClaimedJob] = dataclasses.field(default_factory=dict)
+    #: Jobs that ended but whose outcome is not stored yet.
+    ended: list[tuple[queue.ClaimedJob, _Outcome]] = dataclasses.field(default_factory=list)
+    #: Jobs whose outcome is stored.
+    ran: int = 0
+    conn: Connection | None = None
+
+
 class Worker:
     def __init__(
         self,
@@ -217,58 +231,76 @@ class Worker:
         whole run (a checkout pings the database: a round trip per turn). On stop, the jobs
         in flight are finished (each is bounded by its own timeouts).
         """
-        ran = 0
-        in_flight: dict[Future[_Outcome], queue.ClaimedJob] = {}
-        ended: list[tuple[queue.ClaimedJob, _Outcome]] = []  # not stored yet
-        next_beat = time.monotonic() + poll_seconds
-        conn: Connection | None = None
+        run = _Run(next_beat=time.monotonic() + poll_seconds)
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="job") as pool:
-            while not stop.is_set() and (max_jobs is None or ran < max_jobs):
-                for future in [f for f in in_flight if f.done()]:
-                    job = in_flight.pop(future)
-                    ended.append((job, future.result()))
-                    self._quiet_until.pop(job.kind, None)
-                room = self.concurrency - len(in_flight)
-                if max_jobs is not None:
-                    room = min(room, max_jobs - ran - len(ended) - len(in_flight))
-                beat = bool(in_flight) and time.monotonic() >= next_beat
-                claimed: list[queue.ClaimedJob] = []
-                try:
-                    conn = conn or self.app.extensions["skillcert.engine"].connect()
-                    with conn.begin():
-                        claimed = self._step(
-                            conn, ended, in_flight.values(), beat, room, poll_seconds
-                        )
-                except IntegrityError:  # see queue.claim_batch: nothing was stored; again
-                    log.info(
-                        "Worker %s: a lock key was taken meanwhile; trying again", self.worker_id
-                    )
-                except Exception:  # the database went away: keep the outcomes, try again
-                    log.exception("Worker %s could not reach the database", self.worker_id)
-                    if conn is not None:
-                        conn.close()
-                    conn = None
-                else:
-                    ran += len(ended)
-                    ended.clear()
-                    if beat:
-                        next_beat = time.monotonic() + poll_seconds
-                for job in claimed:
-                    in_flight[pool.submit(self._execute, job)] = job
-                if in_flight:
-                    wait(in_flight, timeout=poll_seconds, return_when=FIRST_COMPLETED)
-                else:
-                    stop.wait(poll_seconds)
-            wait(in_flight)
-        if conn is not None:
-            conn.close()
-        ended.extend((in_flight[f], f.result()) for f in in_flight)
-        if ended:
+            while not stop.is_set() and (max_jobs is None or run.ran < max_jobs):
+                self._collect_ended(run)
+                for job in self._take_turn(run, self._room(run, max_jobs), poll_seconds):
+                    run.in_flight[pool.submit(self._execute, job)] = job
+                self._back_off(run, stop, poll_seconds)
+            wait(run.in_flight)
+        return self._stop(run)
+
+    def _collect_ended(self, run: _Run) -> None:
+        """Move the jobs that ended out of flight; their kinds may have due jobs again."""
+        for future in [f for f in run.in_flight if f.done()]:
+            job = run.in_flight.pop(future)
+            run.ended.append((job, future.result()))
+            self._quiet_until.pop(job.kind, None)
+
+    def _room(self, run: _Run, max_jobs: int | None) -> int:
+        """How many jobs to claim: the free places in the pool, short of ``max_jobs``."""
+        room = self.concurrency - len(run.in_flight)
+        if max_jobs is None:
+            return room
+        return min(room, max_jobs - run.ran - len(run.ended) - len(run.in_flight))
+
+    def _take_turn(self, run: _Run, room: int, poll_seconds: float) -> list[queue.ClaimedJob]:
+        """One :meth:`_step` in its own transaction; the jobs it claimed.
+
+        When the database fails, the ended jobs stay in ``run`` for the next turn.
+        """
+        beat = bool(run.in_flight) and time.monotonic() >= run.next_beat
+        claimed: list[queue.ClaimedJob] = []
+        try:
+            run.conn = run.conn or self.app.extensions["skillcert.engine"].connect()
+            with run.conn.begin():
+                claimed = self._step(
+                    run.conn, run.ended, run.in_flight.values(), beat, room, poll_seconds
+                )
+        except IntegrityError:  # see queue.claim_batch: nothing was stored; again
+            log.info("Worker %s: a lock key was taken meanwhile; trying again", self.worker_id)
+        except Exception:  # the database went away: keep the outcomes, try again
+            log.exception("Worker %s could not reach the database", self.worker_id)
+            if run.conn is not None:
+                run.conn.close()
+            run.conn = None
+        else:
+            run.ran += len(run.ended)
+            run.ended.clear()
+            if beat:
+                run.next_beat = time.monotonic() + poll_seconds
+        return claimed
+
+    @staticmethod
+    def _back_off(run: _Run, stop: threading.Event, poll_seconds: float) -> None:
+        """Wait for a job to end, or with none in flight for ``stop`` or the next poll."""
+        if run.in_flight:
+            wait(run.in_flight, timeout=poll_seconds, return_when=FIRST_COMPLETED)
+        else:
+            stop.wait(poll_seconds)
+
+    def _stop(self, run: _Run) -> int:
+        """Close the connection and store how the last jobs ended; how many jobs ran."""
+        if run.conn is not None:
+            run.conn.close()
+        run.ended.extend((run.in_flight[f], f.result()) for f in run.in_flight)
+        if run.ended:
             try:
-                self._store(ended)
+                self._store(run.ended)
             except Exception:  # stall recovery will run these jobs again
                 log.exception("Worker %s could not store how its last jobs ended", self.worker_id)
-        return ran + len(ended)
+        return run.ran + len(run.ended)
 
     def _step(
         self,

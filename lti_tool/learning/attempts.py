@@ -19,6 +19,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.exc import DetachedInstanceError
 
 from assessments.catalog import list_tracks
 from assessments.items import AnswersError, score_submission
@@ -32,13 +33,15 @@ from assessments.model import (
     Track,
 )
 from assessments.policy import Decision, draw_items
-from assessments.scenarios import ScenarioRun
-from lti_tool.credentials.issuing import queue_if_completed as queue_credential_if_completed
+from assessments.scenarios import Scenario, ScenarioRun
+from lti_tool import outcomes
 from lti_tool.errors import SkillCertError
-from lti_tool.gradesync import outbox as gradesync
-from lti_tool.learning import accommodations, engine_words
+from lti_tool.i18n import engine_words
+from lti_tool.learning import accommodations
 from lti_tool.models import Attempt, AttemptStatus, utcnow
-from lti_tool.sessions import CurrentLaunch, settings
+from lti_tool.outcomes import Change
+from lti_tool.scope import CurrentLaunch
+from lti_tool.settings import current_settings
 
 
 class AttemptError(SkillCertError):
@@ -102,9 +105,10 @@ def start(session: Session, launch: CurrentLaunch, track: Track, activity: Activ
     for attempt in attempts:
         if attempt.status is AttemptStatus.IN_PROGRESS:
             return close_if_overdue(attempt, track, activity, now)
-    decision = next_attempt(session, launch, activity, attempts, now)
-    if not decision.allowed:
-        raise AttemptRefused(engine_words.refusal(decision.reason))
+    # A refused decision always says why; an allowed one has no reason.
+    refused = next_attempt(session, launch, activity, attempts, now).reason
+    if refused is not None:
+        raise AttemptRefused(engine_words.refusal(refused))
     policy = activity.attempt_policy
     granted = accommodations.for_learner(session, launch.context_id, launch.user_id)
     attempt = Attempt(
@@ -230,9 +234,10 @@ def submit(attempt: Attempt, track: Track, activity: Activity) -> Attempt:
 
 def scenario_run(attempt: Attempt, activity: Activity) -> ScenarioRun:
     """Where the learner stands, rebuilt from the stored steps."""
-    run = activity.scenario.start()
+    scenario = _scenario(activity)
+    run = scenario.start()
     for step in attempt.answers.get("steps", []):
-        run = activity.scenario.choose(run, step["node"], step["choice"], step.get("justification"))
+        run = scenario.choose(run, step["node"], step["choice"], step.get("justification"))
     return run
 
 
@@ -246,7 +251,7 @@ def choose(
     """Take a choice. Re-sending a choice already taken (back button, double click) is a
     no-op; a different choice at a situation already passed is refused. The last choice
     ends the attempt."""
-    scenario = activity.scenario
+    scenario = _scenario(activity)
     run = scenario_run(attempt, activity)
     if attempt.status is AttemptStatus.SUBMITTED:
         scenario.choose(run, node_id, choice_id, justification)  # explains, or no-op
@@ -258,12 +263,20 @@ def choose(
         raise AttemptError(engine_words.assessment_error(exc)) from None
     attempt.answers = {"steps": [dataclasses.asdict(step) for step in new_run.steps]}
     if scenario.finished(new_run):
-        _finish_scenario(attempt, activity, new_run)
+        _finish_scenario(attempt, scenario, new_run)
     return new_run
 
 
-def _finish_scenario(attempt: Attempt, activity: Activity, run: ScenarioRun) -> None:
-    result = activity.scenario.result(run)
+def _scenario(activity: Activity) -> Scenario:
+    """The activity's scenario graph; a refusal for any other activity (a choice posted to a
+    quiz's attempt, say)."""
+    if activity.scenario is None:
+        raise AttemptError(gettext("%(title)s is not a scenario.", title=activity.title))
+    return activity.scenario
+
+
+def _finish_scenario(attempt: Attempt, scenario: Scenario, run: ScenarioRun) -> None:
+    result = scenario.result(run)
     stored = {
         "score": result.score,
         "max_score": result.max_score,
@@ -287,7 +300,8 @@ def submit_project(
 ) -> Attempt:
     """Hand in a project — text, ``attachments`` files (stored by the caller), or both;
     it awaits an instructor's rubric scoring."""
-    if activity.kind is not ActivityKind.PROJECT:
+    # The loader gives every project its rubric.
+    if activity.kind is not ActivityKind.PROJECT or activity.rubric is None:
         raise AttemptError(gettext("%(title)s is not a project.", title=activity.title))
     _check_open(attempt)
     if not text.strip() and not attachments:
@@ -327,15 +341,12 @@ def _hand_in(attempt: Attempt, result: dict[str, Any], score: float | None = Non
     attempt.submitted_at = utcnow()
     attempt.score = score
     attempt.result = result
-    _queue_scores(attempt)
-
-
-def _queue_scores(attempt: Attempt) -> None:
-    """The learner's score changed: queue it for the LMS gradebook, and the credential if
-    the track is now complete, in this transaction."""
-    session, tracks = object_session(attempt), list_tracks(settings().tracks_dir)
-    gradesync.queue_scores(session, attempt, tracks)
-    queue_credential_if_completed(session, attempt, tracks)
+    session = object_session(attempt)
+    if session is None:
+        # What follows is queued in the attempt's own transaction; without one it would be lost.
+        raise DetachedInstanceError(f"{attempt!r} is handed in outside a session.")
+    tracks = list_tracks(current_settings().tracks_dir)
+    outcomes.work_changed(session, attempt, tracks, Change.HANDED_IN)
 
 
 def _overdue(attempt: Attempt, now: dt.datetime) -> bool:

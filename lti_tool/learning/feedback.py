@@ -19,7 +19,7 @@ from assessments.model import Activity, Item, Track
 from assessments.policy import seeded_order
 from lti_tool.learning import accommodations
 from lti_tool.models import Attempt, AttemptStatus, utcnow
-from lti_tool.sessions import CurrentLaunch
+from lti_tool.scope import CurrentLaunch
 
 
 def reveals_all(

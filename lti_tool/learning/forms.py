@@ -6,12 +6,17 @@ Field names: ``answer-<item>`` for one value (or several, for multiple choice);
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from werkzeug.datastructures import MultiDict
 
 from assessments.items import ItemType
+from assessments.items.matching import Matching
+from assessments.items.ordering import Ordering
 from assessments.model import Item
+
+D = TypeVar("D")
 
 
 def field(item: Item, part: str | None = None) -> str:
@@ -22,31 +27,61 @@ def answers_from_form(items: list[Item], form: MultiDict) -> dict[str, Any]:
     """The answers present in ``form``; a question left blank is simply not included."""
     answers: dict[str, Any] = {}
     for item in items:
-        match item.type:
-            case ItemType.MULTIPLE_CHOICE:
-                if field(item) in form:
-                    answers[item.id] = [v for v in form.getlist(field(item)) if v]
-            case ItemType.ORDERING:
-                positions = {e.id: form.get(field(item, e.id), "") for e in item.definition.entries}
-                if any(positions.values()):
-                    answers[item.id] = _order(positions)
-            case ItemType.TRACE_REVIEW:
-                review = {
-                    "segments": [v for v in form.getlist(field(item, "segments")) if v],
-                    "control": form.get(field(item, "control"), ""),
-                    "identifiers": [v for v in form.getlist(field(item, "identifiers")) if v],
-                }
-                if review["control"] or review["segments"] or review["identifiers"]:
-                    answers[item.id] = {key: value for key, value in review.items() if value}
-            case ItemType.MATCHING:
-                chosen = {p.id: form.get(field(item, p.id), "") for p in item.definition.prompts}
-                if any(chosen.values()):
-                    answers[item.id] = {k: v for k, v in chosen.items() if v}
-            case _:
-                value = form.get(field(item), "")
-                if value.strip():
-                    answers[item.id] = value
+        answer = _READERS.get(item.type, _text)(item, form)
+        if answer is not None:
+            answers[item.id] = answer
     return answers
+
+
+def _definition(item: Item, kind: type[D]) -> D:
+    """The item's definition as the type its reader needs (the table dispatches by type)."""
+    if not isinstance(item.definition, kind):
+        raise TypeError(f"item {item.id} is not a {kind.__name__} item")
+    return item.definition
+
+
+# Each reader returns the item's answer from the form, or None when it was left blank.
+
+
+def _multiple_choice(item: Item, form: MultiDict) -> list[str] | None:
+    # The form's hidden empty field comes even with no box ticked: that answer is "none".
+    if field(item) not in form:
+        return None
+    return [v for v in form.getlist(field(item)) if v]
+
+
+def _ordering(item: Item, form: MultiDict) -> list[str] | dict[str, str] | None:
+    definition = _definition(item, Ordering)
+    positions = {e.id: form.get(field(item, e.id), "") for e in definition.entries}
+    return _order(positions) if any(positions.values()) else None
+
+
+def _trace_review(item: Item, form: MultiDict) -> dict[str, Any] | None:
+    review = {
+        "segments": [v for v in form.getlist(field(item, "segments")) if v],
+        "control": form.get(field(item, "control"), ""),
+        "identifiers": [v for v in form.getlist(field(item, "identifiers")) if v],
+    }
+    return {key: value for key, value in review.items() if value} or None
+
+
+def _matching(item: Item, form: MultiDict) -> dict[str, str] | None:
+    chosen = {p.id: form.get(field(item, p.id), "") for p in _definition(item, Matching).prompts}
+    return {key: value for key, value in chosen.items() if value} or None
+
+
+def _text(item: Item, form: MultiDict) -> str | None:
+    value = form.get(field(item), "")
+    return value if value.strip() else None
+
+
+#: How each item type's answer is read; other types have one text field (``_text``).
+_READERS: dict[str, Callable[[Item, MultiDict], Any]] = {
+    ItemType.MULTIPLE_CHOICE: _multiple_choice,
+    ItemType.ORDERING: _ordering,
+    ItemType.TRACE_REVIEW: _trace_review,
+    ItemType.MATCHING: _matching,
+}
 
 
 def _order(positions: dict[str, str]) -> list[str] | dict[str, str]:

@@ -22,19 +22,19 @@ from sqlalchemy.orm import Session
 
 from assessments.model import Activity, Track
 from assessments.policy import AttemptPolicy
-from lti_tool.lti.constants import MemberStatus
 from lti_tool.models import (
     Attempt,
     AttemptStatus,
     LabSubmission,
     Membership,
+    MemberStatus,
     ResourceLink,
     Role,
     SubmissionStatus,
     User,
 )
 from lti_tool.placements import resolve
-from lti_tool.sessions import CurrentLaunch
+from lti_tool.scope import CurrentLaunch
 
 
 @dataclasses.dataclass(frozen=True)

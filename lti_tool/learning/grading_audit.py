@@ -22,7 +22,7 @@ from lti_tool.models import (
     RubricMark,
     User,
 )
-from lti_tool.sessions import CurrentLaunch
+from lti_tool.scope import CurrentLaunch
 
 #: Events per page of the course's trail.
 PAGE_SIZE = 50

@@ -22,10 +22,10 @@ from assessments.analysis import (
     analyse_items,
     item_flags,
 )
-from assessments.items import ItemType
-from assessments.model import Activity, Track
+from assessments.items.single_choice import SingleChoice
+from assessments.model import Activity, Item, Track
 from lti_tool.models import Attempt, AttemptStatus
-from lti_tool.sessions import CurrentLaunch
+from lti_tool.scope import CurrentLaunch
 
 #: Fewer learners than this make the statistics too noisy to show.
 MIN_LEARNERS = 5
@@ -42,6 +42,25 @@ class ItemReport:
 
 
 def report(session: Session, launch: CurrentLaunch, track: Track, activity: Activity) -> ItemReport:
+    attempts = _first_attempts(session, launch, track, activity)
+    if activity.pool is not None:
+        return ItemReport(
+            len(attempts), None, gettext("This activity draws its questions from a pool.")
+        )
+    if len(attempts) < MIN_LEARNERS:
+        return ItemReport(
+            len(attempts),
+            None,
+            gettext("At least %(num)d learners must submit before analysis.", num=MIN_LEARNERS),
+        )
+    analysis = _analyse(list(activity.items), attempts)
+    return ItemReport(len(attempts), analysis, flags=_flags(analysis))
+
+
+def _first_attempts(
+    session: Session, launch: CurrentLaunch, track: Track, activity: Activity
+) -> list[Attempt]:
+    """Each learner's first submitted attempt at ``activity`` in the launch's course."""
     attempts = session.scalars(
         select(Attempt)
         .where(
@@ -52,42 +71,49 @@ def report(session: Session, launch: CurrentLaunch, track: Track, activity: Acti
         )
         .order_by(Attempt.user_id, Attempt.number)
     ).all()
-    first = {}
+    first: dict[int, Attempt] = {}
     for attempt in attempts:
         first.setdefault(attempt.user_id, attempt)
-    if activity.pool is not None:
-        return ItemReport(
-            len(first), None, gettext("This activity draws its questions from a pool.")
-        )
-    if len(first) < MIN_LEARNERS:
-        return ItemReport(
-            len(first),
-            None,
-            gettext("At least %(num)d learners must submit before analysis.", num=MIN_LEARNERS),
-        )
-    items = list(activity.items)
-    scores, choices = [], {item.id: [] for item in items if item.type == ItemType.SINGLE_CHOICE}
-    for attempt in first.values():
-        results = attempt.result["items"]
-        scores.append([results[i.id]["score"] if i.id in results else None for i in items])
-        for item_id, column in choices.items():
-            answer = attempt.answers.get(item_id)
-            column.append(answer if isinstance(answer, str) else None)
-    analysis = analyse_items(
-        scores,
+    return list(first.values())
+
+
+def _analyse(items: list[Item], attempts: list[Attempt]) -> ItemAnalysis:
+    """The statistics of ``items`` over ``attempts``, with the options chosen on
+    single-choice items for the distractor analysis."""
+    choice_items = [
+        (item, item.definition) for item in items if isinstance(item.definition, SingleChoice)
+    ]
+    return analyse_items(
+        [_scores(items, attempt) for attempt in attempts],
         max_scores=[item.points for item in items],
         item_ids=[item.id for item in items],
         missing="zero",
-        choices=choices,
-        options={i.id: [o.id for o in i.definition.options] for i in items if i.id in choices},
-        keys={i.id: i.definition.correct for i in items if i.id in choices},
+        choices={
+            item.id: [_choice(attempt, item) for attempt in attempts] for item, _ in choice_items
+        },
+        options={item.id: [o.id for o in choice.options] for item, choice in choice_items},
+        keys={item.id: choice.correct for item, choice in choice_items},
     )
-    flags = {
+
+
+def _scores(items: list[Item], attempt: Attempt) -> list[float | None]:
+    """The attempt's score on each item; None where it has no result for the item."""
+    results = (attempt.result or {}).get("items", {})  # a submitted attempt has a result
+    return [results[item.id]["score"] if item.id in results else None for item in items]
+
+
+def _choice(attempt: Attempt, item: Item) -> str | None:
+    """The option the attempt chose on a single-choice item, if any."""
+    answer = attempt.answers.get(item.id)
+    return answer if isinstance(answer, str) else None
+
+
+def _flags(analysis: ItemAnalysis) -> dict[str, tuple[str, ...]]:
+    return {
         stats.item_id: tuple(_worded(flag) for flag in found)
         for stats in analysis.items
         if (found := item_flags(stats))
     }
-    return ItemReport(len(first), analysis, flags=flags)
 
 
 def _worded(flag: ItemFlag) -> str:

@@ -5,14 +5,17 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from assessments.model import Activity, ContentVersions, Track
+from lti_tool import outcomes
 from lti_tool.models import Attempt, AttemptStatus, utcnow
-from lti_tool.sessions import CurrentLaunch
+from lti_tool.outcomes import Change
+from lti_tool.scope import CurrentLaunch
 from lti_tool.upsert import upsert_returning_id
 
 
-def mark_done(session: Session, launch: CurrentLaunch, track: Track, lesson: Activity) -> int:
+def mark_done(session: Session, launch: CurrentLaunch, track: Track, lesson: Activity) -> None:
     """Record that the learner finished reading ``lesson``; marking it again (in two tabs at
-    once, too) keeps the first record. Returns the attempt id."""
+    once, too) keeps the first record. A lesson of a renewal module may be the last credit a
+    credential's renewal needs, so the outcome is checked either way."""
     now = utcnow()
     values = {
         "registration_id": launch.registration_id,
@@ -31,6 +34,8 @@ def mark_done(session: Session, launch: CurrentLaunch, track: Track, lesson: Act
     }
     conflict = ("context_id", "user_id", "track_id", "activity_id", "number")
     # Updating the number to itself makes the conflict return the existing row's id.
-    return upsert_returning_id(
+    attempt_id = upsert_returning_id(
         session.connection(), Attempt.__table__, values, conflict, update=("number",)
     )
+    done = session.get_one(Attempt, attempt_id)
+    outcomes.work_changed(session, done, [track], Change.MARKED_DONE)

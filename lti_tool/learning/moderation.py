@@ -36,7 +36,7 @@ from lti_tool.learning.rubric_grading import (
     state_of,
 )
 from lti_tool.models import Attempt, GradingAction, GradingOutcome, MarkRole, RubricMark, User
-from lti_tool.sessions import CurrentLaunch
+from lti_tool.scope import CurrentLaunch
 
 
 @dataclasses.dataclass(frozen=True)

@@ -25,7 +25,7 @@ from werkzeug.utils import secure_filename
 
 from lti_tool.errors import SkillCertError
 from lti_tool.models import Attempt, ProjectFile
-from lti_tool.sessions import CurrentLaunch
+from lti_tool.scope import CurrentLaunch
 from lti_tool.uploads import MiB
 
 MAX_FILES = 10

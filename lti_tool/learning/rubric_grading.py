@@ -23,6 +23,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
+from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -31,10 +32,10 @@ from sqlalchemy.orm import Session
 
 from assessments import rubrics
 from assessments.catalog import find_activity
+from assessments.items.free_response import FreeResponse
 from assessments.model import Activity, ActivityKind, AssessmentError, ResultStatus, Track
-from lti_tool.credentials.issuing import queue_if_completed as queue_credential_if_completed
+from lti_tool import outcomes
 from lti_tool.errors import SkillCertError
-from lti_tool.gradesync import outbox as gradesync
 from lti_tool.learning import grading_audit
 from lti_tool.learning.attempts import items_of
 from lti_tool.models import (
@@ -47,7 +48,8 @@ from lti_tool.models import (
     User,
     utcnow,
 )
-from lti_tool.sessions import CurrentLaunch
+from lti_tool.outcomes import Change
+from lti_tool.scope import CurrentLaunch
 
 
 class GradingError(SkillCertError):
@@ -107,7 +109,7 @@ def pieces_of(attempt: Attempt, activity: Activity, learner: str) -> list[Piece]
         return [
             Piece(attempt, learner, activity, "project", activity.body_html, text, activity.rubric)
         ]
-    if activity.kind is ActivityKind.SCENARIO:
+    if activity.kind is ActivityKind.SCENARIO and activity.scenario is not None:
         nodes = activity.scenario.nodes
         return [
             Piece(
@@ -115,11 +117,13 @@ def pieces_of(attempt: Attempt, activity: Activity, learner: str) -> list[Piece]
                 learner,
                 activity,
                 f"step:{step['node']}",
-                nodes[step["node"]].justification.prompt_html,
+                why.prompt_html,
                 step["justification"],
-                nodes[step["node"]].justification.rubric,
+                why.rubric,
             )
             for step in (attempt.result or {}).get("justifications", [])
+            # Only a node that asks for a justification stores one.
+            if (why := nodes[step["node"]].justification) is not None
         ]
     return [
         Piece(
@@ -132,7 +136,8 @@ def pieces_of(attempt: Attempt, activity: Activity, learner: str) -> list[Piece]
             item.definition.rubric,
         )
         for item in items_of(attempt, activity)
-        if item.type == "free_response"
+        # Free-response items are the ones with a rubric.
+        if isinstance(item.definition, FreeResponse)
     ]
 
 
@@ -237,12 +242,9 @@ def find_piece(
         .where(Attempt.id == attempt_id, *Attempt.in_course(launch))
         .with_for_update()
     )
-    activity = _activity(tracks, attempt) if attempt else None
-    piece = (
-        next((p for p in pieces_of(attempt, activity, "") if p.key == key), None)
-        if activity
-        else None
-    )
+    activity = _activity(tracks, attempt) if attempt is not None else None
+    pieces = [] if attempt is None or activity is None else pieces_of(attempt, activity, "")
+    piece = next((p for p in pieces if p.key == key), None)
     if piece is None:
         raise GradingError(gettext("There is no such work to grade in this course."))
     return piece
@@ -298,6 +300,9 @@ def save_mark(
     comment: str,
 ) -> RubricMark:
     """Store the instructor's mark of this role (a final mark replaces their earlier one)."""
+    if result.score is None:
+        # score_of always scores; a pending result would store a mark without points.
+        raise ValueError("A mark needs a scored rubric result, not a pending one.")
     mark = None
     if role is MarkRole.FINAL:
         mark = session.scalar(
@@ -341,10 +346,8 @@ def release(session: Session, piece: Piece, tracks: Iterable[Track], mark: Rubri
     stored = dict(attempt.result or {})
     scored = {**dataclasses.asdict(result), "comment": mark.comment}
     stored["rubric"] = {**stored.get("rubric", {}), piece.key: scored}
-    attempt.result = stored
-    _recompute(attempt, piece.activity)
-    gradesync.queue_scores(session, attempt, tracks, new_submission=False)
-    queue_credential_if_completed(session, attempt, tracks)
+    _recompute(attempt, piece.activity, stored)
+    outcomes.work_changed(session, attempt, tracks, Change.GRADED)
 
 
 def score_of(piece: Piece, choices: Mapping[str, rubrics.LevelChoice]) -> rubrics.RubricResult:
@@ -360,9 +363,9 @@ def _activity(tracks: Iterable[Track], attempt: Attempt) -> Activity | None:
     return None if found is None else found[1]
 
 
-def _recompute(attempt: Attempt, activity: Activity) -> None:
-    """The attempt's score once rubric points are in: points over maximum, 0 to 1."""
-    result = dict(attempt.result)
+def _recompute(attempt: Attempt, activity: Activity, result: dict[str, Any]) -> None:
+    """Store ``result``, the attempt's result with new rubric points in, with its status and
+    the attempt's score recomputed: points over maximum, 0 to 1."""
     graded = result.get("rubric", {})
     pieces = pieces_of(attempt, activity, "")
     earned = possible = 0.0

@@ -79,13 +79,5 @@ class GradingProgress(StrEnum):
     NOT_READY = "NotReady"
 
 
-class MemberStatus(StrEnum):
-    """A member's status in a context (NRPS 2.0 §2.2); absent means Active."""
-
-    ACTIVE = "Active"
-    INACTIVE = "Inactive"
-    DELETED = "Deleted"
-
-
 #: Canvas's extension of the score: when and how the learner submitted.
 CANVAS_SUBMISSION_EXTENSION = "https://canvas.instructure.com/lti/submission"

@@ -9,6 +9,7 @@ import random
 from sqlalchemy import Connection, delete, exists
 from sqlalchemy.orm import Session, aliased
 
+from lti_tool.db import rowcount
 from lti_tool.models import ConsumedNonce, Job, JobStatus, Launch, LoginState, utcnow
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ def purge_expired(session: Session | Connection) -> dict[str, int]:
     counts = {}
     for model in (LoginState, ConsumedNonce, Launch):
         result = session.execute(delete(model).where(model.expires_at <= now))
-        counts[model.__tablename__] = result.rowcount
+        counts[model.__tablename__] = rowcount(result)
     log.info("Purged expired launch state: %s", counts)
     return counts
 
@@ -38,13 +39,15 @@ def purge_finished_jobs(session: Session | Connection, retention: dt.timedelta) 
     the newest job of a lock key: for a grade delivery it tells the learner and the
     instructor that the score is in the LMS gradebook. Returns how many were deleted."""
     newer = aliased(Job)
-    deleted = session.execute(
-        delete(Job).where(
-            Job.status == JobStatus.DONE,
-            Job.finished_at < utcnow() - retention,
-            Job.lock_key.is_(None)
-            | exists().where(newer.lock_key == Job.lock_key, newer.id > Job.id),
+    deleted = rowcount(
+        session.execute(
+            delete(Job).where(
+                Job.status == JobStatus.DONE,
+                Job.finished_at < utcnow() - retention,
+                Job.lock_key.is_(None)
+                | exists().where(newer.lock_key == Job.lock_key, newer.id > Job.id),
+            )
         )
-    ).rowcount
+    )
     log.info("Purged %d finished jobs older than %s", deleted, retention)
     return deleted

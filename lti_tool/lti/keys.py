@@ -19,9 +19,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from jwt.api_jwk import PyJWK
+from jwt.exceptions import InvalidKeyError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from lti_tool.db import rowcount
 from lti_tool.models import ToolKey, utcnow
 
 log = logging.getLogger(__name__)
@@ -69,9 +71,11 @@ def ensure_key(session: Session) -> ToolKey:
 def rotate(session: Session, overlap: dt.timedelta) -> ToolKey:
     """Add a new signing key; keep the keys it replaces published for ``overlap``."""
     now = utcnow()
-    deleted = session.execute(
-        delete(ToolKey).where(ToolKey.retire_after.is_not(None), ToolKey.retire_after <= now)
-    ).rowcount
+    deleted = rowcount(
+        session.execute(
+            delete(ToolKey).where(ToolKey.retire_after.is_not(None), ToolKey.retire_after <= now)
+        )
+    )
     for key in published_keys(session, now):
         if key.retire_after is None:
             key.retire_after = now + overlap
@@ -96,6 +100,8 @@ def signing_jwk(key: ToolKey) -> PyJWK:
 def _parsed_jwk(kid: str, private_key_pem: str) -> PyJWK:
     # Parsing checks the RSA key (tens of ms); every grade delivery asks for it.
     private = serialization.load_pem_private_key(private_key_pem.encode("ascii"), None)
+    if not isinstance(private, rsa.RSAPrivateKey):
+        raise InvalidKeyError("Not a public or private key")  # what to_jwk itself raises
     jwk = RSAAlgorithm.to_jwk(private, as_dict=True)
     jwk["kid"] = kid
     return PyJWK(jwk, algorithm="RS256")

@@ -121,9 +121,9 @@ class SkillCertMessageLaunch(MessageLaunch):
             raise LaunchError(
                 _l("The LMS sent a launch SkillCert cannot accept: %(problem)s.", problem=exc)
             ) from exc
-        registration = self._registration
+        registration = self._tenant
         return ValidatedLaunch(
-            claims=self._jwt["body"],
+            claims=dict(self._jwt["body"]),
             registration=registration,
             deployment_pk=registration.deployment_pk,
             state=self._form["state"],
@@ -182,7 +182,7 @@ class SkillCertMessageLaunch(MessageLaunch):
         return azp or audiences[0]
 
     @property
-    def _registration(self) -> Row:
+    def _tenant(self) -> Row:
         """The tenant ``check_registration`` found; every later step runs after it."""
         registration = self._tool_conf.registration
         if registration is None:
@@ -208,14 +208,14 @@ class SkillCertMessageLaunch(MessageLaunch):
             )
 
     def validate_jwt_signature(self) -> MessageLaunch:
-        registration = self._registration
+        registration = self._tenant
         key = self._keys.key_for(
             key_set_url=registration.key_set_url,
             key_set=registration.key_set,
             kid=self._jwt["header"]["kid"],
         )
         try:
-            jwt.decode(
+            verified = jwt.decode(
                 self._get_request_param("id_token"),
                 key.key,
                 algorithms=["RS256"],
@@ -238,7 +238,7 @@ class SkillCertMessageLaunch(MessageLaunch):
             raise LaunchError(
                 _l("The launch token failed verification: %(problem)s.", problem=exc)
             ) from None
-        if self._jwt["body"]["iat"] > time.time() + self._settings.jwt_leeway_seconds:
+        if verified["iat"] > time.time() + self._settings.jwt_leeway_seconds:
             raise LaunchError(_l("The launch token was issued in the future."))
         return self
 
@@ -246,7 +246,7 @@ class SkillCertMessageLaunch(MessageLaunch):
         deployment_id = self._jwt["body"].get(Claim.DEPLOYMENT_ID)
         if not isinstance(deployment_id, str) or not deployment_id:
             raise LaunchError(_l("The launch does not name its deployment (deployment_id)."))
-        registration = self._registration
+        registration = self._tenant
         if not registration.deployment_active:  # None: not added; False: switched off
             raise NotRegisteredError(
                 _l(
@@ -261,48 +261,19 @@ class SkillCertMessageLaunch(MessageLaunch):
             )
 
     def check_message(self) -> None:
+        """The claims SkillCert relies on, in our words first, then pylti1p3's own checks."""
         body = self._jwt["body"]
-        message_type = body.get(Claim.MESSAGE_TYPE)
-        if message_type not in _SUPPORTED_MESSAGES:
-            raise LaunchError(
-                _l(
-                    "SkillCert does not support LTI messages of type %(type)s.",
-                    type=repr(message_type),
-                )
-            )
-        if body.get(Claim.VERSION) != LTI_VERSION:
-            raise LaunchError(
-                _l("SkillCert supports LTI %(version)s launches only.", version=LTI_VERSION)
-            )
-        roles = body.get(Claim.ROLES)
-        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-            raise LaunchError(_l("The launch's roles claim is missing or not a list of roles."))
-        if not isinstance(body.get("sub"), str) or not body["sub"] or len(body["sub"]) > 255:
-            raise LaunchError(_l("The launch does not identify the user (sub)."))
-        if message_type in _LINK_MESSAGES:
-            link = body.get(Claim.RESOURCE_LINK)
-            if not isinstance(link, dict) or not isinstance(link.get("id"), str) or not link["id"]:
-                raise LaunchError(_l("The launch does not identify its resource link."))
-        target = body.get(Claim.TARGET_LINK_URI)
-        if message_type in _LINK_MESSAGES and not isinstance(target, str):
-            raise LaunchError(_l("The launch has no target_link_uri."))
-        if message_type == MessageType.SUBMISSION_REVIEW:
-            for_user = body.get(Claim.FOR_USER)
-            user_id = for_user.get("user_id") if isinstance(for_user, dict) else None
-            if not isinstance(user_id, str) or not 0 < len(user_id) <= 255:
-                raise LaunchError(
-                    _l("The submission review launch does not name the learner (for_user).")
-                )
-        if isinstance(target, str) and not is_on_this_tool(target, self._settings):
-            raise LaunchError(_l("The launch's target_link_uri is not a page of SkillCert."))
-        for claim in (Claim.CONTEXT, Claim.LAUNCH_PRESENTATION, Claim.CUSTOM):
-            if claim in body and not isinstance(body[claim], dict):
-                raise LaunchError(_l("The launch's claim %(claim)s is not an object.", claim=claim))
-        if message_type == MessageType.DEEP_LINKING:
-            DeepLinkingSettings.from_claims(body)  # our clearer words before pylti1p3's
-        for validator in get_validators():  # pylti1p3's per-message checks
-            if validator.can_validate(body):
-                validator.validate(body)
+        _check_message_type(body)
+        _check_version(body)
+        _check_roles(body)
+        _check_subject(body)
+        _check_resource_link(body)
+        _check_target_link_given(body)
+        _check_for_user(body)
+        _check_target_link_ours(body, self._settings)
+        _check_object_claims(body)
+        _check_deep_linking_settings(body)
+        _run_pylti1p3_validators(body)
 
     def take_login_state(self) -> None:
         """Consume the login: its state must exist, be unexpired, be ours, match this browser.
@@ -310,7 +281,7 @@ class SkillCertMessageLaunch(MessageLaunch):
         The state row is deleted here; a failed check rolls the request back, which puts
         it back (and :class:`BrowserNotBound` callers roll back themselves).
         """
-        registration = self._registration
+        registration = self._tenant
         conn = self._conn
         state = conn.execute(
             statements.TAKE_LOGIN_STATE, {"state": self._get_request_param("state")}
@@ -342,7 +313,7 @@ class SkillCertMessageLaunch(MessageLaunch):
             raise LaunchExpiredError() from None  # the request's rollback undoes the rest
 
     def _state_not_found_error(self) -> LaunchError:
-        registration = self._tool_conf.registration
+        registration = self._tenant
         nonce = self._jwt["body"].get("nonce")
         used = (
             isinstance(nonce, str)
@@ -357,6 +328,86 @@ class SkillCertMessageLaunch(MessageLaunch):
         return LaunchExpiredError(
             _l("SkillCert does not recognise this launch: it expired or was started elsewhere.")
         )
+
+
+# -- the checks of check_message, one per claim or rule, in the order it runs them -------
+# Each takes the token's body (a JSON object: check_header made sure) and raises LaunchError;
+# which of several faults a hostile launch is told about depends on this order.
+
+
+def _check_message_type(body: Mapping[str, Any]) -> None:
+    message_type = body.get(Claim.MESSAGE_TYPE)
+    if message_type not in _SUPPORTED_MESSAGES:
+        raise LaunchError(
+            _l(
+                "SkillCert does not support LTI messages of type %(type)s.",
+                type=repr(message_type),
+            )
+        )
+
+
+def _check_version(body: Mapping[str, Any]) -> None:
+    if body.get(Claim.VERSION) != LTI_VERSION:
+        raise LaunchError(
+            _l("SkillCert supports LTI %(version)s launches only.", version=LTI_VERSION)
+        )
+
+
+def _check_roles(body: Mapping[str, Any]) -> None:
+    roles = body.get(Claim.ROLES)
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise LaunchError(_l("The launch's roles claim is missing or not a list of roles."))
+
+
+def _check_subject(body: Mapping[str, Any]) -> None:
+    if not isinstance(body.get("sub"), str) or not body["sub"] or len(body["sub"]) > 255:
+        raise LaunchError(_l("The launch does not identify the user (sub)."))
+
+
+def _check_resource_link(body: Mapping[str, Any]) -> None:
+    if body.get(Claim.MESSAGE_TYPE) not in _LINK_MESSAGES:
+        return
+    link = body.get(Claim.RESOURCE_LINK)
+    if not isinstance(link, dict) or not isinstance(link.get("id"), str) or not link["id"]:
+        raise LaunchError(_l("The launch does not identify its resource link."))
+
+
+def _check_target_link_given(body: Mapping[str, Any]) -> None:
+    target = body.get(Claim.TARGET_LINK_URI)
+    if body.get(Claim.MESSAGE_TYPE) in _LINK_MESSAGES and not isinstance(target, str):
+        raise LaunchError(_l("The launch has no target_link_uri."))
+
+
+def _check_for_user(body: Mapping[str, Any]) -> None:
+    if body.get(Claim.MESSAGE_TYPE) != MessageType.SUBMISSION_REVIEW:
+        return
+    for_user = body.get(Claim.FOR_USER)
+    user_id = for_user.get("user_id") if isinstance(for_user, dict) else None
+    if not isinstance(user_id, str) or not 0 < len(user_id) <= 255:
+        raise LaunchError(_l("The submission review launch does not name the learner (for_user)."))
+
+
+def _check_target_link_ours(body: Mapping[str, Any], settings: Settings) -> None:
+    target = body.get(Claim.TARGET_LINK_URI)
+    if isinstance(target, str) and not is_on_this_tool(target, settings):
+        raise LaunchError(_l("The launch's target_link_uri is not a page of SkillCert."))
+
+
+def _check_object_claims(body: Mapping[str, Any]) -> None:
+    for claim in (Claim.CONTEXT, Claim.LAUNCH_PRESENTATION, Claim.CUSTOM):
+        if claim in body and not isinstance(body[claim], dict):
+            raise LaunchError(_l("The launch's claim %(claim)s is not an object.", claim=claim))
+
+
+def _check_deep_linking_settings(body: Mapping[str, Any]) -> None:
+    if body.get(Claim.MESSAGE_TYPE) == MessageType.DEEP_LINKING:
+        DeepLinkingSettings.from_claims(body)  # our clearer words before pylti1p3's
+
+
+def _run_pylti1p3_validators(body: Mapping[str, Any]) -> None:
+    for validator in get_validators():  # pylti1p3's per-message checks
+        if validator.can_validate(body):
+            validator.validate(body)
 
 
 def state_cookie_name(state: str) -> str:

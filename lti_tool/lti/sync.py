@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from lti_tool.gradesync import lineitems
-from lti_tool.lti.constants import Claim, MemberStatus
+from lti_tool.lti.constants import Claim
 from lti_tool.lti.launch import ValidatedLaunch
 from lti_tool.lti.roles import skillcert_role
-from lti_tool.models import Context, Membership, ResourceLink, User, utcnow
+from lti_tool.models import Context, Membership, MemberStatus, ResourceLink, User, utcnow
 from lti_tool.placements import TARGET
 from lti_tool.upsert import upsert_returning_id
 
@@ -64,8 +64,17 @@ def _service_endpoints(claims: dict[str, Any]) -> tuple[dict[str, Any], str | No
     return context_values, lineitem
 
 
-def record_launch(conn: Connection, launch: ValidatedLaunch) -> dict[str, Any]:
-    """Upsert the launch's rows; return the fields of its launch session."""
+@dataclasses.dataclass(frozen=True)
+class RecordedLaunch:
+    #: The fields of the launch session this launch opens.
+    session_fields: dict[str, Any]
+    #: The resource link, when Deep Linking placed it again on something else: its LMS
+    #: column needs the new activity's name and points.
+    retargeted_link_id: int | None = None
+
+
+def record_launch(conn: Connection, launch: ValidatedLaunch) -> RecordedLaunch:
+    """Upsert the launch's rows; return its launch session's fields and what changed."""
     claims = launch.claims
     now = utcnow()
     user_id = upsert_returning_id(
@@ -82,7 +91,7 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> dict[str, Any]:
     )
     lti_roles = claims[Claim.ROLES]
     role = skillcert_role(lti_roles)
-    context_id = resource_link_id = None
+    context_id = resource_link_id = retargeted_link_id = None
     context = claims.get(Claim.CONTEXT)
     services, lineitem_url = _service_endpoints(claims)
     if context and isinstance(context.get("id"), str) and context["id"]:
@@ -145,8 +154,8 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> dict[str, Any]:
                 update=update,
             )
             if before is not None and before != target:  # placed again on something else
-                lineitems.queue_sync(conn, resource_link_id, launch.registration.id)
-    return {
+                retargeted_link_id = resource_link_id
+    session_fields = {
         "registration_id": launch.registration.id,
         "deployment_id": launch.deployment_pk,
         "context_id": context_id,
@@ -159,6 +168,7 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> dict[str, Any]:
             **_reviewed_user(claims),
         },
     }
+    return RecordedLaunch(session_fields, retargeted_link_id)
 
 
 def _reviewed_user(claims: dict[str, Any]) -> dict[str, Any]:

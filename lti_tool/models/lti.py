@@ -9,16 +9,31 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-if TYPE_CHECKING:
-    from lti_tool.sessions import CurrentLaunch
-
-from lti_tool.lti.constants import MemberStatus
 from lti_tool.models.base import Base, JSONType, enum_column, utcnow
+
+
+class MemberStatus(enum.StrEnum):
+    """A member's status in a context (NRPS 2.0 §2.2); absent means Active."""
+
+    ACTIVE = "Active"
+    INACTIVE = "Inactive"
+    DELETED = "Deleted"
+
+
+class CourseScope(Protocol):
+    """What keeps a query inside one tenant and course (a launch, or a learner's work)."""
+
+    @property
+    def registration_id(self) -> int: ...
+    @property
+    def deployment_id(self) -> int: ...
+    @property
+    def context_id(self) -> int | None: ...
 
 
 class Registration(Base):
@@ -186,7 +201,7 @@ class CourseScoped:
     context_id: Mapped[int | None] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"))
 
     @classmethod
-    def in_course(cls, launch: CurrentLaunch) -> tuple[ColumnElement[bool], ...]:
+    def in_course(cls, launch: CourseScope) -> tuple[ColumnElement[bool], ...]:
         """Conditions that keep a query inside the launch's tenant and course."""
         context = (
             cls.context_id.is_(None)
@@ -211,6 +226,6 @@ class LearnerWork(CourseScoped):
     content_versions: Mapped[dict[str, Any]] = mapped_column(JSONType)
 
     @classmethod
-    def of_learner(cls, launch: CurrentLaunch, user_id: int) -> tuple[ColumnElement[bool], ...]:
+    def of_learner(cls, launch: CourseScope, user_id: int) -> tuple[ColumnElement[bool], ...]:
         """``in_course`` for one learner's work."""
         return (*cls.in_course(launch), cls.user_id == user_id)

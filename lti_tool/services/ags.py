@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit, urlunsplit
 
 from lti_tool.lti.constants import (
@@ -44,6 +44,13 @@ class LineItem:
         ("tag", "tag"),
         ("id", "id"),
     )
+
+    @property
+    def url(self) -> str:
+        """The ``id`` of a line item the LMS sent: where it keeps the item."""
+        if self.id is None:
+            raise ValueError("A line item the LMS has not made yet has no URL.")
+        return self.id
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -185,7 +192,7 @@ class AgsClient:
                 "limit": limit,
             },
         )
-        items = []
+        items: list[LineItem] = []
         for answer in self._connection.pages(
             url,
             what="Reading line items",
@@ -211,7 +218,10 @@ class AgsClient:
         return the whole container.
         """
         wanted = {"resource_link_id": resource_link_id, "resource_id": resource_id, "tag": tag}
-        for item in self.line_items(**wanted):
+        listed = self.line_items(
+            resource_link_id=resource_link_id, resource_id=resource_id, tag=tag
+        )
+        for item in listed:
             if all(value is None or getattr(item, f) == value for f, value in wanted.items()):
                 return item
         return None
@@ -287,7 +297,7 @@ def _iso(moment: dt.datetime) -> str:
     return moment.isoformat(timespec="milliseconds")
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 

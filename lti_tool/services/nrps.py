@@ -16,7 +16,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from lti_tool.lti.constants import NRPS_SCOPE, MediaType, MemberStatus
+from lti_tool.lti.constants import NRPS_SCOPE, MediaType
+from lti_tool.models import MemberStatus
 from lti_tool.services.errors import ServiceError
 from lti_tool.services.http import MAX_PAGES, ServiceConnection, with_query
 
@@ -93,7 +94,7 @@ class NrpsClient:
         if NRPS_SCOPE not in self._connection.scopes:
             raise ServiceError("The LMS did not grant SkillCert access to the course roster.")
         url = with_query(self.memberships_url, {"role": role, "limit": limit, "rlid": rlid})
-        members = []
+        members: list[Member] = []
         for answer in self._connection.pages(
             url,
             what="Reading the course roster",

@@ -18,7 +18,7 @@ from assessments import audit
 from assessments.analysis import ItemFlag
 from assessments.lab_audit import audit_lab
 from assessments.loader import load_track, validate_path
-from lti_tool.cli import main
+from lti_tool.entry import main
 from tests.assessments.conftest import plant
 
 TRACK_DIR = Path(__file__).parent / "audit_track"

@@ -1,0 +1,55 @@
+"""`skillcert gradesync …`: scores on their way to LMS gradebooks."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from lti_tool.cli.common import fail
+from lti_tool.db import transaction
+from lti_tool.gradesync import status as gradesync_report
+from lti_tool.gradesync.reconcile import reconcile as gradesync_reconcile_all
+
+gradesync_cli = click.Group("gradesync", help="Scores sent to LMS gradebooks.")
+
+
+@gradesync_cli.command("status")
+@with_appcontext
+def gradesync_status() -> None:
+    """Deliveries per LMS registration (newest score per learner and line item), and the
+    ones that could not be sent, with why."""
+    with transaction(current_app) as session:
+        platforms = gradesync_report.platform_counts(session)
+        dead = gradesync_report.dead_deliveries(session)
+        if not platforms:
+            click.echo("No scores have been queued for any LMS yet.")
+        for platform in platforms:
+            counts = ", ".join(f"{status}: {n}" for status, n in sorted(platform.counts.items()))
+            click.echo(f"Registration {platform.registration}: {counts}")
+        for job in dead:
+            p = job.payload
+            click.echo(
+                f"dead job {job.id}: registration {p['registration']} course {p['context']} "
+                f"link {p['link']} learner {p['user']} activity {p['activity']}: {job.last_error}"
+            )
+
+
+@gradesync_cli.command("reconcile")
+@click.option("--context", "context_id", type=int, help="Only the course with this id here.")
+@with_appcontext
+def gradesync_reconcile(context_id: int | None) -> None:
+    """Compare the LMS gradebooks with the scores delivered; queue again those that differ
+    or are missing (a worker sends them)."""
+    reports = gradesync_reconcile_all(current_app, context_id)
+    if not reports:
+        click.echo("No graded link with a line item in the LMS yet: nothing to compare.")
+    for report in reports:
+        click.echo(
+            f"Registration {report.registration}: checked {report.checked}, matching "
+            f"{report.matching}, re-queued {report.requeued}, errors {len(report.errors)}"
+        )
+        for error in report.errors:
+            click.echo(f"  error: {error}")
+    if any(report.errors for report in reports):
+        fail("Some results could not be read from the LMS (above); nothing of those was changed.")

@@ -1,0 +1,95 @@
+"""What an LMS administrator sees of credentials: this tenant's, filtered, a page at a time.
+
+Tenant-scoped: credentials of this registration's learners who are members of a course
+in this launch's deployment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy.orm import Session
+
+from lti_tool.credentials import wallet
+from lti_tool.models import Context, Credential, CredentialState, Membership, User
+from lti_tool.scope import CurrentLaunch
+
+PAGE_SIZE = 50
+#: The status filter's choices (a renewed credential is listed as active or expiring).
+FILTERS = ("active", "expiring", "expired", "revoked")
+
+
+@dataclasses.dataclass(frozen=True)
+class Listing:
+    #: (credential, learner's name, standing as the page names it), newest first.
+    rows: list[tuple[Credential, str | None, str]]
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def in_tenant(launch: CurrentLaunch) -> tuple[ColumnElement[bool], ...]:
+    """Credentials of this registration whose learner belongs to a course of this deployment."""
+    member_here = exists(
+        select(Membership.id)
+        .join(Context, Context.id == Membership.context_id)
+        .where(
+            Membership.user_id == Credential.user_id, Context.deployment_id == launch.deployment_id
+        )
+    )
+    return (Credential.registration_id == launch.registration_id, member_here)
+
+
+def _status_filter(status: str, now: dt.datetime) -> tuple[ColumnElement[bool], ...]:
+    active = Credential.state == CredentialState.ACTIVE
+    soon = now + dt.timedelta(days=wallet.REMINDER_DAYS[0])
+    return {
+        "active": (active, Credential.valid_until > soon),
+        "expiring": (active, Credential.valid_until > now, Credential.valid_until <= soon),
+        "expired": (active, Credential.valid_until <= now),
+        "revoked": (Credential.state == CredentialState.REVOKED,),
+    }.get(status, ())
+
+
+def listing(
+    session: Session, launch: CurrentLaunch, track: str, status: str, page: int, now: dt.datetime
+) -> Listing:
+    """One page of this tenant's credentials, of ``track`` and ``status`` when given."""
+    conditions = [*in_tenant(launch), *_status_filter(status, now)]
+    if track:
+        conditions.append(Credential.track_id == track)
+    total = session.scalar(select(func.count()).select_from(Credential).where(*conditions)) or 0
+    rows = session.execute(
+        select(Credential, User.name)
+        .join(User, User.id == Credential.user_id)
+        .where(*conditions)
+        .order_by(Credential.created_at.desc(), Credential.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    ids = [credential.id for credential, _name in rows]
+    renewed = set(
+        session.scalars(select(Credential.previous_id).where(Credential.previous_id.in_(ids)))
+    )
+    listed: list[tuple[Credential, str | None, str]] = [
+        (
+            credential,
+            name,
+            wallet.STANDING_LABELS[
+                wallet.standing(credential, now, renewed=credential.id in renewed)
+            ],
+        )
+        for credential, name in rows
+    ]
+    return Listing(listed, total)
+
+
+def in_this_tenant(session: Session, launch: CurrentLaunch, credential_id: str) -> bool:
+    found = session.scalar(
+        select(Credential.id).where(Credential.id == credential_id, *in_tenant(launch))
+    )
+    return found is not None

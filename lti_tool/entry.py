@@ -1,0 +1,42 @@
+"""The `skillcert` console script: the click group that builds the app for its commands.
+
+Apart from `lti_tool.cli` because it imports `lti_tool.app`, and app.py imports
+`lti_tool.cli` to register the app's commands.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from lti_tool import cli
+from lti_tool.app import create_app
+from lti_tool.errors import SettingsError
+
+
+def load_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """The app; settings it cannot start with are reported in one line, with exit status 2."""
+    try:
+        return create_app(overrides)
+    except SettingsError as exc:
+        click.echo(f"SkillCert cannot start: {exc.message}", err=True)
+        sys.exit(2)
+
+
+main = FlaskGroup(
+    name="skillcert",
+    create_app=load_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    help="SkillCert, the LTI 1.3 certification tool.",
+)
+for command in cli.COMMANDS:
+    main.add_command(command)
+
+if __name__ == "__main__":  # python -m lti_tool.entry
+    main()

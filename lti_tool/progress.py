@@ -1,0 +1,155 @@
+"""A learner's progress toward completing each track: the engine decides, we gather scores."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assessments.labs.results import LabResult
+from assessments.model import Activity, ActivityKind, Track
+from assessments.policy import CompletionStatus, completion
+from lti_tool.models import Attempt, AttemptStatus, LabSubmission, SubmissionStatus
+from lti_tool.scope import LearnerScope
+
+
+class ActivityState(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"  #: an attempt is open, or lab work waits for the grader
+    AWAITING_GRADING = "awaiting_grading"  #: handed in, an instructor has yet to grade it
+    DONE = "done"  #: a lesson the learner marked as done
+    SCORED = "scored"
+
+
+@dataclasses.dataclass
+class _Work:
+    #: Each submitted attempt or graded lab submission, oldest first; None while pending.
+    scores: list[float | None] = dataclasses.field(default_factory=list)
+    #: The critical checks each of them failed, in the same order.
+    critical: list[tuple[str, ...]] = dataclasses.field(default_factory=list)
+    open: bool = False
+
+    def add(self, score: float | None, critical: tuple[str, ...]) -> None:
+        self.scores.append(score)
+        self.critical.append(critical)
+
+    def counted(self, activity: Activity) -> tuple[float | None, tuple[str, ...]]:
+        """The counted score (None while all of it waits for grading) and the critical
+        checks the counted attempt failed (while all of it waits: those the latest failed
+        already, such as a scenario's decisions, known before its explanations are graded)."""
+        graded = [(s, c) for s, c in zip(self.scores, self.critical, strict=True) if s is not None]
+        policy = activity.attempt_policy
+        scores = [score for score, _ in graded]
+        index = policy.counted_index(scores)  # None exactly when nothing is graded yet
+        if index is None:
+            return None, self.critical[-1]
+        return policy.counted(scores), graded[index][1]
+
+
+def critical_failed(result: dict[str, Any] | None) -> tuple[str, ...]:
+    """The critical checks a stored attempt result failed: its own (items, scenario
+    situations) and those of its rubric-graded pieces."""
+    result = result or {}
+    failed = list(result.get("critical_failed", ()))
+    for piece in (result.get("rubric") or {}).values():
+        failed += piece.get("critical_failed", ())
+    return tuple(failed)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrackProgress:
+    track: Track
+    status: CompletionStatus
+    #: activity id → counted score (0 to 1), or None while it awaits grading.
+    scores: dict[str, float | None]
+    #: activity ids with an attempt open or lab work waiting for the grader.
+    open: frozenset[str]
+    #: activity ids whose counted attempt failed a critical check.
+    critical_failed: frozenset[str] = frozenset()
+
+    def state(self, activity: Activity) -> ActivityState:
+        if activity.id in self.scores:
+            if self.scores[activity.id] is None:
+                return ActivityState.AWAITING_GRADING
+            return (
+                ActivityState.DONE if activity.kind is ActivityKind.LESSON else ActivityState.SCORED
+            )
+        return ActivityState.IN_PROGRESS if activity.id in self.open else ActivityState.NOT_STARTED
+
+
+def _learner_work(
+    session: Session, launch: LearnerScope, since: dt.datetime | None
+) -> dict[tuple[str, str], _Work]:
+    """Everything this learner has done in this course, by (track id, activity id); with
+    ``since``, only work handed in from then on."""
+    work: dict[tuple[str, str], _Work] = defaultdict(_Work)
+    attempts = select(
+        Attempt.track_id, Attempt.activity_id, Attempt.status, Attempt.score, Attempt.result
+    ).where(*Attempt.of_learner(launch, launch.user_id))
+    labs = select(
+        LabSubmission.track_id,
+        LabSubmission.activity_id,
+        LabSubmission.status,
+        LabSubmission.score,
+        LabSubmission.result,
+    ).where(
+        *LabSubmission.of_learner(launch, launch.user_id),
+        LabSubmission.status.in_((SubmissionStatus.GRADED, SubmissionStatus.QUEUED)),
+        ~LabSubmission.visible_only,
+    )
+    if since is not None:
+        attempts = attempts.where(Attempt.submitted_at >= since)
+        labs = labs.where(LabSubmission.created_at >= since)
+    for track_id, activity_id, status, score, result in session.execute(
+        attempts.order_by(Attempt.number)
+    ):
+        if status is AttemptStatus.IN_PROGRESS:
+            work[track_id, activity_id].open = True
+        else:
+            pending = (result or {}).get("status") == "pending"
+            work[track_id, activity_id].add(None if pending else score, critical_failed(result))
+    for track_id, activity_id, status, score, result in session.execute(
+        labs.order_by(LabSubmission.id)
+    ):
+        if status is SubmissionStatus.QUEUED:
+            work[track_id, activity_id].open = True
+        else:
+            failed = LabResult.from_dict(result).critical_failed if result else ()
+            work[track_id, activity_id].add(score, failed)
+    return work
+
+
+def progress(
+    session: Session,
+    launch: LearnerScope,
+    tracks: Iterable[Track],
+    *,
+    since: dt.datetime | None = None,
+) -> list[TrackProgress]:
+    """Per track, the counted score and state of every activity the learner has done here
+    (with ``since``, counting only work handed in from then on: credential renewal)."""
+    work = _learner_work(session, launch, since)
+    report = []
+    for track in tracks:
+        scores: dict[str, float | None] = {}
+        open_: set[str] = set()
+        failed: set[str] = set()
+        for activity in track.activities():
+            done = work.get((track.id, activity.id))
+            if done is None:
+                continue
+            if done.open:
+                open_.add(activity.id)
+            if done.scores:
+                scores[activity.id], critical = done.counted(activity)
+                if critical:
+                    failed.add(activity.id)
+        status = completion(track, scores, failed)
+        report.append(TrackProgress(track, status, scores, frozenset(open_), frozenset(failed)))
+    return report

@@ -1,0 +1,116 @@
+"""The course page: what each link opens, the roster, and learners' accommodations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from sqlalchemy import Row
+
+from lti_tool import roster
+from lti_tool.db import get_connection, get_session, read_only
+from lti_tool.gradesync import lineitems
+from lti_tool.learning import (
+    accommodations,
+)
+from lti_tool.models import (
+    Context,
+    MemberStatus,
+    ResourceLink,
+    Role,
+)
+from lti_tool.placements import resolve
+from lti_tool.sessions import instructor_required, required_launch
+from lti_tool.views.instructor.base import (
+    PlacementError,
+    bp,
+    chosen_placements,
+    served_tracks,
+)
+
+
+@bp.get("/")
+@instructor_required
+def home() -> ResponseReturnValue:
+    """The course overview. Not read-only: a visit queues a roster sync when one is due."""
+    launch = required_launch()
+    links: Sequence[ResourceLink] = []
+    members: Sequence[Row[str, Role, MemberStatus, dt.datetime | None]] = []
+    sync: roster.RosterState | None = None
+    if launch.context_id is not None:
+        session = get_session()
+        roster.queue_sync(session, launch.context_id, launch.registration_id, only_if_due=True)
+        links = roster.course_links(session, launch.context_id)
+        members = roster.course_members(session, launch.context_id)
+        sync = roster.state(session, session.get_one(Context, launch.context_id))
+    placement = resolve(launch.resource_link_target, served_tracks())
+    return render_template(
+        "instructor/home.html",
+        launch=launch,
+        links=links,
+        members=members,
+        status_words=roster.STATUS_WORDS,
+        sync=sync,
+        sync_queued=request.args.get("roster") == "queued",
+        placement=placement,
+        tracks=served_tracks(),
+        needs_target=launch.resource_link_id is not None and placement is None,
+    )
+
+
+@bp.post("/roster/sync")
+@instructor_required
+def sync_roster_now() -> ResponseReturnValue:
+    """Queue a roster sync of this course at once ("Sync roster now")."""
+    launch = required_launch()
+    if launch.context_id is None:
+        raise PlacementError(gettext("This launch did not come from a course."))
+    roster.queue_sync(get_session(), launch.context_id, launch.registration_id)
+    return redirect(url_for("instructor.home", roster="queued"))
+
+
+@bp.post("/link-target")
+@instructor_required
+def set_link_target() -> ResponseReturnValue:
+    """Choose what a link that was not placed by Deep Linking opens (first launch)."""
+    launch = required_launch()
+    if launch.resource_link_id is None:
+        raise PlacementError(gettext("This launch did not come from a link in a course."))
+    (placement,) = chosen_placements()[:1]
+    # Its gradebook column follows: relabelled, or deleted when the choice is ungraded.
+    lineitems.retarget(
+        get_connection(), launch.resource_link_id, launch.registration_id, placement.target
+    )
+    return redirect(url_for("instructor.home"))
+
+
+@bp.get("/accommodations")
+@read_only
+@instructor_required
+def accommodations_page() -> ResponseReturnValue:
+    launch = required_launch()
+    learners = (
+        accommodations.course_learners(get_session(), launch.context_id)
+        if launch.context_id is not None
+        else []
+    )
+    return render_template("instructor/accommodations.html", launch=launch, learners=learners)
+
+
+@bp.post("/accommodations/<int:user_id>")
+@instructor_required
+def save_accommodation(user_id: int) -> ResponseReturnValue:
+    launch = required_launch()
+    if launch.context_id is None:
+        raise PlacementError(gettext("This launch did not come from a course."))
+    accommodations.set_for_learner(
+        get_session(),
+        launch.context_id,
+        user_id,
+        request.form.get("extra_time_multiplier", ""),
+        request.form.get("extra_attempts", ""),
+    )
+    return redirect(url_for("instructor.accommodations_page"))

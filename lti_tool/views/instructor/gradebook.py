@@ -1,0 +1,109 @@
+"""The gradebook: every learner's standing, as a page and as CSV, and one learner's work."""
+
+from __future__ import annotations
+
+from flask import Response, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+
+from assessments.model import Activity
+from lti_tool.db import get_session, read_only
+from lti_tool.learning import (
+    gradebook,
+    project_files,
+    work_review,
+)
+from lti_tool.placements import resolve
+from lti_tool.sessions import instructor_required, required_launch
+from lti_tool.views.instructor import gradebook_table
+from lti_tool.views.instructor.base import (
+    PlacementError,
+    activity_or_404,
+    bp,
+    served_tracks,
+)
+
+#: Stands for a learner's id in gradebook links built once per column.
+LEARNER_PLACEHOLDER = 999_999_999
+
+
+@bp.get("/gradebook")
+@read_only
+@instructor_required
+def gradebook_page() -> ResponseReturnValue:
+    book = gradebook.build(get_session(), required_launch(), served_tracks())
+    # One url_for per column, not per cell (50,000 cells).
+    column_links = [_learner_link(column) for column in book.columns]
+    return render_template(
+        "instructor/gradebook.html",
+        launch=required_launch(),
+        book=book,
+        body_rows=gradebook_table.body_rows(book, column_links),
+    )
+
+
+def _learner_link(column: gradebook.Column) -> tuple[str, str]:
+    """The column's learner-work URL, split where the learner's id goes."""
+    url = url_for(
+        "instructor.learner_work",
+        user_id=LEARNER_PLACEHOLDER,
+        track_id=column.track_id,
+        activity_id=column.activity.id,
+    )
+    before, _, after = url.partition(str(LEARNER_PLACEHOLDER))
+    return before, after
+
+
+@bp.get("/gradebook.csv")
+@read_only
+@instructor_required
+def gradebook_csv() -> ResponseReturnValue:
+    book = gradebook.build(get_session(), required_launch(), served_tracks())
+    return Response(
+        gradebook.as_csv(book),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="skillcert-gradebook.csv"'},
+    )
+
+
+@bp.get("/learner/<int:user_id>/<track_id>/<activity_id>")
+@read_only
+@instructor_required
+def learner_work(user_id: int, track_id: str, activity_id: str) -> ResponseReturnValue:
+    """Every attempt and lab submission of one learner of this course at one activity."""
+    track, activity = activity_or_404(track_id, activity_id)
+    return _learner_work_page(user_id, activity.title, [(track.id, activity)])
+
+
+@bp.get("/learner/<int:user_id>")
+@read_only
+@instructor_required
+def learner_placement(user_id: int) -> ResponseReturnValue:
+    """One learner's work on every assessed activity this link's module or track places
+    (where a submission review of a module's line item lands)."""
+    placement = resolve(required_launch().resource_link_target, served_tracks())
+    if placement is None:
+        raise PlacementError(gettext("This link does not open a SkillCert module or track yet."))
+    assessed = [(placement.track.id, a) for a in placement.assessed]
+    return _learner_work_page(user_id, placement.title, assessed)
+
+
+def _learner_work_page(
+    user_id: int, title: str, activities: list[tuple[str, Activity]]
+) -> ResponseReturnValue:
+    launch = required_launch()
+    session = get_session()
+    member = work_review.member_name(session, launch, user_id)
+    if member is None:
+        raise PlacementError(gettext("That learner is not in this course."))
+    pieces = work_review.work_at(session, launch, user_id, activities)
+    attempt_ids = (attempt.id for piece in pieces for attempt in piece.attempts)
+    return render_template(
+        "instructor/learner_work.html",
+        launch=launch,
+        user_id=user_id,
+        learner=member[0] or gettext("Learner %(id)s", id=user_id),
+        title=title,
+        pieces=pieces,
+        files=project_files.listing(session, attempt_ids),
+    )
