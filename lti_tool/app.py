@@ -45,6 +45,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     logging.getLogger("lti_tool").setLevel(settings.log_level.upper())
     if settings.trusted_proxy_count:
+        # Rate limits believe the forwarded address only from a loopback or private peer
+        # (ratelimit.client_address): the tool must be reachable only through the proxy.
         n = settings.trusted_proxy_count
         # Flask's documented way to add WSGI middleware; mypy refuses any assignment to a method.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

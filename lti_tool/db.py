@@ -9,26 +9,36 @@ back otherwise, so a failed launch leaves nothing behind.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, g, has_request_context, request
-from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event
+from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request
+from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from lti_tool.settings import Settings
+from lti_tool.settings import Settings, make_private
 
 #: Execution option: False for views marked @read_only, so SQLite need not lock.
 WRITES = "skillcert_writes"
+#: Execution option of every engine: the settings it was made from (:func:`settings_of`).
+SETTINGS = "skillcert_settings"
+#: The files SQLite keeps beside a database, all as secret as the database itself.
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def make_engine(settings: Settings) -> Engine:
     url = settings.database_url
+    options = {SETTINGS: settings}
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-    engine = create_engine(url, connect_args={"timeout": 30})
+        return create_engine(
+            url, pool_pre_ping=True, pool_size=5, max_overflow=10, execution_options=options
+        )
+    private_sqlite_files(url)
+    engine = create_engine(url, connect_args={"timeout": 30}, execution_options=options)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -53,8 +63,39 @@ def make_engine(settings: Settings) -> Engine:
     return engine
 
 
+def private_sqlite_files(url: str) -> None:
+    """Create the database file 0600 before SQLite does (its -wal, -shm and -journal files
+    take the database's mode), or take others' permissions away from existing ones."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        for name in (path, *(Path(f"{path}{suffix}") for suffix in SQLITE_SIDE_FILES)):
+            make_private(name)
+    except OSError:
+        pass  # no such folder, or not ours: SQLite says so when it connects
+
+
+def settings_of(bind: Session | Connection | Engine | None) -> Settings:
+    """The settings of the engine a session or connection works on (else of the app)."""
+    if isinstance(bind, Session):
+        bind = bind.get_bind()
+    settings = bind.get_execution_options().get(SETTINGS) if bind is not None else None
+    if settings is None and has_app_context():
+        settings = current_app.config["SETTINGS"]
+    if not isinstance(settings, Settings):
+        raise RuntimeError("No SkillCert settings: use an engine made by lti_tool.db.make_engine.")
+    return settings
+
+
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["SETTINGS"])
+    settings: Settings = app.config["SETTINGS"]
+    # The instance folder holds the secret key, the KEK file and the SQLite database.
+    make_private(Path(settings.instance_path), folder=True)
+    engine = make_engine(settings)
     app.extensions["skillcert.engine"] = engine
     app.extensions["skillcert.db"] = sessionmaker(engine, expire_on_commit=False)
     app.after_request(_commit_if_successful)

@@ -78,11 +78,15 @@ class RateLimitedError(SkillCertError):
 
 
 class PlatformFetchError(LaunchError):
-    """The platform's key set could not be fetched or read."""
+    """The platform's key set could not be fetched or read.
+
+    Raised without a message when the call failed: the same words for a refused address, a
+    refused connection, a failed TLS handshake, a timeout or a bad answer (the page is
+    shown to anyone; the log keeps the detail)."""
 
     status_code = 502
-    default_message = _l("SkillCert could not read your LMS's public keys.")
+    default_message = _l("SkillCert could not reach the LMS.")
     advice = _l(
         "Try again in a moment. If it keeps happening, ask your administrator to check the "
-        "LMS key set URL."
+        "LMS key set URL; the SkillCert log names the address and the reason."
     )

@@ -13,6 +13,10 @@ from typing import Any, Protocol
 from lti_tool.models import Role
 from lti_tool.models.lti import CourseScope
 
+#: Set in a launch session's claims when the LMS launched an institution or system
+#: administrator (``lti.roles``), whose reach is the whole deployment.
+ADMINISTERS_DEPLOYMENT = "skillcert:administers-deployment"
+
 
 class LearnerScope(CourseScope, Protocol):
     """What every tenant-scoped query of a learner's work filters by."""
@@ -53,3 +57,9 @@ class CurrentLaunch:
     @property
     def is_instructor(self) -> bool:
         return self.role in (Role.INSTRUCTOR, Role.ADMINISTRATOR)
+
+    @property
+    def administers_deployment(self) -> bool:
+        """An institution or system administrator acts on the whole deployment; a course's
+        Administrator only on that course."""
+        return self.role is Role.ADMINISTRATOR and self.claims.get(ADMINISTERS_DEPLOYMENT) is True

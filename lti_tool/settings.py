@@ -62,10 +62,26 @@ class Settings:
     http_max_response_bytes: int = 1_000_000
     #: Days a rotated-out tool key stays published so platforms' caches catch up.
     key_overlap_days: int = 14
-    #: Logins plus launches allowed per client address per minute (0 turns the limit off).
-    rate_limit_per_minute: int = 6000
+    #: Logins plus launches allowed per client address per clock minute (0 turns the limit
+    #: off). 600: a whole school of 300 behind one NAT address launching in the same
+    #: minute (login + launch each); a PD morning spreads over several, so there is room
+    #: for reloads. A flood gets at most this many a minute.
+    rate_limit_per_minute: int = 600
+    #: The same in each ten-second window (0 turns it off). 150: a classroom of 40 behind
+    #: one address launching at once (80 requests) with room for reloads, second tabs and
+    #: the cookie-less hand-off; a flood is stopped within its first 150 requests.
+    rate_limit_burst: int = 150
+    #: Redis shared by every process and host for rate limits (empty: each process counts
+    #: alone), like redis://127.0.0.1:6379/0.
+    redis_url: str = ""
     #: Reverse proxies in front of the tool whose X-Forwarded-* headers are trusted.
     trusted_proxy_count: int = 0
+    #: Hosts of an on-premises LMS that outbound calls may reach at private addresses:
+    #: comma-separated host names, addresses or networks (10.20.0.0/16).
+    outbound_allowed_hosts: str = ""
+    #: Encrypts the private signing keys at rest (a Fernet key). Empty: generated on first
+    #: start into the instance folder (0600). Never logged, never shown.
+    key_encryption_key: str = dataclasses.field(default="", repr=False)
     #: Address gunicorn binds to for ``skillcert serve``.
     bind: str = "127.0.0.1:8000"
     #: Gunicorn worker processes for ``skillcert serve``.
@@ -79,6 +95,13 @@ class Settings:
     #: Days a finished background job is kept (``skillcert db purge``); a learner's newest
     #: grade delivery stays whatever its age: it says their score reached the LMS.
     job_retention_days: int = 30
+    #: Days kept after submission, by kind (``skillcert privacy purge``; 0 keeps them):
+    #: attempts and lab submissions, project files, lab outputs (logs and results shown to
+    #: learners), and the access log of who looked at learners' work.
+    retention_attempt_days: int = 0
+    retention_project_file_days: int = 0
+    retention_lab_output_days: int = 0
+    retention_access_log_days: int = 0
     #: Python logging level.
     log_level: str = "INFO"
     #: The organisation named as issuer in the credentials the tool signs (OB 3.0 Profile name).
@@ -230,7 +253,39 @@ def _complete(settings: Settings) -> Settings:
     _check_numbers(settings)
     _check_words(settings)
     _check_smtp(settings)
+    _check_outbound(settings)
     return settings
+
+
+def parse_outbound_allowed_hosts(
+    value: str,
+) -> tuple[frozenset[str], tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]]:
+    """``outbound_allowed_hosts`` as host names (lower case) and networks; a ValueError
+    names the first entry that is neither."""
+    hosts, networks = set(), []
+    for entry in filter(None, (e.strip() for e in value.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+        except ValueError:
+            name = entry.rstrip(".").lower()
+            if len(name) > 253 or not all(
+                0 < len(x) <= 63 and x.isascii() and x.replace("-", "").replace("_", "").isalnum()
+                for x in name.split(".")
+            ):
+                raise ValueError(entry) from None
+            hosts.add(name)
+    return frozenset(hosts), tuple(networks)
+
+
+def _check_outbound(settings: Settings) -> None:
+    try:
+        parse_outbound_allowed_hosts(settings.outbound_allowed_hosts)
+    except ValueError as exc:
+        raise SettingsError(
+            f"Setting outbound_allowed_hosts: {str(exc)!r} is not a host name, an address or "
+            "a network. Give entries like lms.school.internal, 10.20.0.5 or 10.20.0.0/16, "
+            "separated by commas (no https://, port or path)."
+        ) from None
 
 
 def _check_places(settings: Settings) -> None:
@@ -268,7 +323,12 @@ NOT_NEGATIVE = (
     "key_overlap_days",
     "job_retention_days",
     "rate_limit_per_minute",
+    "rate_limit_burst",
     "trusted_proxy_count",
+    "retention_attempt_days",
+    "retention_project_file_days",
+    "retention_lab_output_days",
+    "retention_access_log_days",
 )
 
 
@@ -327,18 +387,22 @@ def _check_smtp(settings: Settings) -> None:
 
 def _stored_secret_key(instance: Path) -> str:
     """Read the instance's secret key, creating it (readable by this user only) on first run."""
-    path = instance / "secret_key"
-    try:
+    return private_file_text(instance / "secret_key", secrets.token_urlsafe(48))
+
+
+def private_file_text(path: Path, new_text: str) -> str:
+    """The text of a secret file of ours; on first use ``new_text``, written there 0600."""
+    if path.exists():
+        make_private(path)
         return path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        pass
-    instance.mkdir(parents=True, exist_ok=True)
+    make_private(path.parent, folder=True)
     # Write a private temporary file, then link it into place: a concurrent first start
     # (two gunicorn workers) either wins the link or reads the winner's complete file.
-    tmp = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(secrets.token_urlsafe(48))
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}"
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+        f.write(new_text)
+        f.flush()
+        os.fsync(f.fileno())  # on disk before anything it encrypts is committed
     try:
         os.link(tmp, path)
     except FileExistsError:
@@ -346,6 +410,22 @@ def _stored_secret_key(instance: Path) -> str:
     finally:
         tmp.unlink()
     return path.read_text(encoding="ascii").strip()
+
+
+def make_private(path: Path, *, folder: bool = False) -> None:
+    """Take group and others' permissions away from a file or folder of ours, saying so in
+    the log; ``folder``: create the folder (0700) if it is missing."""
+    try:
+        if folder:
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)  # the umask only takes bits away
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            os.chmod(path, mode & 0o700)
+            log.warning("%s was readable by other users (mode %03o): made it private.", path, mode)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:  # not ours, or a read-only install: whatever needs it says so later
+        log.warning("Cannot make %s private (%s): run `chmod go-rwx` on it.", path, exc.strerror)
 
 
 def current_settings() -> Settings:

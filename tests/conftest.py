@@ -190,6 +190,23 @@ def sim(simulated_lms: SimulatedLMS) -> Iterator[SimulatedLMS]:
 
 
 @pytest.fixture
+def redis_url() -> str:
+    """The Redis that shared rate limits are tested on (SKILLCERT_TEST_REDIS_URL, else this
+    machine's database 15): skipped when none answers, a failure in CI."""
+    import redis
+
+    url = os.environ.get("SKILLCERT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        with redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2) as client:
+            client.ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no Redis answers at {url} ({exc}): CI runs the shared-limit tests")
+        pytest.skip(f"no Redis answers at {url} ({exc}); set SKILLCERT_TEST_REDIS_URL")
+    return url
+
+
+@pytest.fixture
 def grades(make_app, sim: SimulatedLMS):
     """A course on the sample track that sends its scores to the simulated LMS."""
     from tests.gradesync_driver import GradeCourse  # it builds on this module's LmsDriver

@@ -145,6 +145,7 @@ def test_every_page_type_meets_wcag_aa(served, locale):
         "/learn/a/sample/capstone-project",
         finished.removeprefix(base),
         "/learn/credentials",
+        "/learn/privacy",
         f"/credentials/{credential}",
         "/no-such-page",
     ]
@@ -161,7 +162,14 @@ def test_every_page_type_meets_wcag_aa(served, locale):
         "/teach/grading-history",
         "/teach/agreement/sample/capstone-project",
     ]
-    administrator_pages = ["/admin/credentials"]
+    found = administrator.get(f"{base}/admin/privacy", params={"q": "user-1"}, timeout=10).text
+    erase_page = unescape(re.search(r'href="(/admin/privacy/erase/\d+)"', found).group(1))
+    administrator_pages = [
+        "/admin/credentials",
+        "/admin/privacy?q=user-1",
+        erase_page,
+        "/admin/privacy/access-log",
+    ]
     problems = []
     with sync_playwright() as playwright:
         browser = browser_tools.launch(playwright)

@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 from sqlalchemy import select
 
+from lti_tool import keyring
 from lti_tool.credentials import keys, statuslist
 from lti_tool.credentials.jsonld import CREDENTIALS_V2, OB_V3P0, JsonLdError
 from lti_tool.credentials.proofs import add_proof
@@ -122,16 +123,17 @@ def test_a_document_with_undefined_terms_is_never_signed(app):
         "validFrom": "2026-01-01T00:00:00Z",
         "credentialSubject": {"type": ["AchievementSubject"], "grade": "A+"},
     }
-    key = keys.new_key()
+    with app.app_context():
+        private = keys.private_key(keys.new_key(keyring.load(app.config["SETTINGS"], create=True)))
     with pytest.raises(JsonLdError, match="not defined by the document's @context: grade"):
-        add_proof(document, keys.private_key(key.private_key_pem), "did:web:localhost#k", _now())
+        add_proof(document, private, "did:web:localhost#k", _now())
     typed = copy.deepcopy(document)
     del typed["credentialSubject"]["grade"]
     typed["type"].append("DiplomaCredential")
     with pytest.raises(JsonLdError, match=r"type.*DiplomaCredential"):
-        add_proof(typed, keys.private_key(key.private_key_pem), "did:web:localhost#k", _now())
+        add_proof(typed, private, "did:web:localhost#k", _now())
     del typed["type"][-1]
-    signed = add_proof(typed, keys.private_key(key.private_key_pem), "did:web:localhost#k", _now())
+    signed = add_proof(typed, private, "did:web:localhost#k", _now())
     assert len(signed["proof"]) == 1
 
 

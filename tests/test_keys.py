@@ -74,7 +74,7 @@ def test_platform_keys_unreachable_gives_clear_error(app, client, simulated_lms)
         row.key_set_url = "http://127.0.0.1:9/jwks.json"  # nothing listens on the discard port
     response = lms.launch()
     assert response.status_code == 502
-    assert "could not read your LMS" in response.get_data(as_text=True)
+    assert "SkillCert could not reach the LMS" in response.get_data(as_text=True)
     assert lms.session_info().status_code == 401
 
 

@@ -14,8 +14,9 @@ class Limits:
     """What one sandbox session may use; every number is enforced by the kernel or the grader.
 
     ``cpu_seconds``, ``memory_bytes`` (address space), ``max_processes``, ``file_size_bytes``
-    and ``open_files`` are rlimits set with prlimit; ``work_dir_bytes`` is the size of the
-    private tmpfs; ``wall_seconds`` and ``output_bytes`` are enforced from outside by the
+    and ``open_files`` are rlimits set with prlimit; ``work_dir_bytes`` is what the private
+    tmpfs mounts hold together (the work dir, and ``/dev/shm`` with ``shm_bytes`` of it);
+    ``wall_seconds`` and ``output_bytes`` are enforced from outside by the
     grader, which kills the whole process group when they run out.
     """
 
@@ -27,6 +28,17 @@ class Limits:
     open_files: int = 256
     work_dir_bytes: int = 64 * MiB
     output_bytes: int = 1 * MiB
+
+    @property
+    def shm_bytes(self) -> int:
+        """The size of ``/dev/shm``: an eighth of the work-dir budget, at least 1 MiB (POSIX
+        semaphores and small shared buffers fit; filling it is a resource error)."""
+        return max(MiB, self.work_dir_bytes // 8)
+
+    @property
+    def work_tmpfs_bytes(self) -> int:
+        """The size of the work dir: the budget less ``/dev/shm``."""
+        return max(MiB, self.work_dir_bytes - self.shm_bytes)
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):

@@ -273,7 +273,11 @@ def _bwrap(
     if use_lab_env:
         args += ["--ro-bind", str(config.lab_env), str(config.lab_env)]
     args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--size", str(limits.work_dir_bytes), "--tmpfs", WORK_DIR]
+    # --dev leaves /dev/shm on /dev's own tmpfs, which has no size limit: learner code
+    # could fill the host's memory there. A sized tmpfs over it takes its share of the
+    # work-dir budget.
+    args += ["--size", str(limits.shm_bytes), "--tmpfs", "/dev/shm"]  # noqa: S108
+    args += ["--size", str(limits.work_tmpfs_bytes), "--tmpfs", WORK_DIR]
     # /tmp is the work dir's .tmp, so temporary files count against its size limit.
     args += ["--dir", f"{WORK_DIR}/.tmp", "--symlink", f"{WORK_DIR}/.tmp", "/tmp"]  # noqa: S108
     for fd, dest in file_fds:

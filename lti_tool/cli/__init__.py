@@ -17,6 +17,7 @@ from lti_tool.cli.gradesync import gradesync_cli
 from lti_tool.cli.keys import keys_cli
 from lti_tool.cli.labs import labs
 from lti_tool.cli.platforms import deployment_cli, platform_cli
+from lti_tool.cli.privacy import privacy_cli
 from lti_tool.cli.roster import roster_cli
 from lti_tool.cli.serve import serve
 from lti_tool.cli.worker import worker
@@ -36,5 +37,6 @@ def init_app(app: Flask) -> None:
         gradesync_cli,
         roster_cli,
         credentials_cli,
+        privacy_cli,
     ):
         app.cli.add_command(group)

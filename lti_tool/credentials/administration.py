@@ -1,7 +1,9 @@
 """What an LMS administrator sees of credentials: this tenant's, filtered, a page at a time.
 
-Tenant-scoped: credentials of this registration's learners who are members of a course
-in this launch's deployment.
+Tenant-scoped, and no wider than the administrator's reach: credentials of this
+registration's learners who are members of a course in this launch's deployment (an
+institution or system administrator), or of this launch's course (a course's own
+Administrator).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, exists, false, func, select
 from sqlalchemy.orm import Session
 
 from lti_tool.credentials import wallet
@@ -33,13 +35,18 @@ class Listing:
 
 
 def in_tenant(launch: CurrentLaunch) -> tuple[ColumnElement[bool], ...]:
-    """Credentials of this registration whose learner belongs to a course of this deployment."""
+    """Credentials of this registration whose learner is within this administrator's reach:
+    a member of a course of this deployment, or of this course for a course administrator."""
+    where = [
+        Membership.user_id == Credential.user_id,
+        Context.deployment_id == launch.deployment_id,
+    ]
+    if not launch.administers_deployment:
+        if launch.context_id is None:  # a course's administrator outside any course
+            return (false(),)
+        where.append(Context.id == launch.context_id)
     member_here = exists(
-        select(Membership.id)
-        .join(Context, Context.id == Membership.context_id)
-        .where(
-            Membership.user_id == Credential.user_id, Context.deployment_id == launch.deployment_id
-        )
+        select(Membership.id).join(Context, Context.id == Membership.context_id).where(*where)
     )
     return (Credential.registration_id == launch.registration_id, member_here)
 

@@ -17,13 +17,20 @@ from urllib.parse import quote, urlsplit
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from lti_tool import keyring
 from lti_tool.credentials.multibase import ed25519_from_multikey, ed25519_multikey
 from lti_tool.credentials.proofs import add_proof
+from lti_tool.db import settings_of
+from lti_tool.lti import keys as lti_keys
+from lti_tool.lti.keys import ring_for_new_key
 from lti_tool.models import IssuerKey, utcnow
 
 log = logging.getLogger(__name__)
+
+#: What an issuer key's private half becomes when the KEK that encrypted it was lost.
+LOST = "lost with the key-encryption key"
 
 DID_CONTEXTS = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
 
@@ -45,7 +52,8 @@ def verification_method_id(did: str, key: IssuerKey) -> str:
     return f"{did}#{key.public_key_multibase}"
 
 
-def new_key() -> IssuerKey:
+def new_key(ring: keyring.KeyRing) -> IssuerKey:
+    """A new Ed25519 key; its private half encrypted with ``ring``."""
     private = Ed25519PrivateKey.generate()
     raw = private.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
@@ -55,7 +63,9 @@ def new_key() -> IssuerKey:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode("ascii")
-    return IssuerKey(public_key_multibase=ed25519_multikey(raw), private_key_pem=pem)
+    return IssuerKey(
+        public_key_multibase=ed25519_multikey(raw), private_key_encrypted=ring.encrypt(pem)
+    )
 
 
 def published_keys(session: Session) -> list[IssuerKey]:
@@ -74,7 +84,7 @@ def signing_key(session: Session) -> IssuerKey:
     for key in published_keys(session):
         if key.superseded_at is None:
             return key
-    key = new_key()
+    key = new_key(ring_for_new_key(session))
     session.add(key)
     session.flush()
     log.info("Created the first issuer key %s", key.public_key_multibase)
@@ -87,11 +97,31 @@ def rotate(session: Session) -> IssuerKey:
     for key in published_keys(session):
         if key.superseded_at is None:
             key.superseded_at = now
-    key = new_key()
+    key = new_key(ring_for_new_key(session))
     session.add(key)
     session.flush()
     log.info("Rotated issuer keys: new key %s", key.public_key_multibase)
     return key
+
+
+def replace_lost(session: Session, ring: keyring.KeyRing) -> int:
+    """After the KEK is lost: new tool and issuer keys encrypted with ``ring``.
+
+    The issuer's old keys stay published (their public halves verify what they signed) but
+    never sign again; their unreadable private halves are overwritten. Returns how many
+    issuer keys were superseded.
+    """
+    lti_keys.replace_all(session, ring)
+    now = utcnow()
+    old = list(session.scalars(select(IssuerKey)))
+    for key in old:
+        key.private_key_encrypted = ring.encrypt(LOST)
+        key.superseded_at = key.superseded_at or now
+    key = new_key(ring)
+    session.add(key)
+    session.flush()
+    log.warning("Replaced unreadable issuer keys: new key %s", key.public_key_multibase)
+    return len(old)
 
 
 def retire(session: Session, public_key_multibase: str) -> IssuerKey | None:
@@ -128,10 +158,16 @@ def did_document(session: Session, did: str) -> dict[str, Any]:
     }
 
 
+def private_key(key: IssuerKey) -> Ed25519PrivateKey:
+    """The key's private half, decrypted with the KEK."""
+    ring = keyring.load(settings_of(object_session(key)))
+    return _parsed_private_key(key.private_key_encrypted, ring)
+
+
 @functools.lru_cache(maxsize=64)
-def private_key(pem: str) -> Ed25519PrivateKey:
-    """The parsed private key (parsed once per process per key)."""
-    key = serialization.load_pem_private_key(pem.encode("ascii"), None)
+def _parsed_private_key(stored: str, ring: keyring.KeyRing) -> Ed25519PrivateKey:
+    """Decrypted and parsed once per process per key."""
+    key = serialization.load_pem_private_key(ring.decrypt(stored).encode("ascii"), None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError("an issuer key is not Ed25519")
     return key
@@ -145,6 +181,4 @@ def public_key(public_key_multibase: str) -> Ed25519PublicKey:
 def sign(session: Session, did: str, document: dict[str, Any]) -> dict[str, Any]:
     """``document`` with an eddsa-rdfc-2022 proof by the current signing key."""
     key = signing_key(session)
-    return add_proof(
-        document, private_key(key.private_key_pem), verification_method_id(did, key), utcnow()
-    )
+    return add_proof(document, private_key(key), verification_method_id(did, key), utcnow())

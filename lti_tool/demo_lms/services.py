@@ -172,7 +172,7 @@ def _no_line_item(number: int) -> Response:
     return _error(404, "not_found", f"Line item {number} does not exist (or was deleted).")
 
 
-@bp.get("/lineitems/<int:number>")
+@bp.get("/lineitems/<id:number>")
 @_requires(AgsScope.LINEITEM, AgsScope.LINEITEM_READONLY)
 def line_item(number: int) -> ResponseReturnValue:
     item = _platform().gradebook.line_item(number)
@@ -181,7 +181,7 @@ def line_item(number: int) -> ResponseReturnValue:
     return _json(_line_item_json(number, item), media_type=MediaType.LINEITEM)
 
 
-@bp.put("/lineitems/<int:number>")
+@bp.put("/lineitems/<id:number>")
 @csrf.exempt
 @_requires(AgsScope.LINEITEM)
 def replace_line_item(number: int) -> ResponseReturnValue:
@@ -191,7 +191,7 @@ def replace_line_item(number: int) -> ResponseReturnValue:
     return _json(_line_item_json(number, item), media_type=MediaType.LINEITEM)
 
 
-@bp.delete("/lineitems/<int:number>")
+@bp.delete("/lineitems/<id:number>")
 @csrf.exempt
 @_requires(AgsScope.LINEITEM)
 def delete_line_item(number: int) -> ResponseReturnValue:
@@ -203,7 +203,7 @@ def delete_line_item(number: int) -> ResponseReturnValue:
 # -- AGS: scores and results ----------------------------------------------------------------
 
 
-@bp.post("/lineitems/<int:number>/scores")
+@bp.post("/lineitems/<id:number>/scores")
 @csrf.exempt
 @_requires(AgsScope.SCORE)
 def score(number: int) -> ResponseReturnValue:
@@ -215,7 +215,7 @@ def score(number: int) -> ResponseReturnValue:
     return Response(status=204)
 
 
-@bp.get("/lineitems/<int:number>/results")
+@bp.get("/lineitems/<id:number>/results")
 @_requires(AgsScope.RESULT_READONLY)
 def results(number: int) -> ResponseReturnValue:
     platform = _platform()

@@ -3,6 +3,9 @@
 The newest published key signs. ``rotate`` adds a key and gives the ones it replaces a
 ``retire_after`` in the future, so platforms that cached our JWKS keep verifying; once
 that passes they leave the JWKS, and the next rotation deletes them.
+
+Private keys are stored encrypted with the key-encryption key (``lti_tool.keyring``);
+``reencrypt`` moves every stored private key, the tool's and the issuer's, to a new one.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from jwt.api_jwk import PyJWK
 from jwt.exceptions import InvalidKeyError
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session, object_session
 
-from lti_tool.db import rowcount
-from lti_tool.models import ToolKey, utcnow
+from lti_tool import keyring
+from lti_tool.db import rowcount, settings_of
+from lti_tool.models import IssuerKey, ToolKey, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +40,8 @@ def _thumbprint_kid(public_jwk: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
 
 
-def new_key() -> ToolKey:
+def new_key(ring: keyring.KeyRing) -> ToolKey:
+    """A new key pair; its private half encrypted with ``ring``."""
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     exported = RSAAlgorithm.to_jwk(private.public_key(), as_dict=True)
     public_jwk = {name: exported[name] for name in ("kty", "n", "e")}
@@ -47,7 +52,7 @@ def new_key() -> ToolKey:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode("ascii")
-    return ToolKey(kid=kid, private_key_pem=pem, public_jwk=public_jwk)
+    return ToolKey(kid=kid, private_key_encrypted=ring.encrypt(pem), public_jwk=public_jwk)
 
 
 def published_keys(session: Session, now: dt.datetime | None = None) -> list[ToolKey]:
@@ -61,7 +66,7 @@ def ensure_key(session: Session) -> ToolKey:
     keys = published_keys(session)
     if keys:
         return keys[0]
-    key = new_key()
+    key = new_key(ring_for_new_key(session))
     session.add(key)
     session.flush()
     log.info("Created the first tool key kid=%s", key.kid)
@@ -79,7 +84,7 @@ def rotate(session: Session, overlap: dt.timedelta) -> ToolKey:
     for key in published_keys(session, now):
         if key.retire_after is None:
             key.retire_after = now + overlap
-    key = new_key()
+    key = new_key(ring_for_new_key(session))
     session.add(key)
     session.flush()
     log.info("Rotated tool keys: new kid=%s, %d retired key(s) deleted", key.kid, deleted)
@@ -93,15 +98,67 @@ def jwks(session: Session) -> dict[str, list[dict[str, Any]]]:
 
 def signing_jwk(key: ToolKey) -> PyJWK:
     """The private key of ``key`` for PyJWT, with its kid."""
-    return _parsed_jwk(key.kid, key.private_key_pem)
+    ring = keyring.load(settings_of(object_session(key)))
+    return _parsed_jwk(key.kid, key.private_key_encrypted, ring)
 
 
 @functools.lru_cache(maxsize=4)
-def _parsed_jwk(kid: str, private_key_pem: str) -> PyJWK:
+def _parsed_jwk(kid: str, stored: str, ring: keyring.KeyRing) -> PyJWK:
     # Parsing checks the RSA key (tens of ms); every grade delivery asks for it.
-    private = serialization.load_pem_private_key(private_key_pem.encode("ascii"), None)
+    pem = ring.decrypt(stored)
+    private = serialization.load_pem_private_key(pem.encode("ascii"), None)
     if not isinstance(private, rsa.RSAPrivateKey):
         raise InvalidKeyError("Not a public or private key")  # what to_jwk itself raises
     jwk = RSAAlgorithm.to_jwk(private, as_dict=True)
     jwk["kid"] = kid
     return PyJWK(jwk, algorithm="RS256")
+
+
+def ring_for_new_key(session: Session) -> keyring.KeyRing:
+    """The KEK to encrypt a new private key (the tool's or the issuer's) with.
+
+    When private keys are stored already, it must decrypt them: a new key is never
+    encrypted with a KEK other than theirs. Only the first key makes a new KEK file.
+    """
+    stored = any_stored_private_key(session)
+    ring = keyring.load(settings_of(session), create=stored is None)
+    if stored is not None:
+        ring.decrypt(stored)
+    return ring
+
+
+def reencrypt(session: Session, current: keyring.KeyRing, new: keyring.KeyRing) -> int:
+    """Encrypt every stored private key, the tool's and the issuer's, with ``new``.
+
+    All are decrypted first, so a wrong ``current`` raises before anything changes; the
+    caller's transaction makes it all or nothing. Returns how many keys were re-encrypted.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        # No process adds a key sealed with the old KEK while this runs (reads go on).
+        session.execute(text("LOCK TABLE tool_key, issuer_key IN EXCLUSIVE MODE"))
+    rows: list[ToolKey | IssuerKey] = [
+        *session.scalars(select(ToolKey).order_by(ToolKey.id)),
+        *session.scalars(select(IssuerKey).order_by(IssuerKey.id)),
+    ]
+    pems = [current.decrypt(row.private_key_encrypted) for row in rows]
+    for row, pem in zip(rows, pems, strict=True):
+        row.private_key_encrypted = new.encrypt(pem)
+    session.flush()
+    return len(rows)
+
+
+def any_stored_private_key(session: Session) -> str | None:
+    """One stored (encrypted) private key, the tool's or the issuer's; None if none is."""
+    return session.scalar(select(ToolKey.private_key_encrypted).limit(1)) or session.scalar(
+        select(IssuerKey.private_key_encrypted).limit(1)
+    )
+
+
+def replace_all(session: Session, ring: keyring.KeyRing) -> ToolKey:
+    """Delete every tool key and add a new one encrypted with ``ring`` (a lost KEK)."""
+    deleted = rowcount(session.execute(delete(ToolKey)))
+    key = new_key(ring)
+    session.add(key)
+    session.flush()
+    log.warning("Replaced %d unreadable tool key(s): new kid=%s", deleted, key.kid)
+    return key

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -34,6 +35,13 @@ LOGIN_PARAMS = (
     "lti_deployment_id",
 )
 _MAX_PARAM_LENGTH = 4096
+#: Unexpired login states one client address may hold; a new login beyond it deletes the
+#: oldest. 100, not a teacher's 20 tabs: a classroom behind one NAT address has 40 logins
+#: in flight at once, and a finished login deletes its own row, so the rows that pile up
+#: are abandoned ones. Deleting the oldest (not refusing the newest) keeps a flood from
+#: locking a whole school out of logging in until its rows expire; the rate limit bounds
+#: how fast a flood can push others' logins out.
+MAX_LOGIN_STATES_PER_CLIENT = 100
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,8 +64,21 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def start_login(params: Mapping[str, str], conn: Connection, settings: Settings) -> LoginRedirect:
-    """Validate the login request, store its state and build the authorisation redirect."""
+def client_hash(address: str, settings: Settings) -> str:
+    """A keyed hash of a client address: logins can be counted per client, and the table
+    does not say where anyone connected from."""
+    message = b"login_state_client\x00" + address.encode()
+    return hmac.new(settings.secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def start_login(
+    params: Mapping[str, str], conn: Connection, settings: Settings, *, client_address: str
+) -> LoginRedirect:
+    """Validate the login request, store its state and build the authorisation redirect.
+
+    ``client_address`` is the address the request is rate-limited by: at most
+    ``MAX_LOGIN_STATES_PER_CLIENT`` of its logins wait for their launch.
+    """
     login = {name: params[name] for name in LOGIN_PARAMS if params.get(name)}
     for name in ("iss", "login_hint", "target_link_uri"):
         if name not in login:
@@ -97,6 +118,7 @@ def start_login(params: Mapping[str, str], conn: Connection, settings: Settings)
     storage_target = params.get("lti_storage_target") or None
     if storage_target is not None and len(storage_target) > 100:
         storage_target = None
+    client = client_hash(client_address, settings)
     conn.execute(
         statements.INSERT_LOGIN_STATE,
         {
@@ -107,7 +129,12 @@ def start_login(params: Mapping[str, str], conn: Connection, settings: Settings)
             "storage_target": storage_target,
             "login_params": login,
             "expires_at": utcnow() + dt.timedelta(seconds=settings.launch_state_seconds),
+            "client_hash": client,
         },
+    )
+    conn.execute(
+        statements.TRIM_CLIENT_LOGIN_STATES,
+        {"client_hash": client, "keep": MAX_LOGIN_STATES_PER_CLIENT},
     )
     query = {
         "scope": "openid",

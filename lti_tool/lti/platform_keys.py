@@ -74,9 +74,10 @@ class PlatformKeyCache:
         try:
             document = fetch_json(self.http, url, self._settings)
         except OutboundError as exc:
-            raise PlatformFetchError(
-                _l("SkillCert could not read your LMS's public keys: %(problem)s.", problem=exc)
-            ) from exc
+            # One message whatever failed: the page is shown before anyone is signed in,
+            # and must not tell a closed port from a failed TLS handshake. The detail is
+            # in the log (lti_tool.outbound).
+            raise PlatformFetchError() from exc
         keys = _parse_key_set(document)
         with self._lock:
             self._keys[url] = keys

@@ -41,7 +41,8 @@ def add_platform(
     """Register a platform from a preset, explicit values overriding it.
 
     Raises ValueError with a message for the administrator when something is missing,
-    not https, or already registered.
+    not https, at a non-public address in production (unless ``outbound_allowed_hosts``
+    lists it), or already registered.
     """
     template = get_preset(preset)
     issuer = issuer or template.issuer or site_url
@@ -72,7 +73,10 @@ def add_platform(
     check_platform_url(issuer, settings, "The issuer")
     for option, url in urls.items():
         if url and option != "auth_audience":
-            check_platform_url(url, settings, f"--{option.replace('_', '-')}")
+            # SkillCert itself calls the token and key set URLs: what their host names
+            # resolve to is checked now too (and again on every call).
+            fetched = option in {"auth_token_url", "key_set_url"}
+            check_platform_url(url, settings, f"--{option.replace('_', '-')}", resolve=fetched)
     origins = [_origin_of(url, settings) for url in frame_origins]
     if session.scalar(
         select(Registration.id).where(

@@ -4,6 +4,10 @@ Context (membership) roles decide when present; institution and system roles cou
 for administrators, or when the platform sent no context role at all. Sub-roles
 (``membership/Instructor#TeachingAssistant``) count as their principal role, and the
 deprecated short forms ("Instructor") as the full context role.
+
+An Administrator of the context (``membership#Administrator``) administers that course
+only; an institution or system administrator administers the whole deployment
+(:func:`administers_deployment`).
 """
 
 from collections.abc import Iterable
@@ -33,6 +37,14 @@ _INSTITUTION_ROLES = {
     "Learner": Role.LEARNER,
 }
 _SYSTEM_ROLES = {"Administrator": Role.ADMINISTRATOR, "SysAdmin": Role.ADMINISTRATOR}
+#: The roles whose holder administers every course of the deployment, not one course.
+_DEPLOYMENT_ADMINISTRATORS = frozenset(
+    (
+        _INSTITUTION + "Administrator",
+        _SYSTEM + "Administrator",
+        _SYSTEM + "SysAdmin",
+    )
+)
 _RANK = {Role.LEARNER: 0, Role.INSTRUCTOR: 1, Role.ADMINISTRATOR: 2}
 
 
@@ -70,3 +82,12 @@ def skillcert_role(lti_roles: Iterable[str]) -> Role:
     if from_institution is Role.ADMINISTRATOR:
         return Role.ADMINISTRATOR
     return from_context or from_institution or Role.LEARNER
+
+
+def administers_deployment(lti_roles: Iterable[str]) -> bool:
+    """Whether the roles claim names an institution or system administrator.
+
+    Only these act on every course of the deployment; a course's Administrator (a context
+    role) acts on that course alone, like any other context role.
+    """
+    return any(uri in _DEPLOYMENT_ADMINISTRATORS for uri in lti_roles)

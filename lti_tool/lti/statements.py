@@ -72,6 +72,16 @@ DEPLOYMENT = select(_deployment).where(
 
 INSERT_LOGIN_STATE = insert(_login_state)
 
+#: Delete a client's login states beyond its newest ``keep`` (the oldest go first).
+TRIM_CLIENT_LOGIN_STATES = delete(_login_state).where(
+    _login_state.c.state.in_(
+        select(_login_state.c.state)
+        .where(_login_state.c.client_hash == bindparam("client_hash"))
+        .order_by(_login_state.c.expires_at.desc(), _login_state.c.state.desc())
+        .offset(bindparam("keep"))
+    )
+)
+
 #: Consume a login: delete its state and return it (only one of two racing launches gets it).
 TAKE_LOGIN_STATE = (
     delete(_login_state).where(_login_state.c.state == bindparam("state")).returning(_login_state)

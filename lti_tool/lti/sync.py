@@ -9,9 +9,10 @@ from sqlalchemy import Connection, select
 
 from lti_tool.lti.constants import Claim
 from lti_tool.lti.launch import ValidatedLaunch
-from lti_tool.lti.roles import skillcert_role
+from lti_tool.lti.roles import administers_deployment, skillcert_role
 from lti_tool.models import Context, Membership, MemberStatus, ResourceLink, User, utcnow
 from lti_tool.placements import TARGET
+from lti_tool.scope import ADMINISTERS_DEPLOYMENT
 from lti_tool.upsert import upsert_returning_id
 
 #: The custom parameter Deep Linking gives each link we place.
@@ -166,6 +167,8 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> RecordedLaunch:
         "claims": {
             **{str(c): claims[c] for c in _KEPT_CLAIMS if c in claims},
             **_reviewed_user(claims),
+            # Ours alone: the LMS's claims are kept only by the names above.
+            **({ADMINISTERS_DEPLOYMENT: True} if administers_deployment(lti_roles) else {}),
         },
     }
     return RecordedLaunch(session_fields, retargeted_link_id)

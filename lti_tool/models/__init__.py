@@ -32,9 +32,12 @@ from lti_tool.models.marking import (
     MarkRole,
     RubricMark,
 )
+from lti_tool.models.privacy import AccessKind, AccessLogEntry, ErasureRecord
 from lti_tool.models.projects import ProjectFile
 
 __all__ = [
+    "AccessKind",
+    "AccessLogEntry",
     "Attempt",
     "AttemptStatus",
     "Base",
@@ -45,6 +48,7 @@ __all__ = [
     "CredentialReminder",
     "CredentialState",
     "Deployment",
+    "ErasureRecord",
     "GradingAction",
     "GradingEvent",
     "GradingOutcome",

@@ -30,8 +30,9 @@ class IssuerKey(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Multikey ``publicKeyMultibase``; also the DID URL fragment of the verification method.
     public_key_multibase: Mapped[str] = mapped_column(String(64), unique=True)
-    #: PKCS#8 PEM. Never logged, never served.
-    private_key_pem: Mapped[str] = mapped_column(Text)
+    #: PKCS#8 PEM encrypted with the key-encryption key (a Fernet token, lti_tool.keyring).
+    #: Never logged, never served.
+    private_key_encrypted: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: Set by a rotation: the key stops signing but stays published.
     superseded_at: Mapped[dt.datetime | None] = mapped_column()

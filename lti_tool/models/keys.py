@@ -22,8 +22,9 @@ class ToolKey(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kid: Mapped[str] = mapped_column(String(64), unique=True)
-    #: PKCS#8 PEM. Never logged, never served.
-    private_key_pem: Mapped[str] = mapped_column(Text)
+    #: PKCS#8 PEM encrypted with the key-encryption key (a Fernet token, lti_tool.keyring).
+    #: Never logged, never served.
+    private_key_encrypted: Mapped[str] = mapped_column(Text)
     #: The public half as a JWK (with kid, alg and use), served at /lti/jwks.json.
     public_jwk: Mapped[dict[str, Any]] = mapped_column(JSONType)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

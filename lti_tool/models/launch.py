@@ -15,7 +15,10 @@ class LoginState(Base):
     """What /lti/login promised the platform; consumed by exactly one /lti/launch."""
 
     __tablename__ = "login_state"
-    __table_args__ = (Index(None, "expires_at"),)
+    __table_args__ = (
+        Index(None, "expires_at"),
+        Index("ix_login_state_client", "client_hash", "expires_at"),
+    )
 
     #: The OIDC ``state`` parameter.
     state: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -30,6 +33,10 @@ class LoginState(Base):
     #: The login parameters, to restart the login in a new window when cookies are blocked.
     login_params: Mapped[dict[str, str]] = mapped_column(JSONType)
     expires_at: Mapped[dt.datetime] = mapped_column()
+    #: Keyed hash (HMAC-SHA256 with the secret key) of the client address the login came
+    #: from, so its unexpired rows can be bounded without storing where anyone connects
+    #: from; None on rows from before the column existed.
+    client_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class ConsumedNonce(Base):

@@ -13,11 +13,17 @@ import re
 import requests
 
 from lti_tool.errors import SkillCertError
+from lti_tool.outbound import OutboundError, UnreachableError
 
 #: Longest reason kept from an LMS's answer: enough for its error text, not a whole page.
 REASON_LIMIT = 300
 #: Longest wait an LMS can ask for with Retry-After; a larger value is taken as this.
 RETRY_AFTER_LIMIT = 3600.0
+#: What an instructor can do when SkillCert could not reach the LMS at all.
+UNREACHABLE_ADVICE = (
+    "If it keeps happening, ask your administrator to check the LMS's URLs; the SkillCert "
+    "log names the address and the reason."
+)
 #: Answers that can succeed if the same request is sent again later.
 _TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -60,10 +66,13 @@ def error_from_response(
     )
 
 
-def error_from_exception(exc: requests.RequestException, what: str) -> ServiceError:
-    """Timeouts and connection failures: the LMS may be back later."""
-    kind = "timed out" if isinstance(exc, requests.Timeout) else "could not be reached"
-    return ServiceError(f"{what}: the LMS {kind} ({type(exc).__name__})", transient=True)
+def error_from_unreachable(exc: OutboundError, what: str) -> ServiceError:
+    """No answer from the LMS. One wording for a refused address, a refused connection, a
+    failed TLS handshake or an unknown name (which of them it was is an internal network's
+    shape, logged by :mod:`lti_tool.outbound`); a timeout says so, and may pass."""
+    timed_out = isinstance(exc, UnreachableError) and exc.timed_out
+    problem = "SkillCert could not reach the LMS" + (" (it timed out)" if timed_out else "")
+    return ServiceError(f"{what}: {problem}. {UNREACHABLE_ADVICE}", transient=exc.transient)
 
 
 def readable_reason(body: bytes, secret: str = "") -> str:

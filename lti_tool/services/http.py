@@ -19,10 +19,9 @@ import requests
 from requests.structures import CaseInsensitiveDict
 from requests.utils import parse_header_links
 
-from lti_tool.outbound import check_platform_url
 from lti_tool.services.errors import ServiceError, error_from_response
 from lti_tool.services.tokens import ClientCredentials, TokenCache
-from lti_tool.services.transport import send
+from lti_tool.services.transport import check_url, send
 from lti_tool.settings import Settings
 
 #: Most pages read from one paged container; a platform that links on forever is cut off.
@@ -92,10 +91,7 @@ class ServiceConnection:
 
     def check_url(self, url: str, what: str) -> str:
         """``url`` if it may be called: allowed scheme, and an origin the launches named."""
-        try:
-            check_platform_url(url, self._settings, what)
-        except ValueError as exc:
-            raise ServiceError(str(exc)) from exc
+        check_url(url, self._settings, what)
         if _origin(url) not in self._origins:
             raise ServiceError(
                 f"{what} {url!r} is not on a host this LMS's launches named; SkillCert "

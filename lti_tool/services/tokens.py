@@ -22,9 +22,8 @@ import requests
 from cachetools import TLRUCache
 from jwt.api_jwk import PyJWK
 
-from lti_tool.outbound import check_platform_url
 from lti_tool.services.errors import ServiceError, error_from_response
-from lti_tool.services.transport import send
+from lti_tool.services.transport import check_url, send
 from lti_tool.settings import Settings
 
 #: Lifetime of a client assertion: the platform reads it at once.
@@ -129,10 +128,7 @@ class TokenCache:
             "client_assertion": client_assertion(credentials),
             "scope": " ".join(sorted(scopes)),
         }
-        try:
-            check_platform_url(url, self._settings, "The LMS token URL")
-        except ValueError as exc:
-            raise ServiceError(f"{what}: {exc}") from exc
+        check_url(url, self._settings, "The LMS token URL")
         with self._lock:
             self.requests_sent += 1
         response, body = send(

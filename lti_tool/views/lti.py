@@ -24,7 +24,7 @@ from lti_tool.lti.login import platform_origin, start_login
 from lti_tool.lti.sync import record_launch
 from lti_tool.models import Registration, Role
 from lti_tool.placements import Placement, resolve
-from lti_tool.ratelimit import rate_limited
+from lti_tool.ratelimit import client_address, rate_limited
 from lti_tool.sessions import (
     HANDOFF_LIFETIME,
     SESSION_COOKIE,
@@ -46,7 +46,9 @@ bp = Blueprint("lti", __name__, url_prefix="/lti")
 @rate_limited
 def login() -> ResponseReturnValue:
     conn = get_connection()
-    redirect_ = start_login(request.values, conn, current_settings())
+    redirect_ = start_login(
+        request.values, conn, current_settings(), client_address=client_address()
+    )
     maybe_purge_expired(conn)
     response: Response
     if redirect_.storage_target:

@@ -98,7 +98,7 @@ def did_document() -> ResponseReturnValue:
     return _public_json(document, DID_CACHE_SECONDS)
 
 
-@bp.get("/credentials/status/<int:number>")
+@bp.get("/credentials/status/<id:number>")
 @read_only
 def status_list(number: int) -> ResponseReturnValue:
     row = statuslist.status_list(get_session(), number)

@@ -257,6 +257,36 @@ def test_writing_outside_the_work_dir_fails(tmp_path: Path) -> None:
     assert not (outside / "escape").exists()
 
 
+def test_shared_memory_and_the_work_dir_together_hold_only_the_work_dir_budget(
+    config: SandboxConfig,
+) -> None:
+    """Shared memory is a sized tmpfs like the work dir: filling both stops at the work-dir
+    budget (the shared memory alone used to take 1.5 GiB of the host's memory)."""
+    script = """
+import os
+written = {}
+for folder in ("/dev/shm", "/work"):
+    total = 0
+    for n in range(200):
+        try:
+            with open(f"{folder}/fill-{n}", "wb") as stream:
+                for _ in range(8):
+                    stream.write(b"x" * (1 << 20))
+                    total += 1 << 20
+        except OSError:
+            break
+    written[folder] = total
+print(written["/dev/shm"], written["/work"])
+"""
+    limits = Limits(work_dir_bytes=32 << 20, wall_seconds=20)
+    result = run(["python3", "-c", script], config=config, limits=limits)
+    assert result.ok, result.stderr
+    shm, work = (int(n) for n in result.stdout.split())
+    assert 0 < shm <= limits.shm_bytes
+    assert 0 < work <= limits.work_tmpfs_bytes
+    assert shm + work <= limits.work_dir_bytes
+
+
 def test_other_submissions_and_hidden_tests_are_invisible(tmp_path: Path) -> None:
     other = tmp_path / "learner-b"
     other.mkdir()

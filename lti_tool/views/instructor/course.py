@@ -100,7 +100,7 @@ def accommodations_page() -> ResponseReturnValue:
     return render_template("instructor/accommodations.html", launch=launch, learners=learners)
 
 
-@bp.post("/accommodations/<int:user_id>")
+@bp.post("/accommodations/<id:user_id>")
 @instructor_required
 def save_accommodation(user_id: int) -> ResponseReturnValue:
     launch = required_launch()

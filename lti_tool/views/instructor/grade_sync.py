@@ -31,7 +31,7 @@ def grade_sync_page() -> ResponseReturnValue:
     )
 
 
-@bp.post("/grade-sync/<int:job_id>/send-again")
+@bp.post("/grade-sync/<id:job_id>/send-again")
 @instructor_required
 def send_grade_again(job_id: int) -> ResponseReturnValue:
     if not gradesync_status.send_again(get_session(), required_launch(), job_id):

@@ -13,7 +13,9 @@ from lti_tool.learning import (
     project_files,
     work_review,
 )
+from lti_tool.models import AccessKind
 from lti_tool.placements import resolve
+from lti_tool.privacy import access_log
 from lti_tool.sessions import instructor_required, required_launch
 from lti_tool.views.instructor import gradebook_table
 from lti_tool.views.instructor.base import (
@@ -59,6 +61,7 @@ def _learner_link(column: gradebook.Column) -> tuple[str, str]:
 @instructor_required
 def gradebook_csv() -> ResponseReturnValue:
     book = gradebook.build(get_session(), required_launch(), served_tracks())
+    access_log.record(get_session(), required_launch(), AccessKind.GRADEBOOK_CSV)
     return Response(
         gradebook.as_csv(book),
         mimetype="text/csv",
@@ -66,7 +69,7 @@ def gradebook_csv() -> ResponseReturnValue:
     )
 
 
-@bp.get("/learner/<int:user_id>/<track_id>/<activity_id>")
+@bp.get("/learner/<id:user_id>/<track_id>/<activity_id>")
 @read_only
 @instructor_required
 def learner_work(user_id: int, track_id: str, activity_id: str) -> ResponseReturnValue:
@@ -75,7 +78,7 @@ def learner_work(user_id: int, track_id: str, activity_id: str) -> ResponseRetur
     return _learner_work_page(user_id, activity.title, [(track.id, activity)])
 
 
-@bp.get("/learner/<int:user_id>")
+@bp.get("/learner/<id:user_id>")
 @read_only
 @instructor_required
 def learner_placement(user_id: int) -> ResponseReturnValue:
@@ -97,7 +100,16 @@ def _learner_work_page(
     if member is None:
         raise PlacementError(gettext("That learner is not in this course."))
     pieces = work_review.work_at(session, launch, user_id, activities)
-    attempt_ids = (attempt.id for piece in pieces for attempt in piece.attempts)
+    attempt_ids = [attempt.id for piece in pieces for attempt in piece.attempts]
+    access_log.record(
+        session,
+        launch,
+        AccessKind.LEARNER_WORK,
+        learner_id=user_id,
+        attempts=attempt_ids,
+        lab_submissions=[lab.id for piece in pieces for lab in piece.labs],
+        detail=",".join(f"{piece.track_id}/{piece.activity.id}" for piece in pieces),
+    )
     return render_template(
         "instructor/learner_work.html",
         launch=launch,

@@ -17,8 +17,10 @@ from lti_tool.learning import (
     rubric_grading,
 )
 from lti_tool.models import (
+    AccessKind,
     GradingOutcome,
 )
+from lti_tool.privacy import access_log
 from lti_tool.sessions import instructor_required, required_launch
 from lti_tool.views.instructor.base import (
     PlacementError,
@@ -43,6 +45,7 @@ def _grading_page(
     """The queue; ``state`` re-renders a refused grade (``failed``, ``error``, ``kept``)."""
     session, launch = get_session(), required_launch()
     files = project_files.listing(session, {piece.attempt.id for piece in pieces})
+    access_log.record(session, launch, AccessKind.GRADING, attempts=[p.attempt for p in pieces])
     html = render_template(
         "instructor/grading.html",
         launch=launch,
@@ -63,7 +66,7 @@ def _rubric_choices() -> dict[str, LevelChoice]:
     }
 
 
-@bp.post("/grading/<int:attempt_id>/<key>")
+@bp.post("/grading/<id:attempt_id>/<key>")
 @instructor_required
 def grade_piece(attempt_id: int, key: str) -> ResponseReturnValue:
     """Save one grade and go on to the next work awaiting grading ("Save and next")."""
@@ -83,6 +86,7 @@ def grade_piece(attempt_id: int, key: str) -> ResponseReturnValue:
         rollback()
         failed = next((p for p in pending if (p.attempt.id, p.key) == (attempt_id, key)), None)
         return _grading_page(pending, 400, failed=failed, error=exc.message, kept=request.form)
+    access_log.record(session, launch, AccessKind.GRADE, attempts=[attempt_id], detail=key)
     upcoming = rubric_grading.following(pending, attempt_id, key)
     return redirect(
         url_for(
@@ -105,13 +109,15 @@ def _moderation_page(status: int = 200, **state: Any) -> ResponseReturnValue:
     session, launch = get_session(), required_launch()
     cases = moderation.cases(session, launch, served_tracks())
     files = project_files.listing(session, {case.work.piece.attempt.id for case in cases})
+    attempts = [case.work.piece.attempt for case in cases]
+    access_log.record(session, launch, AccessKind.MODERATION, attempts=attempts)
     html = render_template(
         "instructor/moderation.html", launch=launch, cases=cases, files=files, **state
     )
     return html, status
 
 
-@bp.get("/marking/<int:attempt_id>")
+@bp.get("/marking/<id:attempt_id>")
 @read_only
 @instructor_required
 def attempt_marking(attempt_id: int) -> ResponseReturnValue:
@@ -124,6 +130,7 @@ def _marking_page(attempt_id: int, status: int = 200, **state: Any) -> ResponseR
     work = moderation.attempt_work(session, launch, served_tracks(), attempt_id)
     if not work:
         abort(404)
+    access_log.record(session, launch, AccessKind.MARKING, attempts=[attempt_id])
     html = render_template(
         "instructor/marking.html",
         launch=launch,
@@ -135,7 +142,7 @@ def _marking_page(attempt_id: int, status: int = 200, **state: Any) -> ResponseR
     return html, status
 
 
-@bp.post("/marking/<int:attempt_id>/<key>")
+@bp.post("/marking/<id:attempt_id>/<key>")
 @instructor_required
 def final_mark(attempt_id: int, key: str) -> ResponseReturnValue:
     """Set a final mark: a moderation decision, or a re-grade of released work."""
@@ -159,6 +166,7 @@ def final_mark(attempt_id: int, key: str) -> ResponseReturnValue:
         if back == "moderation":
             return _moderation_page(400, **state)
         return _marking_page(attempt_id, 400, **state)
+    access_log.record(session, launch, AccessKind.GRADE, attempts=[attempt_id], detail=key)
     if back == "moderation":
         return redirect(url_for("instructor.moderation_queue", saved=1))
     return redirect(url_for("instructor.attempt_marking", attempt_id=attempt_id, saved=1))
@@ -196,7 +204,7 @@ def marking_agreement(track_id: str, activity_id: str) -> ResponseReturnValue:
     )
 
 
-@bp.get("/project-file/<int:file_id>")
+@bp.get("/project-file/<id:file_id>")
 @read_only
 @instructor_required
 def project_file(file_id: int) -> ResponseReturnValue:
@@ -204,4 +212,5 @@ def project_file(file_id: int) -> ResponseReturnValue:
     stored = project_files.for_instructor(get_session(), required_launch(), file_id)
     if stored is None:
         abort(404)
+    access_log.record(get_session(), required_launch(), AccessKind.PROJECT_FILE, file_id=file_id)
     return project_files.as_download(stored)

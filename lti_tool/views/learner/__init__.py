@@ -4,7 +4,7 @@ Each module adds its routes to the one ``learner`` blueprint (``base.bp``); impo
 them here registers them.
 """
 
-from lti_tool.views.learner import activities, attempts, labs, overview, wallet
+from lti_tool.views.learner import activities, attempts, labs, overview, privacy, wallet
 from lti_tool.views.learner.base import bp
 
-__all__ = ["activities", "attempts", "bp", "labs", "overview", "wallet"]
+__all__ = ["activities", "attempts", "bp", "labs", "overview", "privacy", "wallet"]

@@ -144,7 +144,7 @@ def hand_in_project(track_id: str, activity_id: str) -> ResponseReturnValue:
     return redirect(url_for("learner.activity", track_id=track.id, activity_id=activity_.id))
 
 
-@bp.get("/project-file/<int:file_id>")
+@bp.get("/project-file/<id:file_id>")
 @read_only
 @launch_required
 def project_file(file_id: int) -> ResponseReturnValue:

@@ -31,7 +31,7 @@ def _attempt_and_activity(attempt_id: int) -> tuple[Attempt, Track, Activity]:
     return attempt, track, activity_
 
 
-@bp.get("/attempt/<int:attempt_id>")
+@bp.get("/attempt/<id:attempt_id>")
 @launch_required
 def attempt(attempt_id: int) -> ResponseReturnValue:
     attempt_, track, activity_ = _attempt_and_activity(attempt_id)
@@ -73,7 +73,7 @@ def seeded(choices: Sequence[Any], seed: Sequence[object], *more: object) -> lis
     return feedback.in_seeded_order(choices, *seed, *more)
 
 
-@bp.post("/attempt/<int:attempt_id>/save")
+@bp.post("/attempt/<id:attempt_id>/save")
 @launch_required
 def save_attempt(attempt_id: int) -> ResponseReturnValue:
     attempt_, _track, activity_ = _attempt_and_activity(attempt_id)
@@ -85,7 +85,7 @@ def save_attempt(attempt_id: int) -> ResponseReturnValue:
     return redirect(url_for("learner.attempt", attempt_id=attempt_id, saved=1))
 
 
-@bp.post("/attempt/<int:attempt_id>/choose")
+@bp.post("/attempt/<id:attempt_id>/choose")
 @launch_required
 def choose(attempt_id: int) -> ResponseReturnValue:
     attempt_, _track, activity_ = _attempt_and_activity(attempt_id)
@@ -99,7 +99,7 @@ def choose(attempt_id: int) -> ResponseReturnValue:
     return redirect(url_for("learner.attempt", attempt_id=attempt_id))
 
 
-@bp.post("/attempt/<int:attempt_id>/submit")
+@bp.post("/attempt/<id:attempt_id>/submit")
 @launch_required
 def submit_attempt(attempt_id: int) -> ResponseReturnValue:
     """Save what the page holds, ask once to confirm, then score (idempotent)."""

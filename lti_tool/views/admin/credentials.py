@@ -1,44 +1,20 @@
-"""The LMS administrator's pages under ``/admin``: this tenant's credentials, revoking one.
-
-Only a launch with the Administrator role (institution, system or course administrator,
-``lti_tool/lti/roles.py``) may see them.
-"""
+"""This tenant's credentials, filtered a page at a time, and revoking one for good."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from assessments.catalog import list_tracks
 from lti_tool.credentials import administration, issuing
 from lti_tool.db import get_session, read_only, rollback
-from lti_tool.errors import ForbiddenError
-from lti_tool.models import Role, utcnow
-from lti_tool.sessions import launch_required, required_launch
+from lti_tool.models import utcnow
+from lti_tool.sessions import required_launch
 from lti_tool.settings import current_settings
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def administrator_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Refuse (401/403) a request unless its launch is an LMS administrator's."""
-
-    @functools.wraps(view)
-    @launch_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if required_launch().role is not Role.ADMINISTRATOR:
-            raise ForbiddenError(
-                gettext("This page is for LMS administrators."),
-                advice=gettext("Ask your LMS administrator to revoke a credential."),
-            )
-        return view(*args, **kwargs)
-
-    return wrapped
+from lti_tool.views.admin.base import administrator_required, bp
 
 
 def _page(status_code: int = 200, **form: Any) -> ResponseReturnValue:
@@ -47,7 +23,8 @@ def _page(status_code: int = 200, **form: Any) -> ResponseReturnValue:
     now = utcnow()
     track = request.args.get("track", "")
     status = request.args.get("status", "")
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    # Bounded: a page past the last is empty; an absurd one must not overflow the OFFSET.
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 1_000_000)
     found = administration.listing(session, launch, track, status, page, now)
     return render_template(
         "credentials/admin.html",
