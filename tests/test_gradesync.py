@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -245,13 +246,14 @@ def test_per_platform_cap_leaves_room_for_other_platforms(app):
     assert claimed == [0, 1, 9, None]  # the third of registration 1 waits for a slot
 
 
-def needs_postgres(grades) -> None:
-    if grades.app.config["SETTINGS"].sqlite:
-        pytest.skip("several workers need PostgreSQL (SQLite runs one worker)")
+#: Several workers need PostgreSQL (SQLite runs one worker).
+ON_POSTGRES_ONLY = pytest.mark.parametrize(
+    "db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 
 
+@ON_POSTGRES_ONLY
 def test_two_workers_on_postgres_never_deliver_the_same_row(grades):
-    needs_postgres(grades)
     learners = [f"learner-{n}" for n in range(8)]
     for learner in learners:
         grades.hand_in_project(learner)
@@ -273,15 +275,18 @@ def test_two_workers_on_postgres_never_deliver_the_same_row(grades):
     assert {e.detail for e in claims} == {"w1", "w2"}  # both workers took part
 
 
+@ON_POSTGRES_ONLY
 def test_a_worker_killed_mid_delivery_is_replaced_and_delivers_once_in_order(grades, sim, tmp_path):
-    needs_postgres(grades)
     settings = grades.app.config["SETTINGS"]
+    # Another host: its own instance folder, the same database, so the same key-encryption key.
+    kek = (Path(settings.instance_path) / "key_encryption_key").read_text().strip()
     env = {
         **os.environ,
         "SKILLCERT_DATABASE_URL": settings.database_url,
         "SKILLCERT_CONTENT_PATH": str(SAMPLE_CONTENT),
         "SKILLCERT_INSTANCE_PATH": str(tmp_path / "worker"),
         "SKILLCERT_SECRET_KEY": "test-secret-key",
+        "SKILLCERT_KEY_ENCRYPTION_KEY": kek,
         "SKILLCERT_HTTP_TIMEOUT_SECONDS": "3",
         "SKILLCERT_GRADESYNC_STALL_SECONDS": "4",
     }
