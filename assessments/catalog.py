@@ -6,16 +6,19 @@ A track with problems is left out (and logged) rather than shown half-built; run
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from collections.abc import Iterable
 from pathlib import Path
 
 from assessments.labs.spec import LabSpec
-from assessments.loader import load_tracks
+from assessments.loader import TRACK_FILE, load_tracks
 from assessments.model import Activity, ActivityKind, Track
 
 TRACKS_DIR = Path(__file__).resolve().parent / "tracks"
+#: Tracks that only the demo serves, beside the content folder's (``with_demo_tracks``).
+DEMO_TRACKS_DIR = Path(__file__).resolve().parent / "demo_tracks"
 #: Seeds each lab generator is tried on when the app loads its tracks. ``content validate``
 #: and CI try 200 (``GENERATOR_SEEDS_CHECKED``) before content ships; at start-up a few
 #: catch a generator broken since, without seconds of start-up time per worker.
@@ -52,6 +55,29 @@ def lab_spec(track_id: str, activity_id: str, tracks_dir: Path = TRACKS_DIR) -> 
     if activity.kind is not ActivityKind.LAB or activity.lab is None:
         return None
     return LabSpec.load(activity.lab.path, generator_seeds=STARTUP_GENERATOR_SEEDS)
+
+
+def with_demo_tracks(tracks_dir: Path, folder: Path) -> Path:
+    """``folder`` made a content folder of links to the tracks of ``tracks_dir`` and to the
+    demo's own (``DEMO_TRACKS_DIR``, served by ``skillcert serve --demo`` only); returns it.
+
+    Links, not copies: the loader resolves them, so lab and body files stay in their track.
+    Made again at every start (links to tracks gone since are removed); a track of
+    ``tracks_dir`` wins over a demo track of the same folder name.
+    """
+    wanted = {
+        track_file.parent.name: track_file.parent.resolve()
+        for source in (DEMO_TRACKS_DIR, Path(tracks_dir))
+        for track_file in sorted(source.glob(f"*/{TRACK_FILE}"))
+    }
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for link in folder.iterdir():
+        if link.is_symlink() and wanted.get(link.name) != link.resolve():
+            link.unlink(missing_ok=True)
+    for name, target in wanted.items():
+        with contextlib.suppress(FileExistsError):  # made by a process starting alongside
+            (folder / name).symlink_to(target, target_is_directory=True)
+    return folder
 
 
 def find_track(tracks: Iterable[Track], track_id: str) -> Track | None:

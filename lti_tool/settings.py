@@ -250,6 +250,11 @@ def _complete(settings: Settings) -> Settings:
         changes["secret_key"] = _stored_secret_key(instance)
     settings = dataclasses.replace(settings, **changes)
     _check_places(settings)
+    if settings.demo:  # the demo serves its own tracks too (assessments/demo_tracks/README.md)
+        from assessments.catalog import with_demo_tracks
+
+        demo_tracks = with_demo_tracks(settings.tracks_dir, instance / "demo-tracks")
+        settings = dataclasses.replace(settings, content_path=str(demo_tracks))
     _check_numbers(settings)
     _check_words(settings)
     _check_smtp(settings)

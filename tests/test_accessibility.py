@@ -147,6 +147,7 @@ def test_every_page_type_meets_wcag_aa(served, locale):
         "/learn/credentials",
         "/learn/privacy",
         f"/credentials/{credential}",
+        "/credentials/tracks/sample",  # the achievement page, with its badge and criteria
         "/no-such-page",
     ]
     instructor_pages = [
@@ -170,6 +171,33 @@ def test_every_page_type_meets_wcag_aa(served, locale):
         erase_page,
         "/admin/privacy/access-log",
     ]
+    # The content picker: on a link's first launch (what it opens) and in Deep Linking.
+    from tests.simulated_lms import DELETE
+    from tests.test_deep_linking import DL
+
+    chooser = http_launch(
+        base,
+        lms,
+        "instructor",
+        resource_link={"id": "link-unplaced", "title": "SkillCert"},
+        claims={LTI + "launch_presentation": {"locale": locale}},
+    )
+    placer = http_launch(
+        base,
+        lms,
+        "instructor",
+        claims={
+            LTI + "message_type": "LtiDeepLinkingRequest",
+            LTI + "resource_link": DELETE,
+            LTI + "launch_presentation": {"locale": locale},
+            DL + "deep_linking_settings": {
+                "deep_link_return_url": lms.sim.url + "/deep-link-return",
+                "accept_types": ["ltiResourceLink"],
+                "accept_presentation_document_targets": ["iframe"],
+                "accept_multiple": True,
+            },
+        },
+    )
     problems = []
     with sync_playwright() as playwright:
         browser = browser_tools.launch(playwright)
@@ -177,6 +205,8 @@ def test_every_page_type_meets_wcag_aa(served, locale):
             (learner, learner_pages),
             (instructor, instructor_pages),
             (administrator, administrator_pages),
+            (chooser, ["/teach/"]),
+            (placer, ["/teach/deep-link"]),
         ):
             context = browser.new_context(bypass_csp=True)
             context.add_cookies(

@@ -14,6 +14,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
+import pytest
 import requests
 
 
@@ -24,8 +26,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(tmp_path: Path, *args: str, **env: str) -> Iterator[str]:
-    """``skillcert serve ARGS`` on a free loopback port; ``env`` adds SKILLCERT_* settings."""
+def serving(tmp_path: Path, *args: str, **env: str | None) -> Iterator[str]:
+    """``skillcert serve ARGS`` on a free loopback port; ``env`` adds SKILLCERT_* settings
+    (None leaves one unset)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = {
@@ -37,6 +40,7 @@ def serving(tmp_path: Path, *args: str, **env: str) -> Iterator[str]:
     }
     settings.pop("SKILLCERT_DATABASE_URL", None)
     settings.pop("SKILLCERT_CONFIG", None)
+    settings = {name: value for name, value in settings.items() if value is not None}
     log_path = tmp_path / f"serve-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -91,6 +95,47 @@ def test_demo_serves_learner_and_instructor_pages(tmp_path):
     with serving(tmp_path, "--demo") as base:
         browser, _ = launch_from_demo_lms(base, "learner")
         assert browser.get(base + "/learn/", timeout=5).ok
+
+
+def test_demo_bound_elsewhere_sends_the_browser_back_to_itself(tmp_path):
+    """`serve --demo --bind HOST:PORT` without SKILLCERT_BASE_URL: the demo LMS's redirects
+    and the tool's URLs lead to the bound port (on localhost), not to localhost:5000."""
+    with serving(tmp_path, "--demo", SKILLCERT_BASE_URL=None) as base:
+        port = base.rsplit(":", 1)[1]
+        public = f"http://localhost:{port}"
+        learner, landing = launch_from_demo_lms(base, "learner")
+        assert landing.url.startswith(public + "/")
+        assert learner.get(public + "/session", timeout=5).json()["role"] == "learner"
+        assert requests.get(base + "/demo-lms/jwks.json", timeout=5).ok
+    log = next(tmp_path.glob("serve-*.log")).read_text()
+    assert f"open {public}/demo-lms/ in your browser" in log
+
+
+def test_demo_base_url_comes_from_bind_unless_one_is_set(tmp_path):
+    from lti_tool.cli.serve import demo_settings
+
+    assert demo_settings(None, {}) == {"demo": True}
+    derived = {
+        "127.0.0.1:8123": "http://localhost:8123",
+        "0.0.0.0:8124": "http://localhost:8124",
+        "localhost:8125": "http://localhost:8125",
+        "[::]:8126": "http://localhost:8126",
+        "[::1]:8127": "http://[::1]:8127",
+        "127.0.0.2:8128": "http://127.0.0.2:8128",
+    }
+    for bind, url in derived.items():
+        assert demo_settings(bind, {}) == {"demo": True, "base_url": url}, bind
+    named = {"SKILLCERT_BASE_URL": "http://localhost:9000"}
+    assert demo_settings("127.0.0.1:8123", named) == {"demo": True}
+    config = tmp_path / "skillcert.toml"
+    config.write_text('base_url = "http://localhost:9000"\n')
+    assert demo_settings("127.0.0.1:8123", {"SKILLCERT_CONFIG": str(config)}) == {"demo": True}
+    config.write_text("workers = 3\n")
+    with_config = demo_settings("127.0.0.1:8123", {"SKILLCERT_CONFIG": str(config)})
+    assert with_config["base_url"] == "http://localhost:8123"
+    for refused in ("192.0.2.10:8000", "127.0.0.1", "127.0.0.1:http", "127.0.0.1:70000"):
+        with pytest.raises(click.ClickException):
+            demo_settings(refused, {})
 
 
 def test_production_serve_runs_gunicorn_without_demo_lms(tmp_path):

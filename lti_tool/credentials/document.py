@@ -17,7 +17,7 @@ from typing import Any
 from assessments.model import Track
 from assessments.policy import completion_points
 from lti_tool import progress
-from lti_tool.credentials import keys
+from lti_tool.credentials import badge, keys
 from lti_tool.credentials.jsonld import CREDENTIALS_V2, OB_V3P0
 from lti_tool.credentials.proofs import xsd_datetime
 from lti_tool.models import (
@@ -63,6 +63,13 @@ def achievement(settings: Settings, track: Track) -> dict[str, Any]:
         "name": track.title,
         "description": track.summary,
         "criteria": {"narrative": criteria_narrative(track)},
+        # OB 3.0 Achievement.image is an Image object (id, type "Image", caption): the
+        # vendored schema's $defs/Image and https://www.imsglobal.org/spec/ob/v3p0/#image.
+        "image": {
+            "id": badge.badge_url(settings, track.id),
+            "type": "Image",
+            "caption": badge.caption(track, settings.issuer_name),
+        },
         "version": str(track.version),
         "alignment": [
             {

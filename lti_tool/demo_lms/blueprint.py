@@ -28,6 +28,7 @@ from lti_tool.demo_lms.platform import (
     COURSE,
     DEEP_LINK_HINT,
     DEPLOYMENT_ID,
+    FIRST_VISIT_LINK,
     PEOPLE,
     RESOURCE_LINK,
     ROSTER,
@@ -66,6 +67,7 @@ def course() -> ResponseReturnValue:
         role=role,
         link=link,
         placed=_platform().placed_links(),
+        first_visit=FIRST_VISIT_LINK,
         deep_link_hint=DEEP_LINK_HINT,
     )
 

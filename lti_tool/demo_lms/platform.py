@@ -71,6 +71,13 @@ ROSTER = (
 )
 COURSE = {"id": "demo-course-101", "label": "AI-101", "title": "Demo Course: AI Foundations"}
 RESOURCE_LINK = {"id": "demo-link-1", "title": "SkillCert certification"}
+#: The link the course offers first: the demo's five-minute track (served by the demo only,
+#: assessments/demo_tracks/first-visit), opened at its one module, as if placed by Deep Linking.
+FIRST_VISIT_LINK: dict[str, Any] = {
+    "id": "demo-first-visit",
+    "title": "Start here: SkillCert in five minutes",
+    "custom": {"skillcert_target": "module:first-visit/first-steps"},
+}
 #: The AGS scopes the demo course offers the tool (lineitem includes reading them).
 AGS_SCOPES = (AgsScope.LINEITEM, AgsScope.RESULT_READONLY, AgsScope.SCORE)
 #: Every scope the token endpoint grants.
@@ -130,8 +137,9 @@ class DemoPlatform:
         return {"keys": [jwk]}
 
     def placed_links(self) -> list[dict[str, Any]]:
-        """Links instructors placed in the demo course through Deep Linking."""
-        return self._links.read()
+        """The course's SkillCert links: the five-minute track's first, then those
+        instructors placed through Deep Linking."""
+        return [FIRST_VISIT_LINK, *self._links.read()]
 
     def place(self, items: list[dict[str, Any]]) -> None:
         """Add the resource links of a deep-linking response to the course, each with a

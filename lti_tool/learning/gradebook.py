@@ -1,18 +1,23 @@
-"""The instructor's gradebook: learners by the activities placed in the course.
+"""The instructor's gradebook: learners by the activities, modules and tracks placed in
+the course, and their credentials.
 
-Everything is read within the launch's tenant and course (``in_course``), in four queries
-however large the class: the placed links, the roster, the attempts and the lab
-submissions. A class of 1,000 learners by 50 activities is 50,000 cells, so attempts and
-lab submissions are read as plain rows (no ORM objects, statuses worked out in SQL).
+Everything is read within the launch's tenant and course (``in_course``), in at most six
+queries however large the class: the placed links, the roster, the attempts, the lab
+submissions, the credentials and (only when a placed activity has critical checks) those
+activities' results. A class of 1,000 learners by 50 activities is 50,000 cells, so
+attempts and lab submissions are read as plain rows (no ORM objects, statuses worked out
+in SQL); module and track statuses come from the same cells (``standing``). ``arranged``
+filters and sorts the rows for the page and the CSV alike.
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import io
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from flask_babel import gettext, ngettext
@@ -22,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from assessments.model import Activity, Track
 from assessments.policy import AttemptPolicy
+from lti_tool.learning import standing
 from lti_tool.models import (
     Attempt,
     AttemptStatus,
@@ -33,7 +39,7 @@ from lti_tool.models import (
     SubmissionStatus,
     User,
 )
-from lti_tool.placements import resolve
+from lti_tool.placements import Placement, resolve
 from lti_tool.scope import CurrentLaunch
 
 
@@ -79,27 +85,52 @@ class Row:
     user_id: int
     name: str
     cells: tuple[Cell, ...]
+    #: per unit column (``Gradebook.units``): its status (``standing.UNIT_STATUSES``)
+    units: tuple[str, ...] = ()
+    #: per credential column: ``standing.CREDENTIAL_STATES``
+    credentials: tuple[str, ...] = ()
+
+    @property
+    def started(self) -> bool:
+        return any(cell.attempts for cell in self.cells) or any(
+            status != "not started" for status in self.units
+        )
+
+    @property
+    def awaiting(self) -> bool:
+        return any(cell.status == "awaiting grading" for cell in self.cells) or (
+            "awaiting grading" in self.units
+        )
+
+    @property
+    def complete(self) -> bool:
+        """Has completed at least one placed module or track."""
+        return standing.COMPLETE in self.units
 
 
 @dataclasses.dataclass(frozen=True)
 class Gradebook:
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
+    units: tuple[standing.Unit, ...] = ()
+    credential_tracks: tuple[Track, ...] = ()
 
 
-def placed_columns(session: Session, context_id: int, tracks: Iterable[Track]) -> list[Column]:
-    """The assessed activities the course's links open, in placement order, once each."""
+def placements(session: Session, context_id: int, tracks: Iterable[Track]) -> list[Placement]:
+    """What the course's links open, in placement order."""
     tracks = tuple(tracks)
     targets = session.scalars(
         select(ResourceLink.target)
         .where(ResourceLink.context_id == context_id, ResourceLink.target.is_not(None))
         .order_by(ResourceLink.id)
     ).all()
+    return [p for target in targets if (p := resolve(target, tracks)) is not None]
+
+
+def placed_columns(placed: Iterable[Placement]) -> list[Column]:
+    """Every assessed activity the course's links open, in placement order, once each."""
     columns, seen = [], set()
-    for target in targets:
-        placement = resolve(target, tracks)
-        if placement is None:
-            continue
+    for placement in placed:
         for activity in placement.assessed:
             key = (placement.track.id, activity.id)
             if key not in seen:
@@ -129,7 +160,10 @@ _LAB_STATUS = case(
 def build(session: Session, launch: CurrentLaunch, tracks: Iterable[Track]) -> Gradebook:
     if launch.context_id is None:
         return Gradebook((), ())
-    columns = placed_columns(session, launch.context_id, tracks)
+    placed = placements(session, launch.context_id, tracks)
+    columns = placed_columns(placed)
+    units = standing.units(placed)
+    credential_tracks = standing.credential_tracks(placed)
     conn = session.connection()
     learners = conn.execute(
         select(User.id, User.name)
@@ -168,15 +202,41 @@ def build(session: Session, launch: CurrentLaunch, tracks: Iterable[Track]) -> G
     for query in (attempts, labs):
         for user_id, track_id, activity_id, *entry in conn.execute(query).all():
             work[user_id, track_id, activity_id].append(tuple(entry))
-    keyed = [
-        (column.track_id, column.activity.id, column.activity.attempt_policy) for column in columns
-    ]
+    keyed = _keyed(columns, units)
+    failures = standing.critical_failures(session, launch, units)
+    held = standing.credentials(session, launch, credential_tracks, dt.datetime.now(dt.UTC))
     unnamed = gettext("Learner %(id)s")  # the LMS did not share the name; worded once
-    rows = tuple(
-        Row(user_id, name or unnamed % {"id": user_id}, _cells(work, user_id, keyed))
-        for user_id, name in learners
-    )
-    return Gradebook(tuple(columns), rows)
+    width = len(columns)
+    plans = standing.plans(units, [(track_id, activity_id) for track_id, activity_id, _ in keyed])
+    failed: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    for user_id, track_id, activity_id in failures:
+        failed[user_id].add((track_id, activity_id))
+    none_held = ("none",) * len(credential_tracks)  # most learners: one shared tuple
+    nothing_failed: set[tuple[str, str]] = set()
+    rows = []
+    for user_id, name in learners:
+        cells = _cells(work, user_id, keyed)
+        unit_states = standing.statuses(plans, cells, failed.get(user_id, nothing_failed))
+        creds = (
+            tuple(held.get((user_id, track.id), "none") for track in credential_tracks)
+            if held
+            else none_held
+        )
+        shown = cells if len(cells) == width else cells[:width]
+        rows.append(Row(user_id, name or unnamed % {"id": user_id}, shown, unit_states, creds))
+    return Gradebook(tuple(columns), tuple(rows), tuple(units), tuple(credential_tracks))
+
+
+def _keyed(
+    columns: list[Column], units: list[standing.Unit]
+) -> list[tuple[str, str, AttemptPolicy]]:
+    """The columns' activities, then the other activities the units need (lessons, and
+    the rest of a module an activity of which is placed), once each."""
+    keyed = {(c.track_id, c.activity.id): c.activity.attempt_policy for c in columns}
+    for unit in units:
+        for activity in unit.activities:
+            keyed.setdefault((unit.track.id, activity.id), activity.attempt_policy)
+    return [(track_id, activity_id, policy) for (track_id, activity_id), policy in keyed.items()]
 
 
 def _cells(
@@ -209,20 +269,107 @@ def _safe(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+#: The learner filters: status → does a row pass it.
+FILTERS = {
+    "not started": lambda row: not row.started,
+    "started": lambda row: row.started,
+    "in progress": lambda row: row.started and not row.complete,
+    "awaiting grading": lambda row: row.awaiting,
+    "complete": lambda row: row.complete,
+}
+FILTER_WORDS = {
+    "": _l("All learners"),
+    "not started": _l("Not started"),
+    "started": _l("Started"),
+    "in progress": _l("In progress"),
+    "awaiting grading": _l("Awaiting grading"),
+    "complete": _l("Completed a module or track"),
+}
+
+
+def sort_keys(book: Gradebook) -> list[str]:
+    """The sort keys of the table's columns, in order: ``name``, ``a<i>`` per activity,
+    ``u<i>`` per module or track, ``c<i>`` per credential."""
+    return [
+        "name",
+        *(f"a{i}" for i in range(len(book.columns))),
+        *(f"u{i}" for i in range(len(book.units))),
+        *(f"c{i}" for i in range(len(book.credential_tracks))),
+    ]
+
+
+def arranged(book: Gradebook, status: str, sort: str, descending: bool) -> Gradebook:
+    """The rows that pass the ``status`` filter (unknown: all), sorted by the column
+    ``sort`` names (``sort_keys``; unknown: by name), learners' names breaking ties."""
+    rows = list(book.rows)
+    if (keep := FILTERS.get(status)) is not None:
+        rows = [row for row in rows if keep(row)]
+    if sort != "name" and sort in sort_keys(book):
+        index = int(sort[1:])
+        rows.sort(key=_sorter(sort[0], index), reverse=descending)
+    elif descending:
+        rows.reverse()  # built in name order
+    return dataclasses.replace(book, rows=tuple(rows))
+
+
+def _sorter(kind: str, index: int) -> Callable[[Row], tuple[float, int]]:
+    """Sort by score then status (``a``), by status (``u``) or by credential state. Rows
+    come in name order and sorting is stable (reversed too): names break ties."""
+    if kind == "a":
+        rank = {status: n for n, status in enumerate(STATUS_WORDS)}
+
+        def by_cell(row: Row) -> tuple[float, int]:
+            score, _attempts, status = row.cells[index]
+            return (-1.0 if score is None else score, rank[status])
+
+        return by_cell
+    if kind == "u":
+        units = {status: n for n, status in enumerate(standing.UNIT_STATUSES)}
+        return lambda row: (units[row.units[index]], 0)
+    states = {state: n for n, state in enumerate(standing.CREDENTIAL_STATES)}
+    return lambda row: (states[row.credentials[index]], 0)
+
+
+#: Scores are counted in ten bins of 10 %; a full score falls in the last.
+BINS = 10
+
+
+def distributions(book: Gradebook) -> list[list[int]]:
+    """Per column, how many learners' counted scores fall in each 10 % bin (one pass)."""
+    counts = [[0] * (BINS + 1) for _ in book.columns]
+    for row in book.rows:
+        for bins, (score, _attempts, _status) in zip(counts, row.cells, strict=True):
+            if score is not None:
+                bins[int(score * BINS)] += 1
+    for bins in counts:
+        bins[BINS - 1] += bins.pop()  # a full score belongs to the last bin
+    return counts
+
+
 def as_csv(gradebook: Gradebook) -> str:
-    """The gradebook as CSV: one row per learner, a score (%) and a status per activity."""
+    """The gradebook as CSV, its columns in the page's order: the learner, a score (%) and
+    a status per activity, then each module's and track's status, then each credential."""
     out = io.StringIO()
     writer = csv.writer(out)
     header = [gettext("Learner")]
-    words = {status: str(text) for status, text in STATUS_WORDS.items()}  # once, not per cell
+    # Worded (and made formula-safe) once, not per cell; scores are numbers, never formulas,
+    # so only the learner's name is checked per row.
+    words = {status: _safe(text) for status, text in STATUS_WORDS.items()}
+    unit_words = {status: _safe(text) for status, text in standing.UNIT_WORDS.items()}
+    credential_words = {state: _safe(text) for state, text in standing.CREDENTIAL_WORDS.items()}
     for column in gradebook.columns:
         title = column.activity.title
         header += [gettext("%(title)s (%%)", title=title), gettext("%(title)s status", title=title)]
+    header += [gettext("%(title)s status", title=unit.title) for unit in gradebook.units]
+    header += [
+        gettext("%(title)s credential", title=track.title) for track in gradebook.credential_tracks
+    ]
     writer.writerow([_safe(h) for h in header])
     for row in gradebook.rows:
-        line: list[object] = [row.name]
-        for cell in row.cells:
-            score = "" if cell.score is None else round(cell.score * 100, 1)
-            line += [score, words[cell.status]]
-        writer.writerow([_safe(v) for v in line])
+        line: list[object] = [_safe(row.name)]
+        for score, _attempts, status in row.cells:
+            line += ("" if score is None else round(score * 100, 1), words[status])
+        line += [unit_words[status] for status in row.units]
+        line += [credential_words[state] for state in row.credentials]
+        writer.writerow(line)
     return out.getvalue()

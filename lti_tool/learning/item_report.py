@@ -51,7 +51,12 @@ def report(session: Session, launch: CurrentLaunch, track: Track, activity: Acti
         return ItemReport(
             len(attempts),
             None,
-            gettext("At least %(num)d learners must submit before analysis.", num=MIN_LEARNERS),
+            gettext(
+                "Item analysis needs at least %(needed)d learners' submitted first attempts; "
+                "%(count)d so far.",
+                needed=MIN_LEARNERS,
+                count=len(attempts),
+            ),
         )
     analysis = _analyse(list(activity.items), attempts)
     return ItemReport(len(attempts), analysis, flags=_flags(analysis))

@@ -1,4 +1,5 @@
-"""One learner's work in a course, as an instructor reviews it: attempts and lab submissions."""
+"""One learner's work in a course, as an instructor reviews it: attempts and lab submissions,
+shown as the learner saw them (``answer_view``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assessments.model import Activity
+from lti_tool.learning.answer_view import AttemptView, LabRun, attempt_view, lab_run
 from lti_tool.models import Attempt, LabSubmission, Membership, User
 from lti_tool.scope import CurrentLaunch
 
@@ -25,6 +27,16 @@ class ActivityWork:
     activity: Activity
     attempts: list[Attempt]
     labs: list[LabSubmission]
+
+    @property
+    def shown(self) -> list[tuple[Attempt, AttemptView]]:
+        """Each attempt with its work as the learner saw it (``answer_view``)."""
+        return [(attempt, attempt_view(attempt, self.activity)) for attempt in self.attempts]
+
+    @property
+    def runs(self) -> list[LabRun]:
+        """Each lab submission with its result as the learner was shown it."""
+        return [lab_run(submission) for submission in self.labs]
 
 
 def member_name(session: Session, launch: CurrentLaunch, user_id: int) -> tuple[str | None] | None:

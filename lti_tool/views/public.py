@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import segno
 from flask import Blueprint, Response, abort, jsonify, render_template, request
@@ -17,8 +17,10 @@ from markupsafe import Markup
 from sqlalchemy import text
 
 from assessments.catalog import find_track, list_tracks
-from lti_tool.credentials import keys, statuslist, wallet
-from lti_tool.credentials.document import page_url
+from assessments.markdown import render as render_markdown
+from assessments.model import Track
+from lti_tool.credentials import badge, keys, statuslist, wallet
+from lti_tool.credentials.document import criteria_narrative, page_url
 from lti_tool.credentials.verify import Verdict, invalid, verify
 from lti_tool.csrf import exempt
 from lti_tool.db import get_connection, get_session, read_only
@@ -125,6 +127,41 @@ def credential_json(credential_id: str) -> ResponseReturnValue:
     return response
 
 
+#: The QR code's size on the page and on paper, in CSS pixels (about 46 mm printed).
+QR_PIXELS = 176
+
+
+def qr_code(url: str) -> Markup:
+    """``url`` as an inline SVG QR code of ``QR_PIXELS`` square; the page gives its text."""
+    svg = segno.make(url, error="m").svg_inline(scale=1, omitsize=True, light="#fff")
+    sized = svg.replace(
+        "<svg ",
+        f'<svg width="{QR_PIXELS}" height="{QR_PIXELS}" shape-rendering="crispEdges" '
+        'aria-hidden="true" focusable="false" ',
+        1,
+    )
+    return Markup(sized)  # noqa: S704 (segno's SVG of our own URL)
+
+
+def holder_name(document: dict[str, Any]) -> str | None:
+    """The learner's name when they chose to include it in the credential, else None."""
+    subject = document.get("credentialSubject")
+    identifiers = subject.get("identifier", []) if isinstance(subject, dict) else []
+    for identifier in identifiers if isinstance(identifiers, list) else []:
+        if (
+            isinstance(identifier, dict)
+            and identifier.get("identityType") == "name"
+            and identifier.get("hashed") is False
+            and isinstance(identifier.get("identityHash"), str)
+        ):
+            return str(identifier["identityHash"])
+    return None
+
+
+def _served_track(track_id: str) -> Track | None:
+    return find_track(list_tracks(current_settings().tracks_dir), track_id)
+
+
 @bp.get("/credentials/<credential_id>")
 @read_only
 def credential_page(credential_id: str) -> ResponseReturnValue:
@@ -132,18 +169,22 @@ def credential_page(credential_id: str) -> ResponseReturnValue:
     settings = current_settings()
     verdict = verify(get_session(), settings, credential.document)
     url = page_url(settings, credential.id)
-    qr = segno.make(url, error="m").svg_inline(scale=4, title=None, omitsize=True)
     renewed = wallet.is_renewed(get_session(), credential.id)
     standing = wallet.standing(credential, utcnow(), renewed=renewed)
+    track = _served_track(credential.track_id)
     return render_template(
         "credentials/credential.html",
         credential=credential,
         standing=wallet.STANDING_LABELS[standing],
         document=credential.document,
+        holder=holder_name(credential.document),
         verdict=verdict,
         check_names=CHECK_NAMES,
         url=url,
-        qr_svg=Markup(qr),  # noqa: S704 (segno's SVG of our own URL)
+        qr_svg=qr_code(url),
+        qr_pixels=QR_PIXELS,
+        has_badge=track is not None,
+        criteria=render_markdown(credential.achievement.get("criteria", {}).get("narrative", "")),
         linkedin=linkedin_url(settings, credential, url),
     )
 
@@ -151,15 +192,44 @@ def credential_page(credential_id: str) -> ResponseReturnValue:
 @bp.get("/credentials/tracks/<track_id>")
 @read_only
 def achievement_page(track_id: str) -> ResponseReturnValue:
-    """What a credential certifies: the track and its competencies (alignment targets)."""
-    track = find_track(list_tracks(current_settings().tracks_dir), track_id)
+    """What a credential certifies: the track, its competencies (alignment targets) and
+    its criteria."""
+    track = _served_track(track_id)
     if track is None:
         abort(404)
-    return render_template("credentials/achievement.html", track=track)
+    return render_template(
+        "credentials/achievement.html",
+        track=track,
+        criteria=render_markdown(criteria_narrative(track)),
+    )
+
+
+@bp.get("/credentials/tracks/<track_id>/badge.svg")
+@read_only
+def badge_image(track_id: str) -> ResponseReturnValue:
+    """The track's badge: the image every credential of the track names (OB 3.0 ``image``)."""
+    track = _served_track(track_id)
+    if track is None:
+        abort(404)
+    response = Response(badge.svg(track, current_settings().issuer_name), mimetype=badge.MEDIA_TYPE)
+    response.headers["Cache-Control"] = f"public, max-age={badge.CACHE_SECONDS}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    # Opened on its own, the image may do nothing but draw itself.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 def linkedin_url(settings: Settings, credential: Credential, url: str) -> str:
-    """LinkedIn's "Add to profile" form for a certification, filled in."""
+    """LinkedIn's "Add to profile" form for a certification, filled in.
+
+    Parameters as in LinkedIn's "Add To Profile for Certifications" developer document
+    (startTask=CERTIFICATION_NAME, name, organizationName or organizationId, issueYear,
+    issueMonth, expirationYear, expirationMonth, certUrl, certId), checked 2026-12-06 from a
+    copy of that document and current integrations (the addtoprofile.linkedin.com page
+    itself was not reachable). Every value is percent-encoded (spaces as %20; "&", "=", "/"
+    and ":" escaped).
+    """
     params = {
         "startTask": "CERTIFICATION_NAME",
         "name": credential.achievement["name"],
@@ -171,7 +241,14 @@ def linkedin_url(settings: Settings, credential: Credential, url: str) -> str:
         "certUrl": url,
         "certId": credential.id,
     }
-    return "https://www.linkedin.com/profile/add?" + urlencode(params)
+    return "https://www.linkedin.com/profile/add?" + urlencode(params, quote_via=quote)
+
+
+@bp.app_template_global("linkedin_add_url")
+def linkedin_add_url(credential: Credential) -> str:
+    """For the learner's wallet: the "Add to LinkedIn" address of one of their credentials."""
+    settings = current_settings()
+    return linkedin_url(settings, credential, page_url(settings, credential.id))
 
 
 @bp.post("/api/verify")

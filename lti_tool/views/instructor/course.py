@@ -10,12 +10,16 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from sqlalchemy import Row
 
+from assessments.catalog import translated_tracks
 from lti_tool import roster
 from lti_tool.db import get_connection, get_session, read_only
 from lti_tool.gradesync import lineitems
+from lti_tool.i18n import ui_language
 from lti_tool.learning import (
     accommodations,
+    course_overview,
 )
+from lti_tool.learning.catalogue import picker_tracks
 from lti_tool.models import (
     Context,
     MemberStatus,
@@ -24,6 +28,7 @@ from lti_tool.models import (
 )
 from lti_tool.placements import resolve
 from lti_tool.sessions import instructor_required, required_launch
+from lti_tool.settings import current_settings
 from lti_tool.views.instructor.base import (
     PlacementError,
     bp,
@@ -40,13 +45,28 @@ def home() -> ResponseReturnValue:
     links: Sequence[ResourceLink] = []
     members: Sequence[Row[str, Role, MemberStatus, dt.datetime | None]] = []
     sync: roster.RosterState | None = None
+    overview: course_overview.Summary | None = None
     if launch.context_id is not None:
         session = get_session()
         roster.queue_sync(session, launch.context_id, launch.registration_id, only_if_due=True)
         links = roster.course_links(session, launch.context_id)
         members = roster.course_members(session, launch.context_id)
         sync = roster.state(session, session.get_one(Context, launch.context_id))
+        overview = course_overview.summary(
+            session, launch, served_tracks(), dt.datetime.now(dt.UTC).date()
+        )
     placement = resolve(launch.resource_link_target, served_tracks())
+    needs_target = launch.resource_link_id is not None and placement is None
+    # The picker, when the link opens nothing yet, in the page's language.
+    target = launch.resource_link_target
+    tracks = (
+        picker_tracks(
+            translated_tracks(ui_language(), current_settings().tracks_dir),
+            chosen=[target] if target else [],
+        )
+        if needs_target
+        else ()
+    )
     return render_template(
         "instructor/home.html",
         launch=launch,
@@ -56,8 +76,10 @@ def home() -> ResponseReturnValue:
         sync=sync,
         sync_queued=request.args.get("roster") == "queued",
         placement=placement,
-        tracks=served_tracks(),
-        needs_target=launch.resource_link_id is not None and placement is None,
+        tracks=tracks,
+        needs_target=needs_target,
+        overview=overview,
+        completion_chart=course_overview.completion_chart(overview) if overview else None,
     )
 
 

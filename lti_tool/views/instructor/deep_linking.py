@@ -5,7 +5,10 @@ from __future__ import annotations
 from flask import render_template
 from flask.typing import ResponseReturnValue
 
+from assessments.catalog import translated_tracks
 from lti_tool.db import get_session, read_only
+from lti_tool.i18n import ui_language
+from lti_tool.learning.catalogue import picker_tracks
 from lti_tool.lti.deep_linking import (
     DeepLinkingSettings,
     LineItem,
@@ -24,7 +27,6 @@ from lti_tool.settings import current_settings
 from lti_tool.views.instructor.base import (
     bp,
     chosen_placements,
-    served_tracks,
 )
 
 #: The line-item tag that marks SkillCert's columns in the LMS gradebook.
@@ -37,8 +39,10 @@ LINE_ITEM_TAG = "skillcert"
 def deep_link() -> ResponseReturnValue:
     launch = required_launch()
     deep_linking = DeepLinkingSettings.from_claims(launch.claims)
+    # The picker shows the content in the page's language; the LMS gets the original titles.
+    tracks = picker_tracks(translated_tracks(ui_language(), current_settings().tracks_dir))
     return render_template(
-        "instructor/deep_link.html", launch=launch, settings=deep_linking, tracks=served_tracks()
+        "instructor/deep_link.html", launch=launch, settings=deep_linking, tracks=tracks
     )
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template, url_for
+from flask import Response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import format_percent, gettext
 
 from assessments.model import Activity
 from lti_tool.db import get_session, read_only
 from lti_tool.learning import (
+    charts,
     gradebook,
     project_files,
     work_review,
@@ -33,14 +34,45 @@ LEARNER_PLACEHOLDER = 999_999_999
 @read_only
 @instructor_required
 def gradebook_page() -> ResponseReturnValue:
-    book = gradebook.build(get_session(), required_launch(), served_tracks())
+    whole = gradebook.build(get_session(), required_launch(), served_tracks())
+    status, sort, descending = _arrangement()
+    book = gradebook.arranged(whole, status, sort, descending)
     # One url_for per column, not per cell (50,000 cells).
     column_links = [_learner_link(column) for column in book.columns]
+    bins = [
+        f"{format_percent(low / 100)}\u2013{format_percent((low + 10) / 100)}"
+        for low in range(0, 100, 10)
+    ]
+    # One histogram at a time (the activity chosen, else the first with counted scores):
+    # fifty charts would cost the page more than the table's new columns.
+    counts = gradebook.distributions(whole)
+    charted = [index for index, found in enumerate(counts) if any(found)]
+    chosen = request.args.get("chart", type=int)
+    shown = chosen if chosen in charted else (charted[0] if charted else None)
+    chart = None if shown is None else charts.histogram(counts[shown], bins)
     return render_template(
         "instructor/gradebook.html",
         launch=required_launch(),
         book=book,
+        whole=whole,
         body_rows=gradebook_table.body_rows(book, column_links),
+        status=status if status in gradebook.FILTERS else "",
+        filters=gradebook.FILTER_WORDS,
+        sort=sort if sort in gradebook.sort_keys(book) else "name",
+        descending=descending,
+        sort_keys=gradebook.sort_keys(book),
+        charted=charted,
+        shown=shown,
+        chart=chart,
+    )
+
+
+def _arrangement() -> tuple[str, str, bool]:
+    """The filter and sort the query asks for: ``status``, ``sort`` and ``order``."""
+    return (
+        request.args.get("status", ""),
+        request.args.get("sort", "name"),
+        request.args.get("order") == "desc",
     )
 
 
@@ -60,7 +92,9 @@ def _learner_link(column: gradebook.Column) -> tuple[str, str]:
 @read_only
 @instructor_required
 def gradebook_csv() -> ResponseReturnValue:
-    book = gradebook.build(get_session(), required_launch(), served_tracks())
+    book = gradebook.arranged(
+        gradebook.build(get_session(), required_launch(), served_tracks()), *_arrangement()
+    )
     access_log.record(get_session(), required_launch(), AccessKind.GRADEBOOK_CSV)
     return Response(
         gradebook.as_csv(book),

@@ -9,17 +9,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from babel.numbers import get_decimal_symbol
+from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from lti_tool.learning.gradebook import Gradebook, status_text
+from lti_tool.learning.standing import COMPLETE, CREDENTIAL_WORDS, UNIT_WORDS
 
 
 def _status(status: str, attempts: int) -> str:
     return f'<span class="meta">{escape(status_text(status, attempts))}</span>'
 
 
+def _worded(words: dict[str, object], strong: str) -> dict[str, str]:
+    """Each status as a table cell, written once; ``strong`` stands out (in bold and in
+    words, not by colour alone)."""
+    return {
+        key: f"<td><strong>{escape(str(text))}</strong></td>"
+        if key == strong
+        else f"<td>{escape(str(text))}</td>"
+        for key, text in words.items()
+    }
+
+
 def body_rows(book: Gradebook, column_links: Sequence[tuple[str, str]]) -> list[Markup]:
-    """One ``<tr>`` per learner; a cell with work links to it.
+    """One ``<tr>`` per learner; a cell with work links to it, then the learner's module
+    and track statuses and credentials.
 
     ``column_links`` holds, per column, the learner-work URL split where the learner's id
     goes (built once per column, not per cell).
@@ -27,6 +42,10 @@ def body_rows(book: Gradebook, column_links: Sequence[tuple[str, str]]) -> list[
     links = [(escape(before), escape(after)) for before, after in column_links]
     # A handful of (status, attempts) pairs fill the whole table: each is written once.
     statuses: dict[tuple[str, int], str] = {}
+    units = _worded(dict(UNIT_WORDS), COMPLETE)
+    credentials = _worded(dict(CREDENTIAL_WORDS), "active")
+    locale = get_locale()
+    point = get_decimal_symbol(locale) if locale is not None else "."
     rows = []
     for row in book.rows:
         cells = []
@@ -35,10 +54,13 @@ def body_rows(book: Gradebook, column_links: Sequence[tuple[str, str]]) -> list[
             if text is None:
                 text = statuses[status, attempts] = _status(status, attempts)
             if score is not None:
-                text = f"<strong>{score * 100:.1f} %</strong><br>{text}"
+                number = f"{score * 100:.1f}".replace(".", point)
+                text = f"<strong>{number}\u00a0%</strong><br>{text}"
             if attempts:
                 text = f'<a href="{before}{row.user_id}{after}">{text}</a>'
             cells.append(f"<td>{text}</td>")
+        cells += [units[status] for status in row.units]
+        cells += [credentials[state] for state in row.credentials]
         row_html = f'<tr><th scope="row">{escape(row.name)}</th>{"".join(cells)}</tr>'
         rows.append(Markup(row_html))  # noqa: S704 (every piece of text is escaped above)
     return rows

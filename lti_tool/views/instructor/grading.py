@@ -11,6 +11,7 @@ from flask_babel import gettext
 from assessments.rubrics import LevelChoice
 from lti_tool.db import get_session, read_only, rollback
 from lti_tool.learning import (
+    answer_view,
     grading_audit,
     moderation,
     project_files,
@@ -50,6 +51,7 @@ def _grading_page(
         "instructor/grading.html",
         launch=launch,
         pieces=pieces,
+        works={piece.anchor: answer_view.piece_view(piece) for piece in pieces},
         files=files,
         activities=moderation.rubric_activities(session, launch, served_tracks()),
         **state,
