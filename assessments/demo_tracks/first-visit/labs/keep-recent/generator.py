@@ -33,8 +33,13 @@ def words(message):
     return len(message.split())
 
 
-def expected(messages, budget):
-    counts = [words(m) for m in messages]
+def single_spaced_words(message):
+    """Words as a learner who splits on single spaces counts them (a trap, not the rule)."""
+    return len(message.split(" "))
+
+
+def expected(messages, budget, count=words):
+    counts = [count(m) for m in messages]
     for start in range(len(messages) + 1):
         if sum(counts[start:]) <= budget:
             return messages[start:]
@@ -54,7 +59,7 @@ def chat(rng, turns):
 
 def spaced(rng, message):
     """The same words, separated by runs of spaces, tabs or new lines."""
-    return rng.choice(["  ", "\t", " \n", "   "]).join(message.split()) + rng.choice(["", " ", "\n"])
+    return rng.choice(["  ", "\t", "\n", "   "]).join(message.split()) + rng.choice(["", " ", "\n"])
 
 
 def newest_total(messages, k):
@@ -87,10 +92,14 @@ def hidden_cases(rng):
     messages = [short[0], short[1], long, short[2], short[3]]
     cases.append(case("a long message between short ones", messages, rng.randint(2, 8), 2))
 
-    # Words separated by more than one space.
-    messages = [spaced(rng, m) for m in chat(rng, rng.randint(4, 7))]
-    k = rng.randint(1, len(messages) - 1)
-    cases.append(case("words separated by several spaces", messages, newest_total(messages, k)))
+    # Words separated by more than one space, drawn until counting the pieces between single
+    # spaces gives another answer than counting words (some draws cannot tell them apart).
+    for _ in range(100):
+        messages = [spaced(rng, m) for m in chat(rng, rng.randint(4, 7))]
+        budget = newest_total(messages, rng.randint(1, len(messages) - 1))
+        if expected(messages, budget, single_spaced_words) != expected(messages, budget):
+            break
+    cases.append(case("words separated by several spaces", messages, budget))
 
     # The whole chat fits.
     messages = chat(rng, rng.randint(2, 5))
