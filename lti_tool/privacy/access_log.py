@@ -143,7 +143,8 @@ def record_as(
     learner_id: int | None,
     detail: str = "",
 ) -> None:
-    """Record an access that no launch made (the learner's own export, an erasure)."""
+    """Record an access named by its fields, not by a launch: an erasure, whose request says
+    who asked."""
     session.add(
         AccessLogEntry(
             registration_id=registration_id,

@@ -33,16 +33,7 @@ def privacy_export() -> ResponseReturnValue:
     """Everything SkillCert keeps about this learner in this LMS, as a ZIP download."""
     launch = required_launch()
     session = get_session()
-    access_log.record_as(
-        session,
-        registration_id=launch.registration_id,
-        deployment_id=launch.deployment_id,
-        context_id=launch.context_id,
-        actor_id=launch.user_id,
-        actor_role=launch.role.value,
-        kind=AccessKind.EXPORT,
-        learner_id=launch.user_id,
-    )
+    access_log.record(session, launch, AccessKind.EXPORT, learner_id=launch.user_id)
     session.flush()
     # Closed by werkzeug once sent.
     out = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_BYTES)  # noqa: SIM115
