@@ -47,13 +47,16 @@ class _HasId(Protocol):
 T = TypeVar("T", bound=_HasId)
 
 
-def translate_activity(activity: Activity, spec: Spec, markdown: Markdown) -> Activity:
-    """``{title?, body? or body_file?, items?, scenario?, rubric?}``: ``activity`` with the
-    texts ``spec`` gives; problems (an id the activity does not have, an unknown key) are
-    recorded on ``spec`` with their lines."""
+def translate_activity(
+    activity: Activity, language: str, spec: Spec, markdown: Markdown
+) -> Activity:
+    """``{title?, body? or body_file?, items?, scenario?, rubric?}``: ``activity`` in
+    ``language`` with the texts ``spec`` gives; problems (an id the activity does not have,
+    an unknown key) are recorded on ``spec`` with their lines."""
     title = spec.text("title", "") or ""
     body = markdown(spec, "body")
     fields: dict[str, Any] = {
+        "language": language,
         "title": title or activity.title,
         "body_html": body or activity.body_html,
     }

@@ -263,7 +263,7 @@ def test_lab_tests_are_shown_as_the_learner_saw_them_and_staff_output_is_labelle
         text
     )
     # Wide tables scroll inside a labelled region that the keyboard can reach.
-    assert re.search(r'<div role="region" aria-label="[^"]+" tabindex="0" class="scroll">', body)
+    assert re.search(r'<div role="region" aria-label="[^"]+" tabindex="0" class="table-scroll">', body)
 
 
 def test_numbers_and_dates_follow_the_page_language(course):

@@ -37,13 +37,16 @@ def read_translations(
                 language,
             )
         elif entry is not None:
-            found[language] = _read_translation(reader, entry, folder, activity_ids, loaded)
+            found[language] = _read_translation(
+                reader, language, entry, folder, activity_ids, loaded
+            )
     block.done()
     return found
 
 
 def _read_translation(
     reader: TrackReader,
+    language: str,
     entry: Spec,
     folder: Path,
     activity_ids: set[str] | None,
@@ -65,6 +68,7 @@ def _read_translation(
                 # translation cannot be checked against it, and the track will not load.
                 activities[activity_id] = translation.translate_activity(
                     loaded[activity_id],
+                    language,
                     text,
                     lambda spec, key: reader.markdown(spec, key, folder, required=False),
                 )

@@ -10,6 +10,7 @@ The package: ``errors`` (engine errors, answer problems), ``values`` (kinds, ver
 """
 
 from assessments.model.content import (
+    CONTENT_LANGUAGE,
     TRANSLATION_LANGUAGES,
     Activity,
     Claim,
@@ -37,6 +38,7 @@ from assessments.model.values import (
 )
 
 __all__ = [
+    "CONTENT_LANGUAGE",
     "ID_PATTERN",
     "TRANSLATION_LANGUAGES",
     "Activity",

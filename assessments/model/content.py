@@ -37,6 +37,10 @@ class Item:
         return self.definition.score(answer)
 
 
+#: The language track content is written in; translations are into ``TRANSLATION_LANGUAGES``.
+CONTENT_LANGUAGE = "en"
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Lab:
     """Where a lab activity's lab lives; ``assessments.labs.LabSpec.load(path)`` reads it."""
@@ -69,6 +73,8 @@ class Activity:
     reading_level: str | None = None
     #: The author's estimate of the learner's time, when the default estimate does not fit.
     minutes: int | None = None
+    #: The language of its texts: the original's, or a translation's (pages mark it ``lang``).
+    language: str = CONTENT_LANGUAGE
 
     @property
     def attempt_policy(self) -> AttemptPolicy:
@@ -121,6 +127,8 @@ class Module:
     translations: Mapping[str, ModuleTranslation] = dataclasses.field(
         default_factory=dict, compare=False
     )
+    #: The language of its title: the original's, or a translation's.
+    language: str = CONTENT_LANGUAGE
 
     def translated(self, language: str) -> Module:
         """This module with its texts translated into ``language`` where the author gave
@@ -137,6 +145,7 @@ class Module:
             title=translation.title or self.title,
             summary=translation.summary or self.summary,
             activities=activities,
+            language=language if translation.title else self.language,
         )
 
 

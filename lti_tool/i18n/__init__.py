@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
+from assessments.model import CONTENT_LANGUAGE
 from lti_tool.i18n import completion_words, engine_words
 from lti_tool.lti.constants import Claim
 from lti_tool.settings import SUPPORTED_LOCALES
@@ -43,6 +45,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["ui_language"] = ui_language
+    app.jinja_env.globals["content_lang"] = content_lang
+    app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["unmet_reason"] = completion_words.describe
     app.jinja_env.filters["undefined_reason"] = engine_words.undefined_reason
@@ -53,6 +57,30 @@ def init_app(app: Flask) -> None:
 def ui_language() -> str:
     """The language of this response, for ``<html lang>``."""
     return str(get_locale() or current_app.config["SETTINGS"].default_locale)
+
+
+def content_lang(content: Any = None) -> Markup:
+    """`` lang="en"`` for a tag holding track content written in another language than the
+    page's (WCAG 3.1.2), else nothing: ``<h1{{ content_lang(activity) }}>``.
+
+    ``content`` is an activity or module (its ``language`` says whether it was translated),
+    a language tag, or nothing for what is never translated (tracks, competencies, code)."""
+    language = content if isinstance(content, str) else None
+    if language is None:
+        language = getattr(content, "language", CONTENT_LANGUAGE)
+    return Markup(' lang="{}"').format(language) if language != ui_language() else Markup("")
+
+
+def percent(share: float | None, digits: int = 1) -> str:
+    """A share (0.725) as a percentage in the UI language: "72.5%", "72,5 %"."""
+    if share is None:
+        return ""
+    # The locale's own pattern ("#,##0%", "#,##0\u00a0%") with ``digits`` decimals.
+    pattern = get_locale().percent_formats[None].pattern
+    if digits:
+        whole = pattern.rindex("0")
+        pattern = f"{pattern[: whole + 1]}.{'0' * digits}{pattern[whole + 1 :]}"
+    return str(format_percent(share, pattern))
 
 
 def label(value: Any) -> str:
