@@ -11,7 +11,9 @@ and the graph stay the original's; only text is swapped, and an item's precomput
 are rebuilt from the translated texts so that the feedback a learner reads matches the page.
 Each text is rendered and sanitised exactly as the original text in that place is
 (``render`` for blocks, ``render_inline`` for options and short feedback, plain text for
-titles, which templates escape). A text the translation leaves out stays as written.
+titles, which templates escape). A text the translation leaves out stays as written, in
+``<span lang="en">`` (``<div>`` around blocks) so that a page in the translation's language
+marks it as English (WCAG 3.1.2); plain-text titles cannot carry it, so translate those.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ from assessments.items.ordering import Ordering
 from assessments.items.short_text import ShortText, normalise
 from assessments.items.single_choice import SingleChoice
 from assessments.items.trace_review import Segment, TraceReview
-from assessments.markdown import render, render_inline
-from assessments.model import Activity, Item
+from assessments.markdown import SafeHtml, render, render_inline
+from assessments.model import CONTENT_LANGUAGE, Activity, Item
 from assessments.spec import Spec
 
 #: ``markdown(spec, key)``: ``key`` (Markdown) or ``key_file`` (a .md file beside the
@@ -58,22 +60,41 @@ def translate_activity(
     fields: dict[str, Any] = {
         "language": language,
         "title": title or activity.title,
-        "body_html": body or activity.body_html,
+        "body_html": body or _kept(activity.body_html, block=True),
     }
     where = f"activity {activity.id!r}"
     if activity.kind.has_items:
         fields["items"] = _by_id(
             spec, "items", activity.items, "item", where, lambda i, s: _item(i, s, markdown)
         )
-    if activity.scenario is not None and (graph := spec.child("scenario", None)) is not None:
-        fields["scenario"] = _scenario(activity.scenario, graph, where)
-    if activity.rubric is not None and (rubric := spec.child("rubric", None)) is not None:
-        fields["rubric"] = _rubric(activity.rubric, rubric, where)
+    if activity.scenario is not None:
+        fields["scenario"] = _scenario(activity.scenario, _part(spec, "scenario"), where)
+    if activity.rubric is not None:
+        fields["rubric"] = _rubric(activity.rubric, _part(spec, "rubric"), where)
     spec.done()
     return dataclasses.replace(activity, **fields)
 
 
 # -- shared pieces -----------------------------------------------------------------------
+
+
+def _kept(html: str, *, block: bool = False) -> str:
+    """An original text the translation leaves as written, marked as the original's
+    language; the markup is ours, added after sanitising, around sanitised HTML."""
+    if not html:
+        return html
+    tag = "div" if block else "span"
+    return SafeHtml(f'<{tag} lang="{CONTENT_LANGUAGE}">{html}</{tag}>')
+
+
+def _part(spec: Spec, key: str) -> Spec:
+    """``key``'s translation, or an empty one: each text of an untranslated part is kept."""
+    return spec.child(key, None) or _nothing(spec)
+
+
+def _nothing(spec: Spec) -> Spec:
+    """A translation that gives no text, for a part the author did not translate."""
+    return Spec({}, spec.sink, spec.line)
 
 
 def _by_id(
@@ -85,10 +106,10 @@ def _by_id(
     translate: Callable[[T, Spec], T],
 ) -> tuple[T, ...]:
     """``key: {<id>: {...}}``: each thing named by id translated, the others as they are,
-    in the original order. An id ``things`` does not have is refused where it is written."""
-    block = spec.child(key, None)
-    if block is None:
-        return tuple(things)
+    in the original order. An id ``things`` does not have is refused where it is written.
+    The things it does not name are translated from nothing, which keeps and marks their
+    texts."""
+    block = _part(spec, key)
     known = {thing.id: thing for thing in things}
     translated: dict[str, T] = {}
     for thing_id in block.data:
@@ -97,7 +118,10 @@ def _by_id(
             block.error(f"translation of {what} {thing_id!r}: {where} has no such {what}", thing_id)
         elif entry is not None:
             translated[str(thing_id)] = translate(known[str(thing_id)], entry)
-    return tuple(translated.get(thing.id, thing) for thing in things)
+    return tuple(
+        translated[thing.id] if thing.id in translated else translate(thing, _nothing(block))
+        for thing in things
+    )
 
 
 def _option(option: Option, spec: Spec) -> Option:
@@ -106,25 +130,33 @@ def _option(option: Option, spec: Spec) -> Option:
     spec.done()
     return dataclasses.replace(
         option,
-        html=render_inline(text) if text else option.html,
-        rationale_html=render_inline(rationale) if rationale else option.rationale_html,
+        html=render_inline(text) if text else _kept(option.html),
+        rationale_html=render_inline(rationale) if rationale else _kept(option.rationale_html),
     )
 
 
 def _inline(spec: Spec, key: str, original: str) -> str:
     text = spec.text(key, "")
-    return render_inline(text) if text else original
+    return render_inline(text) if text else _kept(original)
 
 
 def _block(spec: Spec, key: str, original: str) -> str:
     text = spec.text(key, "")
-    return render(text) if text else original
+    return render(text) if text else _kept(original, block=True)
 
 
 def _saying(result: ItemResult, message: str) -> ItemResult:
     """``result`` with its feedback worded ``message``; the score and status stay."""
     feedback = tuple(dataclasses.replace(f, message=message) for f in result.feedback)
     return dataclasses.replace(result, feedback=feedback)
+
+
+def _reworded(result: ItemResult, text: str) -> ItemResult:
+    """``result`` with its feedback in ``text`` (inline Markdown), or kept when empty."""
+    if text:
+        return _saying(result, render_inline(text))
+    kept = tuple(dataclasses.replace(f, message=_kept(f.message)) for f in result.feedback)
+    return dataclasses.replace(result, feedback=kept)
 
 
 # -- items -------------------------------------------------------------------------------
@@ -135,7 +167,9 @@ def _item(item: Item, spec: Spec, markdown: Markdown) -> Item:
     stem = markdown(spec, "stem")
     definition = _DEFINITIONS[type(item.definition)](item.definition, spec, f"item {item.id!r}")
     spec.done()
-    return dataclasses.replace(item, stem_html=stem or item.stem_html, definition=definition)
+    return dataclasses.replace(
+        item, stem_html=stem or _kept(item.stem_html, block=True), definition=definition
+    )
 
 
 def _single_choice(d: SingleChoice, spec: Spec, where: str) -> SingleChoice:
@@ -153,36 +187,31 @@ def _multiple_choice(d: MultipleChoice, spec: Spec, where: str) -> MultipleChoic
 
 
 def _numeric(d: Numeric, spec: Spec, where: str) -> Numeric:
-    right, wrong = d._right, d._wrong
-    if text := spec.text("feedback_correct", ""):
-        right = _saying(right, render_inline(text))
-    if text := spec.text("feedback_incorrect", ""):
-        wrong = _saying(wrong, render_inline(text))
+    right = _reworded(d._right, spec.text("feedback_correct", "") or "")
+    wrong = _reworded(d._wrong, spec.text("feedback_incorrect", "") or "")
     return dataclasses.replace(d, _right=right, _wrong=wrong)
 
 
 def _short_text(d: ShortText, spec: Spec, where: str) -> ShortText:
     """``answers: {<value as written>: {feedback}}`` and ``feedback_incorrect``. The accepted
     answers themselves stay as written: they are the key."""
-    exact, patterns = dict(d._exact), list(d._patterns)
-    block = spec.child("answers", None)
-    if block is not None:
-        for value in block.data:
-            entry = block.child(value)
-            text = entry.text("feedback", "") if entry is not None else ""
-            if entry is not None:
-                entry.done()
-            said = normalise(str(value), d.case_sensitive)
-            at = next((i for i, (p, _) in enumerate(patterns) if p.pattern == str(value)), None)
-            if said not in exact and at is None:
-                block.error(f"translation of answer {value!r}: {where} has no such answer", value)
-            elif text and said in exact:
-                exact[said] = _saying(exact[said], render_inline(text))
-            elif text and at is not None:
-                patterns[at] = (patterns[at][0], _saying(patterns[at][1], render_inline(text)))
-    no_match = d._no_match
-    if text := spec.text("feedback_incorrect", ""):
-        no_match = _saying(no_match, render_inline(text))
+    exact = {said: _reworded(result, "") for said, result in d._exact.items()}
+    patterns = [(pattern, _reworded(result, "")) for pattern, result in d._patterns]
+    block = _part(spec, "answers")
+    for value in block.data:
+        entry = block.child(value)
+        text = entry.text("feedback", "") if entry is not None else ""
+        if entry is not None:
+            entry.done()
+        said = normalise(str(value), d.case_sensitive)
+        at = next((i for i, (p, _) in enumerate(patterns) if p.pattern == str(value)), None)
+        if said not in exact and at is None:
+            block.error(f"translation of answer {value!r}: {where} has no such answer", value)
+        elif text and said in exact:
+            exact[said] = _reworded(d._exact[said], text)
+        elif text and at is not None:
+            patterns[at] = (patterns[at][0], _reworded(d._patterns[at][1], text))
+    no_match = _reworded(d._no_match, spec.text("feedback_incorrect", "") or "")
     return dataclasses.replace(d, _exact=exact, _patterns=tuple(patterns), _no_match=no_match)
 
 

@@ -11,7 +11,11 @@ import dataclasses
 import re
 from collections.abc import Iterable
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from assessments.model import Activity, Module, Track
+from lti_tool.models import ResourceLink
 
 TARGET = re.compile(
     r"(track):([a-z0-9][a-z0-9_-]*)|(module|activity):([a-z0-9][a-z0-9_-]*)/([a-z0-9][a-z0-9_-]*)"
@@ -71,3 +75,15 @@ def resolve(target: str | None, tracks: Iterable[Track]) -> Placement | None:
         return Placement(target, activity.title, track, module=module, activity=activity)
     except KeyError:
         return None
+
+
+def in_course(session: Session, context_id: int, tracks: Iterable[Track]) -> list[Placement]:
+    """What the course's links open, in placement order (a target placed by several links
+    comes once per link; links whose content is gone are left out)."""
+    tracks = tuple(tracks)
+    targets = session.scalars(
+        select(ResourceLink.target)
+        .where(ResourceLink.context_id == context_id, ResourceLink.target.is_not(None))
+        .order_by(ResourceLink.id)
+    ).all()
+    return [p for target in targets if (p := resolve(target, tracks)) is not None]

@@ -82,6 +82,11 @@ class TrackProgress:
             )
         return ActivityState.IN_PROGRESS if activity.id in self.open else ActivityState.NOT_STARTED
 
+    def finished(self, activity: Activity) -> bool:
+        """Handed in or marked done: the learner's part is over, graded or not yet (what
+        progress bars count; a pending grade is the instructor's part)."""
+        return activity.id in self.scores
+
 
 def _learner_work(
     session: Session, launch: LearnerScope, since: dt.datetime | None

@@ -6,7 +6,7 @@ text whose language, as a screen reader would take it from the nearest ``lang``,
 English but which holds English marker words: a string that escaped gettext, or English
 content left unmarked. Text in ``lang=""`` (language unknown: what the LMS names, what people
 write) is not judged. Code (``pre``, ``code``, ``textarea``, scripts) is not prose and is
-left out, as are ``<title>`` and the attributes no one reads aloud.
+left out, as are the document's ``<title>`` and the attributes no one reads aloud.
 """
 
 from __future__ import annotations
@@ -50,11 +50,12 @@ ENGLISH_MARKERS = frozenset(
     ]
 )
 _WORD = re.compile(r"[A-Za-z]+")
-#: Elements whose text is not prose in any language, and <title>, which cannot hold a
-#: ``lang`` of its own (a page titled by English content is named in English).
-_CODE = {"pre", "code", "textarea", "script", "style", "kbd", "samp", "title"}
-#: Attributes read aloud or shown as text.
-_READ_ATTRIBUTES = ("alt", "title", "aria-label", "placeholder", "aria-description")
+#: Elements whose text is not prose in any language.
+_CODE = {"pre", "code", "textarea", "script", "style", "kbd", "samp"}
+#: Attributes read aloud or shown as text (``label`` names an <optgroup> or <option>).
+_READ_ATTRIBUTES = ("alt", "title", "aria-label", "placeholder", "aria-description", "label")
+#: <input> types whose ``value`` is the button's text.
+_BUTTON_INPUTS = {"submit", "button", "reset"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
 _VOID |= {"track", "wbr"}
 
@@ -70,12 +71,20 @@ class _LanguageWalker(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
         lang = values.get("lang", self.stack[-1][1])
-        skipped = self.stack[-1][2] or tag in _CODE or lang == ""
+        skipped = self.stack[-1][2] or tag in _CODE or lang == "" or self._page_title(tag)
         if not skipped:
-            for name in _READ_ATTRIBUTES:
-                self._check(values.get(name, ""), f"<{tag} {name}>", lang)
+            read = [name for name in _READ_ATTRIBUTES if name in values]
+            if tag == "input" and values.get("type", "").lower() in _BUTTON_INPUTS:
+                read.append("value")
+            for name in read:
+                self._check(values[name], f"<{tag} {name}>", lang)
         if tag not in _VOID:
             self.stack.append((tag, lang, skipped))
+
+    def _page_title(self, tag: str) -> bool:
+        """The document's <title>, which cannot hold a ``lang`` of its own (a page titled by
+        English content is named in English); an SVG's <title> is its accessible name."""
+        return tag == "title" and all(open_tag != "svg" for open_tag, _, _ in self.stack)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)

@@ -158,9 +158,11 @@ def test_a_spanish_project_page_shows_the_translated_brief_and_rubric(course):
     english, spanish_ = two_learners(course)
     es = text(spanish_, PROJECT)
     assert "Escriba un plan de evaluación de dos páginas" in es
-    assert "Cómo se califica" in es and "Rúbrica (10.0 puntos)" in es
-    assert '<th scope="row">Método</th>' in es and "Débil (0.0)" in es and "Sólido (6.0)" in es
-    assert "Riesgos para las personas" in es and "Partial (1.5)" in es  # untranslated: English
+    assert "Cómo se califica" in es and "Rúbrica (10 puntos)" in es
+    assert '<th scope="row">Método</th>' in es
+    assert "<span>Débil</span> (0)" in es and "<span>Sólido</span> (6)" in es
+    assert "Riesgos para las personas" in es
+    assert "<span>Partial</span> (1,5)" in es  # untranslated: English, with a Spanish number
     en = text(english, PROJECT)
     assert "How it is graded" in en and '<th scope="row">Method</th>' in en
     assert "Débil" not in en

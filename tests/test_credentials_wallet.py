@@ -47,7 +47,7 @@ def test_wallet_lists_credentials_with_status_links_and_renewal(course):
     # Home and progress link to it; the progress page announces the credential.
     assert 'href="/learn/credentials"' in course.client.get("/learn/").get_data(as_text=True)
     progress = course.client.get("/learn/progress").get_data(as_text=True)
-    assert "You earned the credential Sample Practitioner on 2024-01-15." in progress
+    assert "You earned the credential Sample Practitioner on January 15, 2024." in progress
     assert "Renew soon" not in progress  # 400 days left: no reminder yet
 
 
@@ -184,6 +184,8 @@ def test_reminders_follow_the_language_the_learner_used(mailing_course):
     remind(course.app)
     (message,) = handler.messages
     assert message["Subject"].startswith("Renueve ")
+    # The date in the learner's language too ("antes del 26 de diciembre de 2026").
+    assert re.search(r"antes del \d{1,2} de \w+ de \d{4}$", message["Subject"])
 
 
 def test_remind_without_smtp_says_what_to_set(course):

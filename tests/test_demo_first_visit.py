@@ -22,11 +22,18 @@ import requests
 
 from assessments import audit
 from assessments.catalog import DEMO_TRACKS_DIR, list_tracks
+from assessments.items.single_choice import SingleChoice
 from assessments.loader import validate_path
 from assessments.policy import counts_toward_completion, critical_checks
+from lti_tool.db import transaction
 from lti_tool.demo_lms.platform import FIRST_VISIT_LINK
-from tests.conftest import SAMPLE_CONTENT
+from lti_tool.models import Attempt
+from tests.conftest import SAMPLE_CONTENT, LmsDriver
 from tests.conftest import csrf_token_of as token
+from tests.language_check import english_outside_lang_en
+from tests.simulated_lms import LTI
+from tests.test_content_translations import choose, grades, start
+from tests.test_content_translations import text as page_text
 from tests.test_serve import launch_from_demo_lms, serving
 
 FIRST_VISIT = DEMO_TRACKS_DIR / "first-visit"
@@ -188,7 +195,7 @@ def test_a_newcomer_completes_the_demo_track_and_holds_its_credential(tmp_path):
         csrf = token(learner.get(attempt).text)
         learner.post(attempt + "/save", data={"csrf_token": csrf, **QUIZ})
         result = learner.post(attempt + "/submit", data={"csrf_token": csrf, "confirm": "yes"})
-        assert "Score: 3.0 of 3.0 points" in result.text
+        assert "Score: 3 of 3 points" in result.text
 
         lab = _activity(base, "keep-recent-lab")
         code = (LAB / "reference" / "solution.py").read_text()
@@ -196,7 +203,7 @@ def test_a_newcomer_completes_the_demo_track_and_holds_its_credential(tmp_path):
         assert learner.post(lab + "/lab/code", data=form).status_code == 200
         _wait_for(learner, lab + "/lab-status", lambda status: json.loads(status)["waiting"] == [])
         graded = html.unescape(learner.get(lab).text)
-        assert "Latest result (graded submission)" in graded and "(1.0/1.0)" in graded
+        assert "Latest result (graded submission)" in graded and "(1 / 1)" in graded
 
         attempt = _start(learner, base, "masking-scenario")
         csrf = token(learner.get(attempt).text)
@@ -218,3 +225,151 @@ def test_a_newcomer_completes_the_demo_track_and_holds_its_credential(tmp_path):
         valid_until = dt.datetime.fromisoformat(document["validUntil"])
         months = (valid_until.year - valid_from.year) * 12 + valid_until.month - valid_from.month
         assert months == 12
+
+
+# -- in Spanish ----------------------------------------------------------------------------
+#
+# The module's `translations: es:` give every text a learner reads in Spanish; the track's
+# own title and summary cannot be translated (pages mark them lang="en"), and code stays as
+# written: the lab's starter, its tests and the identifiers in its instructions.
+
+SPANISH = {LTI + "launch_presentation": {"locale": "es-MX"}}
+MODULE_PAGE = "/learn/m/first-visit/first-steps"
+QUIZ_PAGE = _activity("", "context-quiz")
+SCENARIO_PAGE = _activity("", "masking-scenario")
+#: A mixed answer sheet: one right, one wrong, and the critical card question failed.
+QUIZ_MIXED = {**QUIZ, "answer-fv-trim": "oldest", "answer-fv-card": "vendor"}
+#: The shortest way through the scenario: straight into the data leak.
+LEAK = (("transcripts", "send"),)
+#: A text that reads the same in every language: a number, or code alone.
+SAME_IN_EVERY_LANGUAGE = re.compile(r"\s*(?:<code>[^<]*</code>|[\d\s.,%]+)\s*")
+
+
+def _learner_texts(activity) -> dict[str, str]:
+    """Every text a learner reads in ``activity``, by where it sits (the same keys in any
+    language), leaving out the empty ones (an end of a scenario has no situation)."""
+    texts = {"title": activity.title, "body": activity.body_html}
+    for item in activity.items:
+        # The walk knows single-choice texts only: another item type must be added here.
+        assert isinstance(item.definition, SingleChoice), item.id
+        texts[f"{item.id}/stem"] = item.stem_html
+        for option in item.definition.options:
+            texts[f"{item.id}/{option.id}"] = option.html
+            texts[f"{item.id}/{option.id}/rationale"] = option.rationale_html
+    for node in activity.scenario.nodes.values() if activity.scenario else ():
+        texts[f"{node.id}/situation"] = node.situation_html
+        texts[f"{node.id}/debrief"] = node.debrief_html
+        for choice in node.choices:
+            texts[f"{node.id}/{choice.id}"] = choice.html
+            texts[f"{node.id}/{choice.id}/consequence"] = choice.consequence_html
+    return {where: text for where, text in texts.items() if text}
+
+
+def test_every_text_a_learner_reads_is_translated_into_spanish():
+    _, track = _loaded()
+    spanish = track.translated("es")
+    ((original,), (module,)) = track.modules, spanish.modules
+    assert module.language == "es"
+    assert module.title != original.title and module.summary != original.summary
+    for english, translated in zip(track.activities(), spanish.activities(), strict=True):
+        assert (english.language, translated.language) == ("en", "es")
+        before, after = _learner_texts(english), _learner_texts(translated)
+        assert after.keys() == before.keys()
+        untranslated = [
+            where
+            for where, text in before.items()
+            if after[where] == text and not SAME_IN_EVERY_LANGUAGE.fullmatch(text)
+        ]
+        assert untranslated == [], f"{english.id}: {untranslated}"
+        assert translated.lab == english.lab  # the starter, tests and points: code stays
+    # Translated, the questions still keep the item-writing rules (the right option is never
+    # the longest, nor always in one place).
+    measured = audit.bias(audit.questions(spanish))
+    assert measured.longest_best == 0 and measured.position_share <= 0.45
+
+
+@pytest.fixture
+def demo_course(make_app, simulated_lms):
+    """The demo's tool (the five-minute track beside the shipped ones) and the simulated LMS,
+    with an English-speaking learner (``client``) and a Spanish-speaking one (``spanish``)."""
+    app = make_app(demo=True)
+    driver = LmsDriver(app, app.test_client(), simulated_lms)
+    driver.register()
+    driver.launch()
+    driver.spanish = app.test_client()
+    driver.launch(client=driver.spanish, sub="learner-es", name="Lucía Pérez", claims=SPANISH)
+    yield driver
+    app.extensions["skillcert.engine"].dispose()
+
+
+def _main(page: str) -> str:
+    """The page's <main>: the track's content and its frame (the header names the LMS's
+    course, in a language nobody knows)."""
+    return "<main" + page.split("<main", 1)[1].split("</main>", 1)[0] + "</main>"
+
+
+def _results_by_learner(app) -> list[dict[str, list[tuple[float, dict]]]]:
+    """For each learner, in the order they launched: activity → each attempt's (score,
+    result), in order."""
+    with transaction(app) as session:
+        found: dict[int, dict[str, list]] = {}
+        for attempt in session.query(Attempt).order_by(Attempt.user_id, Attempt.number):
+            by_activity = found.setdefault(attempt.user_id, {})
+            by_activity.setdefault(attempt.activity_id, []).append((attempt.score, attempt.result))
+        return list(found.values())
+
+
+def test_a_spanish_launch_shows_the_demo_track_in_spanish(demo_course):
+    client = demo_course.spanish
+    module = _main(page_text(client, MODULE_PAGE))
+    for title in ("Primeros pasos", "Qué recibe un modelo de chat", "Tres preguntas rápidas"):
+        assert title in module
+    assert "What a chat model is sent" not in module
+    assert f'lang="en">{html.escape(TRACK_TITLE)}<' in module  # the track's own title
+    pages = {
+        activity.id: _main(page_text(client, _activity("", activity.id)))
+        for activity in _loaded()[1].activities()
+    }
+    assert "recibe los mensajes de un chat" in pages["keep-recent-lab"]
+    assert "def keep_recent(" in pages["keep-recent-lab"]  # the starter code stays as written
+    for page in (module, *pages.values()):
+        assert english_outside_lang_en(page) == []
+
+
+def _play(client, answer_sheets, paths) -> list[str]:
+    """Each answer sheet handed in as one quiz attempt, each path through the scenario as
+    one scenario attempt; the attempts' addresses, in that order."""
+    attempts = []
+    for answers in answer_sheets:
+        attempts.append(attempt := start(client, QUIZ_PAGE))
+        csrf = token(page_text(client, attempt))
+        client.post(attempt + "/save", data={"csrf_token": csrf, **answers})
+        client.post(attempt + "/submit", data={"csrf_token": csrf, "confirm": "yes"})
+    for path in paths:
+        attempts.append(attempt := start(client, SCENARIO_PAGE))
+        for node, choice in path:
+            assert choose(client, attempt, node, choice).status_code == 302
+    return attempts
+
+
+def test_the_same_answers_grade_the_same_in_spanish_as_in_english(demo_course):
+    _play(demo_course.client, (QUIZ, QUIZ_MIXED), (EXPERT, LEAK))
+    *_, mixed, _, leak = _play(demo_course.spanish, (QUIZ, QUIZ_MIXED), (EXPERT, LEAK))
+    # The Spanish learner reads the feedback and the debrief in Spanish (immediate feedback).
+    feedback, debrief = (_main(page_text(demo_course.spanish, url)) for url in (mixed, leak))
+    assert "El número sale de su empresa en cuanto se envía" in html.unescape(feedback)
+    assert "The number has left your company" not in html.unescape(feedback)
+    assert "salieron de la empresa hacia un servicio que nadie revisó" in debrief
+    for page in (feedback, debrief):
+        assert english_outside_lang_en(page) == []
+
+    (en, es) = _results_by_learner(demo_course.app)
+    quiz_en, quiz_es = en["context-quiz"], es["context-quiz"]
+    assert [r["critical_failed"] for _, r in quiz_en] == [[], ["fv-card"]]
+    assert quiz_en[0][0] == 1.0 > quiz_en[1][0]
+    assert [(score, grades(r)) for score, r in quiz_es] == [
+        (score, grades(r)) for score, r in quiz_en
+    ]
+    scenario_en = en["masking-scenario"]
+    assert scenario_en[0][0] > scenario_en[1][0] and scenario_en[1][1]["critical_failed"]
+    assert es["masking-scenario"] == scenario_en

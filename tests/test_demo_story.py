@@ -124,7 +124,7 @@ def grade_first_with_keyboard(page, frame) -> None:
     criteria[0].locator("input[type=radio]").first.focus()
     for criterion in criteria:
         labels = criterion.locator("label:has(input[type=radio])").all_inner_texts()
-        points = [float(re.search(r"\(([\d.]+) points\)", label).group(1)) for label in labels]
+        points = [float(re.search(r"\(([\d.]+) points?\)", label).group(1)) for label in labels]
         page.keyboard.press("Space")
         for _ in range(points.index(max(points))):
             page.keyboard.press("ArrowDown")
@@ -193,7 +193,7 @@ def test_demo_story(demo, browser, track):
     # The page's live region follows the grader and shows the result in place.
     frame.get_by_text("Graded: the result is shown below.").wait_for()
     history = frame.get_by_role("table", name="Newest first").inner_text()
-    assert "Graded\t100.0 %" in history
+    assert "Graded\t100.0%" in history
 
     open_in_course(page, base, "learner", links[rag.title])
     scenario = track.activity("compliance-assistant-scenario")
@@ -214,11 +214,9 @@ def test_demo_story(demo, browser, track):
     frame = open_in_course(page, base, "instructor", links[capstone.title])
     frame.get_by_role("link", name="Gradebook").click()
     cells = gradebook_cells(frame, "Ada Lovelace")
-    assert re.match(r"\d+\.\d %", cells[quiz.title])
-    assert cells[lab.title].startswith("100.0 %")  # graded in the sandbox
-    assert (
-        cells[scenario.title].startswith("100.0 %") or "awaiting grading" in cells[scenario.title]
-    )
+    assert re.match(r"\d+\.\d%", cells[quiz.title])
+    assert cells[lab.title].startswith("100.0%")  # graded in the sandbox
+    assert cells[scenario.title].startswith("100.0%") or "awaiting grading" in cells[scenario.title]
     assert "awaiting grading" in cells[project.title]
 
     # … and grades the work awaiting grading (the scenario's justifications and the
@@ -235,7 +233,7 @@ def test_demo_story(demo, browser, track):
     grade_all_with_keyboard(page, frame)
     frame = open_in_course(page, base, "instructor", links[capstone.title])
     frame.get_by_role("link", name="Gradebook").click()
-    assert gradebook_cells(frame, "Ada Lovelace")[project.title].startswith("100.0 %")
+    assert gradebook_cells(frame, "Ada Lovelace")[project.title].startswith("100.0%")
 
     # The demo LMS's own gradebook received the learner's scores on both placed links:
     # the in-process worker sends them within seconds, so the page is reloaded until the

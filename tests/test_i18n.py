@@ -5,6 +5,7 @@ and Spanish, and the Spanish catalogue covers every string the sources mark for 
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,9 @@ from assessments.model import TRANSLATION_LANGUAGES
 from lti_tool.errors import SettingsError
 from lti_tool.i18n import TRANSLATIONS_DIR, supported_language
 from lti_tool.settings import SUPPORTED_LOCALES, load_settings
+from tests import page_tour
 from tests.conftest import csrf_token_of
+from tests.language_check import english_outside_lang_en
 from tests.simulated_lms import LTI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,3 +219,25 @@ def test_compiled_catalogue_matches_the_po():
     compiled.seek(0)
     with SPANISH_MO.open("rb") as committed:
         assert entries(committed) == entries(compiled), "messages.mo is stale.\n\n" + HOW_TO_FIX
+
+
+# -- every page type in Spanish --------------------------------------------------------------
+
+
+def test_every_page_type_in_spanish_has_no_english_outside_lang_en(make_app, simulated_lms, db_url):
+    """The accessibility tour's pages, fetched over HTTP in es-MX: each says <html lang="es">
+    and holds no English marker words except inside lang="en" (content still in English)."""
+    problems = []
+    with page_tour.serving_sample(make_app, simulated_lms, db_url) as (base, lms):
+        for visitor in page_tour.tour(base, lms, "es-MX"):
+            for stop in visitor.stops:
+                response = page_tour.fetch(base, visitor, stop)
+                where = f"{stop.name} ({stop.path})"
+                if response.status_code != stop.status:
+                    problems.append(f"{where}: status {response.status_code}, not {stop.status}")
+                if not re.search(r'<html[^>]*\slang="es"', response.text):
+                    problems.append(f'{where}: not <html lang="es">')
+                problems += [
+                    f"{where}: {found}" for found in english_outside_lang_en(response.text)
+                ]
+    assert problems == [], "\n".join(problems)

@@ -167,7 +167,7 @@ def test_learner_uploads_from_the_lab_page_and_sees_the_grade(lab_app, simulated
     )
     assert Worker(lab_app, "test-worker").run_once()
     page = lms.client.get("/learn/a/sample/prompt-lab").get_data(as_text=True)
-    assert "Graded" in page and "100.0 %" in page
+    assert "Graded" in page and "100.0%" in page
 
 
 def test_a_check_runs_only_visible_tests_and_never_counts(lab_app, simulated_lms):

@@ -145,7 +145,7 @@ def test_erasure_leaves_no_trace_and_keeps_others_statistics(course):
     # Other learners: the same results, and the statistics count the five who remain.
     page = item_analysis(teacher)
     assert "5 learners submitted" in page
-    assert "one: 1, two: 1, zero (key): 3" in page
+    assert "<code>one</code>: 1, <code>two</code>: 1, <code>zero</code> (key): 3" in page
     after = _csv_by_learner(teacher)
     assert after == {name: row for name, row in before.items() if name != ADA["name"]}
     assert l1.get("/learn/progress").get_data(as_text=True) == l1_progress

@@ -102,7 +102,7 @@ def test_purge_removes_each_kind_by_its_own_age(kept):
     assert lab.score == 0.5 and lab.result["staff_output"] == ""
     assert [t["output"] for t in lab.result["tests"]] == ["", ""]
     assert OUTPUTS_PURGED in lab.result["timestamps"]
-    assert "50.0 %" in ada.get("/learn/a/sample/prompt-lab").get_data(as_text=True)
+    assert "50.0%" in ada.get("/learn/a/sample/prompt-lab").get_data(as_text=True)
     assert purge(app)["lab_outputs"] == 0  # once
 
     # The credential the work counted toward is untouched; the progress page no longer

@@ -19,7 +19,7 @@ import ssl
 from email.message import EmailMessage
 
 from flask import Flask
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, format_date, format_decimal, gettext
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
@@ -119,7 +119,7 @@ def _send(
 def compose(settings: Settings, credential: Credential, track: Track | None) -> EmailMessage:
     """The reminder, in the language the learner used when they asked for it."""
     name = credential.achievement["name"]
-    until = credential.valid_until.strftime("%Y-%m-%d")
+    until = format_date(credential.valid_until, "long")
     lines = [gettext("Your credential %(name)s is valid until %(date)s.", name=name, date=until)]
     if track is not None and track.renewal is not None:
         lines += [
@@ -127,7 +127,7 @@ def compose(settings: Settings, credential: Credential, track: Track | None) -> 
             gettext(
                 "To renew it, earn %(required)s continuing-education credits from these "
                 "modules, in your course, before it expires:",
-                required=f"{track.renewal.credits_required:g}",
+                required=format_decimal(track.renewal.credits_required),
             ),
         ]
         lines += [
@@ -135,7 +135,7 @@ def compose(settings: Settings, credential: Credential, track: Track | None) -> 
             + gettext(
                 "%(module)s: %(credits)s credits",
                 module=track.module(m.module).title,
-                credits=f"{m.credits:g}",
+                credits=format_decimal(m.credits),
             )
             for m in track.renewal.modules
         ]

@@ -13,10 +13,10 @@ sent, so every reader accepts any shape. Templates render these records and noth
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from assessments.items.base import Option
@@ -26,11 +26,11 @@ from assessments.items.numeric import Numeric
 from assessments.items.ordering import Ordering
 from assessments.items.single_choice import SingleChoice
 from assessments.items.trace_review import TraceReview
-from assessments.labs.results import LabResult, TestResult, Visibility
-from assessments.model import Activity, AssessmentError, Item
+from assessments.model import CONTENT_LANGUAGE, Activity, AnswerError, AssessmentError, Item
 from assessments.scenarios import Scenario
+from lti_tool.i18n import engine_words
 from lti_tool.learning.attempts import items_of
-from lti_tool.models import Attempt, AttemptStatus, LabSubmission
+from lti_tool.models import Attempt, AttemptStatus
 
 if TYPE_CHECKING:
     from lti_tool.learning.rubric_grading import Piece
@@ -82,6 +82,8 @@ class Graded:
     max_score: float
     criteria: tuple[tuple[str, str, float, float, str], ...]  #: title, level, points, max, note
     comment: str
+    #: each criterion's level description, in the order of ``criteria`` (the learner's pages)
+    descriptions: tuple[Html, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,10 +148,16 @@ class AttemptView:
     scenario: ScenarioPath | None = None
     project_text: str | None = None
     project_graded: Graded | None = None
+    #: The language of the activity's texts (pages mark them ``lang`` when it is not theirs).
+    language: str = CONTENT_LANGUAGE
 
 
 def attempt_view(attempt: Attempt, activity: Activity) -> AttemptView:
     """The attempt's work as the learner saw it."""
+    return dataclasses.replace(_attempt_view(attempt, activity), language=activity.language)
+
+
+def _attempt_view(attempt: Attempt, activity: Activity) -> AttemptView:
     result = _mapping(attempt.result)
     answers = _mapping(attempt.answers)
     rubric = _mapping(result.get("rubric"))
@@ -192,7 +200,7 @@ def question(
         answered=answer is not None,
         outcome=_outcome(item, answer, stored, graded),
         feedback=_feedback(item, answer),
-        problem=stored.get("problem") if isinstance(stored, Mapping) else None,
+        problem=_problem(item, answer, stored),
         graded=_graded(graded, getattr(definition, "rubric", None)),
     )
     if answer is None:
@@ -227,6 +235,21 @@ def _outcome(item: Item, answer: Any, stored: Any, graded: Any) -> Outcome:
         status = "unanswered" if status != "pending" else status
     score = None if status == "pending" else _number(stored.get("score"), 0.0)
     return Outcome(status, score, max_score)
+
+
+def _problem(item: Item, answer: Any, stored: Any) -> str | None:
+    """Why the saved answer was not scored, in the page's language: the stored reason is
+    in the language the learner's page had, so it is worded again from the answer."""
+    if not isinstance(stored, Mapping) or not stored.get("problem"):
+        return None
+    try:
+        item.score(answer)
+    except AnswerError as exc:
+        return engine_words.answer_problem(exc.problem)
+    except (AssessmentError, TypeError, ValueError):
+        pass
+    # The content changed since and now takes the answer: the stored reason no longer holds.
+    return gettext("This answer could not be scored when it was handed in.")
 
 
 def _feedback(item: Item, answer: Any) -> tuple[Html, ...]:
@@ -348,12 +371,13 @@ def _graded(stored: Any, rubric: Any) -> Graded | None:
     """A released rubric result (the attempt's ``result["rubric"][key]``) in words."""
     if not isinstance(stored, Mapping) or stored.get("score") is None:
         return None
-    rows = []
+    rows, descriptions = [], []
     for row in stored.get("criteria") or ():
         if not isinstance(row, Mapping):
             continue
         criterion = rubric.criterion(str(row.get("criterion"))) if rubric is not None else None
         level = criterion.level(str(row.get("level"))) if criterion is not None else None
+        descriptions.append(level.description_html if level else "")
         rows.append(
             (
                 criterion.title if criterion else str(row.get("criterion", "")),
@@ -368,36 +392,8 @@ def _graded(stored: Any, rubric: Any) -> Graded | None:
         _number(stored.get("max_score"), 0.0),
         tuple(rows),
         str(stored.get("comment") or ""),
+        tuple(descriptions),
     )
-
-
-# -- labs -----------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class LabRun:
-    """A lab submission with its result as the learner saw it (``for_learner()``), and the
-    staff output, which the learner never sees, kept apart."""
-
-    submission: LabSubmission
-    #: each test as shown, with its number among the hidden tests (None: a visible test)
-    tests: tuple[tuple[TestResult, int | None], ...] = ()
-    message: str = ""
-    format_errors: tuple[str, ...] = ()
-    staff_output: str = ""
-
-
-def lab_run(submission: LabSubmission) -> LabRun:
-    if not isinstance(submission.result, dict):
-        return LabRun(submission)
-    try:
-        full = LabResult.from_dict(submission.result)
-    except (KeyError, TypeError, ValueError):
-        return LabRun(submission)
-    shown = full.for_learner()
-    hidden = itertools.count(1)
-    tests = [(t, next(hidden) if t.visibility is Visibility.HIDDEN else None) for t in shown.tests]
-    return LabRun(submission, tuple(tests), shown.message, shown.format_errors, full.staff_output)
 
 
 # -- reading stored values of any shape -------------------------------------------------------

@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
@@ -166,9 +166,9 @@ def save(attempt: Attempt, activity: Activity, answers: Mapping[str, Any]) -> Sa
     for item_id, answer in answers.items():
         item = items.get(item_id)
         if item is None:
-            errors[item_id] = "This is not a question of your attempt."
+            errors[item_id] = gettext("This is not a question of your attempt.")
         elif len(json.dumps(answer)) > MAX_ANSWER_BYTES:
-            errors[item_id] = "This answer is too long to keep; shorten it."
+            errors[item_id] = gettext("This answer is too long to keep; shorten it.")
         else:
             kept[item_id] = answer
             if (problem := _unscorable(item, answer)) is not None:
@@ -309,7 +309,8 @@ def submit_project(
     if len(text) > MAX_PROJECT_CHARS:
         raise AttemptError(
             gettext(
-                "Your project is longer than %(limit)s characters.", limit=f"{MAX_PROJECT_CHARS:,}"
+                "Your project is longer than %(limit)s characters.",
+                limit=format_decimal(MAX_PROJECT_CHARS),
             )
         )
     attempt.answers = {"text": text}

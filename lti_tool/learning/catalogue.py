@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Collection, Iterable, Sequence
 
 from assessments.effort import minutes as estimated_minutes
-from assessments.model import Activity, ActivityKind, Module, Track
+from assessments.model import CONTENT_LANGUAGE, Activity, ActivityKind, Module, Track
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -27,6 +27,7 @@ class Choice:
     kind: ActivityKind | None = None  #: None for a whole module or track
     points: float | None = None  #: what an activity is marked out of; None: not scored
     chosen: bool = False  #: the current choice, shown ticked
+    language: str = CONTENT_LANGUAGE  #: its title's (a translated module's or activity's)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -106,6 +107,7 @@ def _module_group(
             kind=activity.kind,
             points=activity_points(activity),
             chosen=f"activity:{track_id}/{activity.id}" in chosen,
+            language=activity.language,
         )
         for activity in module.activities
     )
@@ -116,6 +118,7 @@ def _module_group(
         minutes=sum(choice.minutes for choice in activities),
         competencies=_ordered(names, *(choice.competencies for choice in activities)),
         chosen=target in chosen,
+        language=module.language,
     )
     open_ = whole.chosen or any(choice.chosen for choice in activities)
     return ModuleGroup(module.id, module.title, whole, activities, open_)

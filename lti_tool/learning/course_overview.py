@@ -11,7 +11,8 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 
-from flask_babel import format_date, gettext
+from babel.dates import format_skeleton
+from flask_babel import format_date, format_number, get_locale, gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -136,13 +137,14 @@ def completion_chart(overview: Summary) -> charts.Chart | None:
         return None
     return charts.cumulative(
         [week.total for week in overview.weeks],
-        [format_date(week.starts, "d MMM") for week in overview.weeks],
+        # "Dec 1", "1 dic": the locale's own order for a day and month.
+        [format_skeleton("MMMd", week.starts, locale=get_locale()) for week in overview.weeks],
         [
             gettext(
                 "Week of %(day)s: %(count)s completed, %(total)s in all",
                 day=format_date(week.starts, "medium"),
-                count=week.completions,
-                total=week.total,
+                count=format_number(week.completions),
+                total=format_number(week.total),
             )
             for week in overview.weeks
         ],

@@ -34,12 +34,11 @@ from lti_tool.models import (
     LabSubmission,
     Membership,
     MemberStatus,
-    ResourceLink,
     Role,
     SubmissionStatus,
     User,
 )
-from lti_tool.placements import Placement, resolve
+from lti_tool.placements import Placement, in_course
 from lti_tool.scope import CurrentLaunch
 
 
@@ -116,17 +115,6 @@ class Gradebook:
     credential_tracks: tuple[Track, ...] = ()
 
 
-def placements(session: Session, context_id: int, tracks: Iterable[Track]) -> list[Placement]:
-    """What the course's links open, in placement order."""
-    tracks = tuple(tracks)
-    targets = session.scalars(
-        select(ResourceLink.target)
-        .where(ResourceLink.context_id == context_id, ResourceLink.target.is_not(None))
-        .order_by(ResourceLink.id)
-    ).all()
-    return [p for target in targets if (p := resolve(target, tracks)) is not None]
-
-
 def placed_columns(placed: Iterable[Placement]) -> list[Column]:
     """Every assessed activity the course's links open, in placement order, once each."""
     columns, seen = [], set()
@@ -160,7 +148,7 @@ _LAB_STATUS = case(
 def build(session: Session, launch: CurrentLaunch, tracks: Iterable[Track]) -> Gradebook:
     if launch.context_id is None:
         return Gradebook((), ())
-    placed = placements(session, launch.context_id, tracks)
+    placed = in_course(session, launch.context_id, tracks)
     columns = placed_columns(placed)
     units = standing.units(placed)
     credential_tracks = standing.credential_tracks(placed)

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assessments.model import Activity
-from lti_tool.learning.answer_view import AttemptView, LabRun, attempt_view, lab_run
+from lti_tool.learning.answer_view import AttemptView, attempt_view
+from lti_tool.learning.lab_view import LabRun, lab_run
 from lti_tool.models import Attempt, LabSubmission, Membership, User
 from lti_tool.scope import CurrentLaunch
 

@@ -12,7 +12,6 @@ from urllib.parse import quote, urlencode
 import segno
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import text
 
@@ -21,6 +20,7 @@ from assessments.markdown import render as render_markdown
 from assessments.model import Track
 from lti_tool.credentials import badge, keys, statuslist, wallet
 from lti_tool.credentials.document import criteria_narrative, page_url
+from lti_tool.credentials.verdict_words import check_name, check_result
 from lti_tool.credentials.verify import Verdict, invalid, verify
 from lti_tool.csrf import exempt
 from lti_tool.db import get_connection, get_session, read_only
@@ -68,16 +68,6 @@ def session_info() -> ResponseReturnValue:
 MAX_VERIFY_BYTES = 256 * 1024
 #: How long the DID document may be cached (a rotated-in key is used only by new credentials).
 DID_CACHE_SECONDS = 300
-
-
-#: The verdict's checks as the public page names them.
-CHECK_NAMES = {
-    "format": _l("Format"),
-    "issuer": _l("Issuer"),
-    "proof": _l("Signature"),
-    "status": _l("Revocation status"),
-    "validity": _l("Validity period"),
-}
 
 
 def _public_json(body: Any, max_age: int) -> Response:
@@ -179,7 +169,10 @@ def credential_page(credential_id: str) -> ResponseReturnValue:
         document=credential.document,
         holder=holder_name(credential.document),
         verdict=verdict,
-        check_names=CHECK_NAMES,
+        checks=[
+            (check_name(check), check.passed, check_result(check, credential.document))
+            for check in verdict.checks
+        ],
         url=url,
         qr_svg=qr_code(url),
         qr_pixels=QR_PIXELS,

@@ -126,9 +126,10 @@ def test_a_translation_changes_texts_and_never_a_grade(sample_track: Track) -> N
     assert holdout.html == "Un conjunto de prueba reservado"
     assert (crossval.html, crossval.rationale_html) == (
         "Validación cruzada",  # a text it translates
-        "Rotating the held-out part uses small data sets well.",  # and one it leaves
+        # and one it leaves, marked as English for Spanish pages (WCAG 3.1.2)
+        '<span lang="en">Rotating the held-out part uses small data sets well.</span>',
     )
-    assert vibes.html == "Reading three outputs"
+    assert vibes.html == '<span lang="en">Reading three outputs</span>'
     # Feedback is worded from the translated texts, so the result page matches the question.
     assert graded(quiz["q-temperature"], "zero")[3] == [("zero", True)]
     assert quiz["q-temperature"].score("zero").feedback[0].message.startswith("Con temperatura 0")
@@ -158,7 +159,8 @@ def test_a_translation_changes_texts_and_never_a_grade(sample_track: Track) -> N
     )
     audit, ship = node.choices
     assert audit.consequence_html.startswith("<p>El lanzamiento se retrasa")
-    assert ship.consequence_html == "<p>Complaints arrive within days.</p>\n"  # not translated
+    kept = '<div lang="en"><p>Complaints arrive within days.</p>\n</div>'  # not translated
+    assert ship.consequence_html == kept
     assert node.justification.prompt_html == "<p>¿Por qué eligió esto?</p>\n"
     assert node.justification.rubric.criteria[0].levels[-1].title == "Sí"
     ending = spanish.activity("ethics-scenario").scenario.nodes["good-end"]
@@ -166,10 +168,8 @@ def test_a_translation_changes_texts_and_never_a_grade(sample_track: Track) -> N
 
     trace = spanish.activity("warm-up").items[1].definition
     assert trace.segments["payload"].rationale_html.startswith("<p>El texto dentro")
-    assert (
-        trace.segments["payload"].html
-        == sample_track.activity("warm-up").items[1].definition.segments["payload"].html
-    )
+    original = sample_track.activity("warm-up").items[1].definition.segments["payload"].html
+    assert trace.segments["payload"].html == f'<div lang="en">{original}</div>'
     assert trace.controls[0].html.startswith("La salida de la herramienta")
 
     method, risks = spanish.activity("capstone-project").rubric.criteria

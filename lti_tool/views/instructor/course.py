@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from babel.numbers import NumberFormatError, parse_decimal
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from sqlalchemy import Row
 
 from assessments.catalog import translated_tracks
@@ -132,7 +133,17 @@ def save_accommodation(user_id: int) -> ResponseReturnValue:
         get_session(),
         launch.context_id,
         user_id,
-        request.form.get("extra_time_multiplier", ""),
+        _typed_number(request.form.get("extra_time_multiplier", "")),
         request.form.get("extra_attempts", ""),
     )
     return redirect(url_for("instructor.accommodations_page"))
+
+
+def _typed_number(text: str) -> str:
+    """A number as typed in the page's language ("1,5" in Spanish, as the page shows it) in
+    the form the service reads ("1.5"); anything else goes on as typed, to be refused there
+    or read as it is ("1.5" typed on a Spanish page)."""
+    try:
+        return str(parse_decimal(text.strip(), locale=get_locale(), strict=True))
+    except NumberFormatError:
+        return text

@@ -6,8 +6,9 @@ from flask import Response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_percent, gettext
 
-from assessments.model import Activity
+from assessments.model import Activity, Module
 from lti_tool.db import get_session, read_only
+from lti_tool.i18n import lab_words
 from lti_tool.learning import (
     charts,
     gradebook,
@@ -109,7 +110,7 @@ def gradebook_csv() -> ResponseReturnValue:
 def learner_work(user_id: int, track_id: str, activity_id: str) -> ResponseReturnValue:
     """Every attempt and lab submission of one learner of this course at one activity."""
     track, activity = activity_or_404(track_id, activity_id)
-    return _learner_work_page(user_id, activity.title, [(track.id, activity)])
+    return _learner_work_page(user_id, activity.title, activity, [(track.id, activity)])
 
 
 @bp.get("/learner/<id:user_id>")
@@ -122,12 +123,17 @@ def learner_placement(user_id: int) -> ResponseReturnValue:
     if placement is None:
         raise PlacementError(gettext("This link does not open a SkillCert module or track yet."))
     assessed = [(placement.track.id, a) for a in placement.assessed]
-    return _learner_work_page(user_id, placement.title, assessed)
+    placed = placement.activity or placement.module
+    return _learner_work_page(user_id, placement.title, placed, assessed)
 
 
 def _learner_work_page(
-    user_id: int, title: str, activities: list[tuple[str, Activity]]
+    user_id: int,
+    title: str,
+    placed: Activity | Module | None,
+    activities: list[tuple[str, Activity]],
 ) -> ResponseReturnValue:
+    """``title`` is ``placed``'s, marked with its language (None: a track's title)."""
     launch = required_launch()
     session = get_session()
     member = work_review.member_name(session, launch, user_id)
@@ -148,8 +154,10 @@ def _learner_work_page(
         "instructor/learner_work.html",
         launch=launch,
         user_id=user_id,
-        learner=member[0] or gettext("Learner %(id)s", id=user_id),
+        learner=member[0],
         title=title,
+        placed=placed,
         pieces=pieces,
+        test_words=lab_words.TEST_STATUSES,
         files=project_files.listing(session, attempt_ids),
     )

@@ -9,8 +9,10 @@ from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
+from assessments import effort
 from assessments.labs import LabResult
 from assessments.model import Activity, ActivityKind, Track
+from assessments.policy import Accommodation
 from lti_tool.db import get_connection, get_session, read_only, rollback
 from lti_tool.gradesync import status as gradesync_status
 from lti_tool.grading import lab_editor, labs
@@ -18,8 +20,18 @@ from lti_tool.grading.labs import (
     counted_submissions,
     next_submission,
 )
-from lti_tool.learning import accommodations, attempts, feedback, lessons, project_files
-from lti_tool.models import LabSubmission, utcnow
+from lti_tool.i18n import lab_words
+from lti_tool.learning import (
+    accommodations,
+    attempts,
+    feedback,
+    lessons,
+    next_step,
+    project_files,
+    verdict,
+)
+from lti_tool.learning.answer_view import attempt_view
+from lti_tool.models import AttemptStatus, LabSubmission, utcnow
 from lti_tool.scope import CurrentLaunch
 from lti_tool.sessions import launch_required, required_launch
 from lti_tool.settings import current_settings
@@ -41,40 +53,55 @@ def activity_page(
     and why it was refused (``error``), with ``status`` 422."""
     launch = required_launch()
     session = get_session()
+    granted = accommodations.for_learner(session, launch.context_id, launch.user_id)
     context: dict[str, Any] = {
         "launch": launch,
         "track": track,
         "activity": activity_,
         "form": form,
-        "accommodation": accommodations.for_learner(session, launch.context_id, launch.user_id),
+        "accommodation": granted,
+        "minutes": effort.minutes(activity_),
+        "next_step": next_step.after(track, activity_.id),
     }
     if activity_.kind.is_assessed:
         context["gradebook"] = gradesync_status.learner_delivery(
             session, launch, track, activity_.id
         )
     if activity_.kind is ActivityKind.LAB:
-        context.update(_lab_context(launch, track, activity_))
+        context.update(_lab_context(launch, track, activity_, granted))
     else:
-        context.update(_attempts_context(launch, track, activity_))
+        context.update(_attempts_context(launch, track, activity_, granted))
     return render_template("learner/activity.html", **context), status
 
 
-def _attempts_context(launch: CurrentLaunch, track: Track, activity_: Activity) -> dict[str, Any]:
-    """Every kind but labs: the learner's attempts, the next one, and a project's files."""
+def _attempts_context(
+    launch: CurrentLaunch, track: Track, activity_: Activity, granted: Accommodation
+) -> dict[str, Any]:
+    """Every kind but labs: the learner's attempts, the next one, and a project's files,
+    texts and released rubric grades."""
     session = get_session()
     own_attempts = attempts.attempts_at(session, launch, track, activity_)
+    handed_in = [a for a in own_attempts if a.status is AttemptStatus.SUBMITTED]
     context: dict[str, Any] = {
         "attempts": own_attempts,
         "next_attempt": attempts.next_attempt(session, launch, activity_, own_attempts, utcnow()),
+        "done": bool(handed_in),
     }
     if activity_.kind is ActivityKind.PROJECT:
         context["files"] = project_files.listing(session, (a.id for a in own_attempts))
         context["accepted"] = project_files.accepted_extensions()
         context["limits"] = project_files
+        context["seen"] = {a.id: attempt_view(a, activity_) for a in handed_in}
+        if handed_in:
+            context["verdict"] = verdict.of_attempt(
+                track, activity_, handed_in[-1], len(own_attempts), granted
+            )
     return context
 
 
-def _lab_context(launch: CurrentLaunch, track: Track, activity_: Activity) -> dict[str, Any]:
+def _lab_context(
+    launch: CurrentLaunch, track: Track, activity_: Activity, granted: Accommodation
+) -> dict[str, Any]:
     """A lab: the learner's submissions, the latest result, the next submission, the editor."""
     submissions = lab_submissions(track, activity_)
     latest, latest_result = _latest_result(submissions)
@@ -85,7 +112,13 @@ def _lab_context(launch: CurrentLaunch, track: Track, activity_: Activity) -> di
         "latest_result": latest_result,
         "next_attempt": next_submission(get_connection(), launch, track, activity_),
         "reveal": feedback.reveals_all(get_session(), launch, activity_, len(counted)),
+        "verdict": verdict.of_lab(track, activity_, submissions, len(counted), granted),
+        "done": any(s.score is not None and not s.visible_only for s in submissions),
+        "test_words": lab_words.TEST_STATUSES,
     }
+    if latest_result is not None:
+        context["lab_summary"] = lab_words.summary(latest_result)
+        context["error_output"] = lab_words.error_output(latest_result)
     if latest is not None and latest.score is not None:
         graded = {"score": latest.score, "max_score": 1.0, "status": "graded"}
         context["by_competency"] = feedback.by_competency(track, activity_, graded)
