@@ -25,6 +25,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from werkzeug.test import TestResponse
 
+from assessments.loader import load_track
+from assessments.model import Track
 from lti_tool import migrations
 from lti_tool.app import create_app
 from lti_tool.db import transaction
@@ -312,6 +314,15 @@ def lms(app: Flask, client: FlaskClient, simulated_lms: SimulatedLMS) -> LmsDriv
 
 #: The sample track (every activity kind) that page tests serve instead of the real tracks.
 SAMPLE_CONTENT = Path(__file__).parent / "assessments"
+
+
+@pytest.fixture(scope="session")
+def sample_track() -> Track:
+    """The sample track (tests/assessments/sample_track), loaded without problems."""
+    result = load_track(SAMPLE_CONTENT / "sample_track")
+    assert result.problems == []
+    (track,) = result.tracks
+    return track
 
 
 @pytest.fixture

@@ -327,6 +327,7 @@ def tour(base: str, lms: LmsDriver, locale: str) -> list[Visitor]:
             (
                 Stop("course-overview", "/teach/"),
                 Stop("gradebook", "/teach/gradebook"),
+                Stop("competencies", "/teach/competencies"),
                 Stop("grading", "/teach/grading"),
                 Stop("grade-sync", "/teach/grade-sync"),
                 Stop("accommodations", "/teach/accommodations"),

@@ -50,13 +50,18 @@ def demo(tmp_path: Path) -> Iterator[str]:
 
 
 def frame_fits(page) -> None:
-    """Wait (bounded) until the tool's frame has grown to its page, as the LMS lets it."""
+    """Wait (bounded) until the tool's frame has the height of its page, as the LMS lets
+    it: grown to show it all, and shrunk again when the page gets shorter (from 320 px
+    back to desktop width), above the frame's minimum height (32rem)."""
     page.wait_for_function(
         """() => {
             const frame = document.querySelector('iframe.tool-frame');
             if (!frame) return true;
             const inner = frame.contentDocument && frame.contentDocument.documentElement;
-            return !inner || frame.clientHeight >= inner.scrollHeight;
+            if (!inner) return true;
+            const content = Math.ceil(inner.getBoundingClientRect().height);
+            return frame.clientHeight >= content
+                && frame.clientHeight <= Math.max(content + 40, 520);
         }"""
     )
 

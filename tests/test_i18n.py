@@ -241,3 +241,16 @@ def test_every_page_type_in_spanish_has_no_english_outside_lang_en(make_app, sim
                     f"{where}: {found}" for found in english_outside_lang_en(response.text)
                 ]
     assert problems == [], "\n".join(problems)
+
+
+def test_completion_reasons_mark_the_titles_left_in_english(course):
+    """Why a track is not complete names modules and activities: on a Spanish page an
+    untranslated title is marked English (WCAG 3.1.2), a translated one is not."""
+    course.launch(**presentation("es-MX"))
+    spanish = page(course.client, "/learn/progress")
+    assert '<span lang="en">Responsible use</span> (' in spanish  # the ethics module
+    assert "<li>Conceptos básicos: " in spanish  # translated: part of the sentence
+    english_browser = course.app.test_client()
+    course.launch(client=english_browser)
+    english = page(english_browser, "/learn/progress")
+    assert "<li>Responsible use (" in english and 'lang="en">Responsible' not in english

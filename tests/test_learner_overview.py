@@ -9,13 +9,11 @@ from html.parser import HTMLParser
 import pytest
 
 from assessments.effort import minutes
-from assessments.loader import load_track
 from assessments.model import Track
 from assessments.policy import completion
 from lti_tool.learning.competencies import summary
 from lti_tool.learning.learner_overview import TrackOverview
 from lti_tool.progress import TrackProgress
-from tests.conftest import SAMPLE_CONTENT
 from tests.language_check import english_outside_lang_en
 from tests.simulated_lms import LTI
 from tests.test_gradebook import take_quiz
@@ -26,14 +24,6 @@ MODULE_LINK = {"id": "link-m", "title": "Basics"}
 PLACE_MODULE = {LTI + "custom": {"skillcert_target": "module:sample/basics"}}
 LAB_LINK = {"id": "link-lab", "title": "The lab"}
 PLACE_LAB = {LTI + "custom": {"skillcert_target": "activity:sample/prompt-lab"}}
-
-
-@pytest.fixture(scope="module")
-def sample() -> Track:
-    result = load_track(SAMPLE_CONTENT / "sample_track")
-    assert result.problems == []
-    (track,) = result.tracks
-    return track
 
 
 def report(track: Track, scores: dict[str, float | None], open_=()) -> TrackProgress:
@@ -71,24 +61,28 @@ def assert_bars_are_named(page: str) -> None:
 # -- what the pages are built from ---------------------------------------------------------
 
 
-def test_a_stretch_counts_what_is_handed_in_and_the_time_left(sample):
-    basics = sample.module("basics")
+def test_a_stretch_counts_what_is_handed_in_and_the_time_left(sample_track):
+    basics = sample_track.module("basics")
     intro, quiz, exam = basics.activities
-    overview = TrackOverview(report(sample, {"intro": 1.0, "basics-quiz": None}, {"basics-exam"}))
+    overview = TrackOverview(
+        report(sample_track, {"intro": 1.0, "basics-quiz": None}, {"basics-exam"})
+    )
     stretch = overview.stretch(basics.activities)
     # Awaiting grading counts as done (the learner's part is over); an open attempt does not.
     assert (stretch.done, stretch.total) == (2, 3)
     assert stretch.share == pytest.approx(2 / 3)
     assert stretch.minutes == minutes(intro) + minutes(quiz) + minutes(exam)
     assert stretch.minutes_left == minutes(exam)
-    assert overview.whole.total == len(list(sample.activities()))
+    assert overview.whole.total == len(list(sample_track.activities()))
     assert overview.stretch([]).share == 0.0  # no division by zero for an empty module
 
 
-def test_each_competency_lists_the_activities_that_assess_it_with_the_learners_results(sample):
+def test_each_competency_lists_the_activities_that_assess_it_with_the_learners_results(
+    sample_track,
+):
     scores = {"intro": 1.0, "basics-quiz": 0.9, "basics-exam": 0.7, "capstone-project": None}
-    by_id = {s.competency.id: s for s in summary(report(sample, scores, {"prompt-lab"}))}
-    assert list(by_id) == [c.id for c in sample.competencies]  # the framework's order
+    by_id = {s.competency.id: s for s in summary(report(sample_track, scores, {"prompt-lab"}))}
+    assert list(by_id) == [c.id for c in sample_track.competencies]  # the framework's order
 
     prompting = by_id["prompting"]
     # Assessed work aligned to it, its items' alignment included; never a lesson.
@@ -114,7 +108,7 @@ def test_each_competency_lists_the_activities_that_assess_it_with_the_learners_r
 # -- the pages -------------------------------------------------------------------------------
 
 
-def test_home_shows_the_course_placements_first_with_bars_and_times(course, sample):
+def test_home_shows_the_course_placements_first_with_bars_and_times(course, sample_track):
     # The course placed the lab through another link; this learner came through the module.
     course.launch(resource_link=LAB_LINK, claims=PLACE_LAB)
     course.launch(resource_link=MODULE_LINK, claims=PLACE_MODULE)
@@ -128,25 +122,25 @@ def test_home_shows_the_course_placements_first_with_bars_and_times(course, samp
     assert words_of(home, "progress-module-basics") == "1 of 3 activities done (33%)"
     assert '<progress id="progress-module-basics" max="3" value="1"' in home
     # The lab's line: its kind, its estimated time, and where the learner stands.
-    lab = minutes(sample.activity("prompt-lab"))
+    lab = minutes(sample_track.activity("prompt-lab"))
     assert re.search(rf'prompt</a>\s*<span class="meta">\(lab, about {lab} min\)', in_course)
     # The catalogue: every track with its bar and time, the placed track first.
     assert catalogue.index("Sample Practitioner<") < catalogue.index("Audit sample<")
     assert words_of(home, "progress-track-sample") == "1 of 9 activities done (11%)"
     # What is left is said when it reads differently from the whole, once rounded.
-    total = sum(minutes(activity) for activity in sample.module("basics").activities)
-    left = total - minutes(sample.activity("intro"))
+    total = sum(minutes(activity) for activity in sample_track.module("basics").activities)
+    left = total - minutes(sample_track.activity("intro"))
     assert f"Estimated time: about {total} min in all, about {left} min left." in in_course
     assert "Estimated time: about 4.5 h.</span>" in catalogue  # 4.5 h either way
     assert_bars_are_named(home)
 
 
-def test_a_module_shows_each_activitys_time_and_the_module_total(course, sample):
+def test_a_module_shows_each_activitys_time_and_the_module_total(course, sample_track):
     course.launch()
     page = course.client.get("/learn/m/sample/basics").text
-    total = sum(minutes(activity) for activity in sample.module("basics").activities)
+    total = sum(minutes(activity) for activity in sample_track.module("basics").activities)
     assert f"Estimated time: about {total} min." in page
-    quiz = sample.activity("basics-quiz")
+    quiz = sample_track.activity("basics-quiz")
     assert f"(quiz, about {minutes(quiz)} min)" in page
     assert words_of(page, "progress-module-basics") == "0 of 3 activities done (0%)"
     assert_bars_are_named(page)

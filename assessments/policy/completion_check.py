@@ -7,6 +7,7 @@ from collections.abc import Mapping, Set
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from assessments.model.content import CONTENT_LANGUAGE
 from assessments.policy.completion_rules import (
     MandatoryBecause,
     ModuleRequirement,
@@ -45,6 +46,8 @@ class Unmet:
     percent: float = 0.0  #: the score so far, 0 to 100
     pass_mark: float = 0.0
     waiting: int = 0  #: pieces of the module still waiting for an instructor's grading
+    #: the language ``title`` is written in (a page in another marks it, WCAG 3.1.2)
+    language: str = CONTENT_LANGUAGE
 
     def __str__(self) -> str:
         label = f"{self.title} ({self.because}, mandatory)" if self.because else self.title
@@ -100,11 +103,12 @@ def completion(
     for rule in track.completion.modules:
         unmet += _module_unmet(track, rule, progress, critical_failed)
     if (capstone := track.completion.capstone) is not None:
-        title = track.activity(capstone.activity).title
+        activity = track.activity(capstone.activity)
+        title, language = activity.title, activity.language
         if capstone.activity not in progress:
-            unmet.append(Unmet(UnmetKind.CAPSTONE_NOT_SUBMITTED, title))
+            unmet.append(Unmet(UnmetKind.CAPSTONE_NOT_SUBMITTED, title, language=language))
         elif (share := progress[capstone.activity]) is None:
-            unmet.append(Unmet(UnmetKind.CAPSTONE_AWAITING_GRADING, title))
+            unmet.append(Unmet(UnmetKind.CAPSTONE_AWAITING_GRADING, title, language=language))
         elif 100 * share < capstone.pass_mark:
             unmet.append(
                 Unmet(
@@ -112,10 +116,11 @@ def completion(
                     title,
                     percent=100 * share,
                     pass_mark=capstone.pass_mark,
+                    language=language,
                 )
             )
         elif capstone.activity in critical_failed:
-            unmet.append(Unmet(UnmetKind.CRITICAL_FAILED, title))
+            unmet.append(Unmet(UnmetKind.CRITICAL_FAILED, title, language=language))
     return CompletionStatus(not unmet, tuple(unmet))
 
 
@@ -128,7 +133,11 @@ def _module_unmet(
     module = track.module(rule.module)
     activities = counted_activities(track, rule.module)
     if not any(a.id in progress for a in activities):
-        return [Unmet(UnmetKind.MODULE_NOT_STARTED, module.title, rule.because)]
+        return [
+            Unmet(
+                UnmetKind.MODULE_NOT_STARTED, module.title, rule.because, language=module.language
+            )
+        ]
     unmet = []
     percent = 100 * sum(progress.get(a.id) or 0.0 for a in activities) / max(len(activities), 1)
     if percent < rule.pass_mark:
@@ -141,6 +150,7 @@ def _module_unmet(
                 percent=percent,
                 pass_mark=rule.pass_mark,
                 waiting=waiting,
+                language=module.language,
             )
         )
     unmet += _minimums_unmet(track, rule, progress)
@@ -157,13 +167,15 @@ def _minimums_unmet(
         share = progress.get(minimum.activity)
         if share is not None and 100 * share >= minimum.pass_mark:
             continue
+        activity = track.activity(minimum.activity)
         unmet.append(
             Unmet(
                 UnmetKind.ACTIVITY_BELOW_MINIMUM,
-                track.activity(minimum.activity).title,
+                activity.title,
                 percent=100 * (share or 0.0),
                 pass_mark=minimum.pass_mark,
                 waiting=int(minimum.activity in progress and share is None),
+                language=activity.language,
             )
         )
     return unmet
@@ -178,12 +190,21 @@ def _critical_unmet(
     unmet = []
     for activity in activities:
         if activity.id in critical_failed:
-            unmet.append(Unmet(UnmetKind.CRITICAL_FAILED, activity.title))
+            unmet.append(
+                Unmet(UnmetKind.CRITICAL_FAILED, activity.title, language=activity.language)
+            )
         elif (
             rule.because is not None
             and progress.get(activity.id) is None
             and critical_checks(activity)
         ):
             # A mandatory module demands every critical check passed, not merely not failed.
-            unmet.append(Unmet(UnmetKind.CRITICAL_NOT_PASSED_YET, activity.title, rule.because))
+            unmet.append(
+                Unmet(
+                    UnmetKind.CRITICAL_NOT_PASSED_YET,
+                    activity.title,
+                    rule.because,
+                    language=activity.language,
+                )
+            )
     return unmet

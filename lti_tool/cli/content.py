@@ -1,4 +1,5 @@
-"""`skillcert content …`: checking, listing and auditing track content (no app needed)."""
+"""`skillcert content …`: checking, listing, auditing and exporting track content (only
+`case-export` builds the app, for its settings: content folder and public URL)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from pathlib import Path
 
 import click
 
-from assessments import audit, loader
-from assessments.catalog import TRACKS_DIR
+from assessments import audit, case, loader
+from assessments.catalog import TRACKS_DIR, find_track, list_tracks
 from assessments.lab_audit import DEFAULT_SEEDS, SandboxDown
-from lti_tool.cli.common import fail
+from lti_tool.cli.common import build_app, fail
+from lti_tool.settings import Settings
 
 content_cli = click.Group("content", help="Track content (assessments/tracks).")
 
@@ -125,3 +127,27 @@ def _audit(
         fail("The responses cannot be used:\n" + "\n".join(exc.problems))
     except SandboxDown as exc:
         fail(f"Labs cannot be graded on this machine ({exc}); run `skillcert labs status`.")
+
+
+@content_cli.command("case-export")
+@click.option("--track", "track_id", required=True, help="The id of the track to export.")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False, writable=True),
+    help="The file to write (default: standard output).",
+)
+def content_case_export(track_id: str, output: Path | None) -> None:
+    """Write a track's competency framework as a CASE 1.1 package (JSON), as the tool serves
+    it at /ims/case/v1p1/CFPackages/<id>: the app's content folder, its base_url in the uris."""
+    settings: Settings = build_app().config["SETTINGS"]
+    tracks = list_tracks(settings.tracks_dir)
+    track = find_track(tracks, track_id)
+    if track is None:
+        known = ", ".join(sorted(t.id for t in tracks))
+        fail(f"There is no track {track_id!r}. The tracks are: {known}.")
+    text = json.dumps(case.package(track, settings.base_url, tracks), indent=2, sort_keys=True)
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"Wrote the CASE package of {track.id} to {output}.", err=True)

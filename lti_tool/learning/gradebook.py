@@ -252,7 +252,7 @@ def _cell(policy: AttemptPolicy, entries: list[_Entry]) -> Cell:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _safe(value: object) -> str:
+def formula_safe(value: object) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
@@ -342,9 +342,11 @@ def as_csv(gradebook: Gradebook) -> str:
     header = [gettext("Learner")]
     # Worded (and made formula-safe) once, not per cell; scores are numbers, never formulas,
     # so only the learner's name is checked per row.
-    words = {status: _safe(text) for status, text in STATUS_WORDS.items()}
-    unit_words = {status: _safe(text) for status, text in standing.UNIT_WORDS.items()}
-    credential_words = {state: _safe(text) for state, text in standing.CREDENTIAL_WORDS.items()}
+    words = {status: formula_safe(text) for status, text in STATUS_WORDS.items()}
+    unit_words = {status: formula_safe(text) for status, text in standing.UNIT_WORDS.items()}
+    credential_words = {
+        state: formula_safe(text) for state, text in standing.CREDENTIAL_WORDS.items()
+    }
     for column in gradebook.columns:
         title = column.activity.title
         header += [gettext("%(title)s (%%)", title=title), gettext("%(title)s status", title=title)]
@@ -352,9 +354,9 @@ def as_csv(gradebook: Gradebook) -> str:
     header += [
         gettext("%(title)s credential", title=track.title) for track in gradebook.credential_tracks
     ]
-    writer.writerow([_safe(h) for h in header])
+    writer.writerow([formula_safe(h) for h in header])
     for row in gradebook.rows:
-        line: list[object] = [_safe(row.name)]
+        line: list[object] = [formula_safe(row.name)]
         for score, _attempts, status in row.cells:
             line += ("" if score is None else round(score * 100, 1), words[status])
         line += [unit_words[status] for status in row.units]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
-from lti_tool.views import admin, instructor, learner, lti, public
+from lti_tool.views import admin, case, instructor, learner, lti, public
 
 #: The largest id a database column holds (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
@@ -55,5 +55,5 @@ class IdConverter(IntegerConverter):
 
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
-    for blueprint in (lti.bp, public.bp, learner.bp, instructor.bp, admin.bp):
+    for blueprint in (lti.bp, public.bp, case.bp, learner.bp, instructor.bp, admin.bp):
         app.register_blueprint(blueprint)

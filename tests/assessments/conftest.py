@@ -9,20 +9,10 @@ from pathlib import Path
 import pytest
 
 from assessments.labs.sandbox import sandbox_status
-from assessments.loader import load_track
-from assessments.model import Track
 
 SAMPLE_DIR = Path(__file__).parent / "sample_track"
 #: A specialisation of the sample track (``extends: sample``); a sibling, as extends needs.
 SPECIALISATION_DIR = Path(__file__).parent / "sample_specialisation"
-
-
-@pytest.fixture(scope="session")
-def sample_track() -> Track:
-    result = load_track(SAMPLE_DIR)
-    assert result.problems == []
-    (track,) = result.tracks
-    return track
 
 
 @pytest.fixture(scope="session")

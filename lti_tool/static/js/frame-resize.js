@@ -4,7 +4,9 @@
   if (window.parent === window) { return; }
   var last = 0;
   function report() {
-    var height = document.documentElement.scrollHeight;
+    // The page's own height: scrollHeight never drops below the frame's height, so a
+    // page that gets shorter (a wider window, a closed disclosure) could never say so.
+    var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
     if (height !== last) {
       last = height;
       window.parent.postMessage({ subject: "lti.frameResize", height: height }, "*");
