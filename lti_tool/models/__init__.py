@@ -11,6 +11,12 @@ from lti_tool.models.credentials import (
     StatusList,
     StatusPurpose,
 )
+from lti_tool.models.frameworks import (
+    AssociationType,
+    CompetencyMapping,
+    Framework,
+    FrameworkItem,
+)
 from lti_tool.models.jobs import Job, JobEvent, JobStatus
 from lti_tool.models.keys import ToolKey
 from lti_tool.models.labs import LabSubmission, SubmissionStatus
@@ -32,23 +38,30 @@ from lti_tool.models.marking import (
     MarkRole,
     RubricMark,
 )
+from lti_tool.models.organisation import CourseSection, DueReminder, SectionMember
 from lti_tool.models.privacy import AccessKind, AccessLogEntry, ErasureRecord
 from lti_tool.models.projects import ProjectFile
 
 __all__ = [
     "AccessKind",
     "AccessLogEntry",
+    "AssociationType",
     "Attempt",
     "AttemptStatus",
     "Base",
+    "CompetencyMapping",
     "ConsumedNonce",
     "Context",
+    "CourseSection",
     "Credential",
     "CredentialPreference",
     "CredentialReminder",
     "CredentialState",
     "Deployment",
+    "DueReminder",
     "ErasureRecord",
+    "Framework",
+    "FrameworkItem",
     "GradingAction",
     "GradingEvent",
     "GradingOutcome",
@@ -68,6 +81,7 @@ __all__ = [
     "ResourceLink",
     "Role",
     "RubricMark",
+    "SectionMember",
     "StatusList",
     "StatusPurpose",
     "SubmissionStatus",

@@ -134,6 +134,8 @@ class CredentialPreference(Base):
     reminder_email: Mapped[str | None] = mapped_column(String(320))
     #: The page language when they opted in: the reminders' language.
     reminder_locale: Mapped[str] = mapped_column(String(8), default="en")
+    #: Whether due-date reminders go to ``reminder_email`` too (opted in separately).
+    due_date_reminders: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

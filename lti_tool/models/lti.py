@@ -132,6 +132,15 @@ class ResourceLink(Base):
     target: Mapped[str | None] = mapped_column(String(200))
     #: The link's own AGS line item URL, when the platform made one (endpoint claim).
     ags_lineitem_url: Mapped[str | None] = mapped_column(String(1000))
+    #: When the LMS opens the link and accepts submissions (Deep Linking ``available`` and
+    #: ``submission``, refreshed at each launch from the ``$ResourceLink.*DateTime``
+    #: substitutions); ``due_at`` is the submission window's end.
+    available_from: Mapped[dt.datetime | None] = mapped_column()
+    available_until: Mapped[dt.datetime | None] = mapped_column()
+    submission_from: Mapped[dt.datetime | None] = mapped_column()
+    due_at: Mapped[dt.datetime | None] = mapped_column()
+    #: A completion target set in SkillCert by an instructor or district administrator.
+    target_date: Mapped[dt.date | None] = mapped_column()
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     def __repr__(self) -> str:
