@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from lti_tool.models import ResourceLink
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from lti_tool.db import rowcount
+from lti_tool.models import Context, ResourceLink
 
 
 def deadline(link: ResourceLink) -> dt.datetime | None:
@@ -25,3 +29,24 @@ def is_overdue(link: ResourceLink, *, done: bool, now: dt.datetime) -> bool:
     """Whether work not yet ``done`` has passed its deadline."""
     due = deadline(link)
     return not done and due is not None and now > due
+
+
+def set_target_date(
+    session: Session,
+    *,
+    deployment_id: int,
+    resource_link_id: int,
+    target: dt.date | None,
+    context_id: int | None = None,
+) -> bool:
+    """Set (or clear, with None) a placement's target date, only inside ``deployment_id``
+    (and ``context_id`` when given: a course's own staff). False when no such link there."""
+    in_scope = select(Context.id).where(Context.deployment_id == deployment_id)
+    if context_id is not None:
+        in_scope = in_scope.where(Context.id == context_id)
+    result = session.execute(
+        update(ResourceLink)
+        .where(ResourceLink.id == resource_link_id, ResourceLink.context_id.in_(in_scope))
+        .values(target_date=target)
+    )
+    return rowcount(result) == 1
