@@ -50,3 +50,25 @@ def set_target_date(
         .values(target_date=target)
     )
     return rowcount(result) == 1
+
+
+def parse_moment(text: str) -> dt.datetime | None:
+    """An ISO 8601 date or date and time as an aware UTC datetime (one without a zone is
+    UTC; a date alone is its start), or None when ``text`` is not one."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # not a date, or out of range once in UTC
+        return None
+
+
+def not_open_yet(link: ResourceLink, now: dt.datetime) -> bool:
+    """Whether the LMS's availability window has not started."""
+    return link.available_from is not None and now < link.available_from
+
+
+def closed(link: ResourceLink, now: dt.datetime) -> bool:
+    """Whether the LMS's availability window has ended."""
+    return link.available_until is not None and now > link.available_until

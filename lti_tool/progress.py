@@ -6,10 +6,10 @@ import dataclasses
 import datetime as dt
 import enum
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from assessments.labs.results import LabResult
@@ -28,7 +28,7 @@ class ActivityState(enum.StrEnum):
 
 
 @dataclasses.dataclass
-class _Work:
+class Work:
     #: Each submitted attempt or graded lab submission, oldest first; None while pending.
     scores: list[float | None] = dataclasses.field(default_factory=list)
     #: The critical checks each of them failed, in the same order.
@@ -38,6 +38,25 @@ class _Work:
     def add(self, score: float | None, critical: tuple[str, ...]) -> None:
         self.scores.append(score)
         self.critical.append(critical)
+
+    def add_attempt(
+        self, status: AttemptStatus, score: float | None, result: dict[str, Any] | None
+    ) -> None:
+        """One attempt, in number order: an open one, or one handed in (graded or pending)."""
+        if status is AttemptStatus.IN_PROGRESS:
+            self.open = True
+        else:
+            pending = (result or {}).get("status") == "pending"
+            self.add(None if pending else score, critical_failed(result))
+
+    def add_lab(
+        self, status: SubmissionStatus, score: float | None, result: dict[str, Any] | None
+    ) -> None:
+        """One counted lab submission (``collect``'s), in id order."""
+        if status is SubmissionStatus.QUEUED:
+            self.open = True
+        else:
+            self.add(score, LabResult.from_dict(result).critical_failed if result else ())
 
     def counted(self, activity: Activity) -> tuple[float | None, tuple[str, ...]]:
         """The counted score (None while all of it waits for grading) and the critical
@@ -88,46 +107,67 @@ class TrackProgress:
         return activity.id in self.scores
 
 
-def _learner_work(
-    session: Session, launch: LearnerScope, since: dt.datetime | None
-) -> dict[tuple[str, str], _Work]:
-    """Everything this learner has done in this course, by (track id, activity id); with
-    ``since``, only work handed in from then on."""
-    work: dict[tuple[str, str], _Work] = defaultdict(_Work)
+def collect(
+    session: Session,
+    attempts_in: Sequence[ColumnElement[bool]],
+    labs_in: Sequence[ColumnElement[bool]],
+    since: dt.datetime | None = None,
+) -> dict[tuple[int, str, str], Work]:
+    """The work the conditions select (one learner's, or a whole course's on one activity:
+    the organisation reports), by (user, track id, activity id); with ``since``, only work
+    handed in from then on."""
+    work: dict[tuple[int, str, str], Work] = defaultdict(Work)
     attempts = select(
-        Attempt.track_id, Attempt.activity_id, Attempt.status, Attempt.score, Attempt.result
-    ).where(*Attempt.of_learner(launch, launch.user_id))
+        Attempt.user_id,
+        Attempt.track_id,
+        Attempt.activity_id,
+        Attempt.status,
+        Attempt.score,
+        Attempt.result,
+    ).where(*attempts_in)
     labs = select(
+        LabSubmission.user_id,
         LabSubmission.track_id,
         LabSubmission.activity_id,
         LabSubmission.status,
         LabSubmission.score,
         LabSubmission.result,
     ).where(
-        *LabSubmission.of_learner(launch, launch.user_id),
+        *labs_in,
         LabSubmission.status.in_((SubmissionStatus.GRADED, SubmissionStatus.QUEUED)),
         ~LabSubmission.visible_only,
     )
     if since is not None:
         attempts = attempts.where(Attempt.submitted_at >= since)
         labs = labs.where(LabSubmission.created_at >= since)
-    for track_id, activity_id, status, score, result in session.execute(
+    for user_id, track_id, activity_id, status, score, result in session.execute(
         attempts.order_by(Attempt.number)
     ):
-        if status is AttemptStatus.IN_PROGRESS:
-            work[track_id, activity_id].open = True
-        else:
-            pending = (result or {}).get("status") == "pending"
-            work[track_id, activity_id].add(None if pending else score, critical_failed(result))
-    for track_id, activity_id, status, score, result in session.execute(
+        work[user_id, track_id, activity_id].add_attempt(status, score, result)
+    for user_id, track_id, activity_id, status, score, result in session.execute(
         labs.order_by(LabSubmission.id)
     ):
-        if status is SubmissionStatus.QUEUED:
-            work[track_id, activity_id].open = True
-        else:
-            failed = LabResult.from_dict(result).critical_failed if result else ()
-            work[track_id, activity_id].add(score, failed)
+        work[user_id, track_id, activity_id].add_lab(status, score, result)
     return work
+
+
+def judge(track: Track, work: Mapping[tuple[str, str], Work]) -> TrackProgress:
+    """The track's progress from the work done on its activities, by (track, activity)."""
+    scores: dict[str, float | None] = {}
+    open_: set[str] = set()
+    failed: set[str] = set()
+    for activity in track.activities():
+        done = work.get((track.id, activity.id))
+        if done is None:
+            continue
+        if done.open:
+            open_.add(activity.id)
+        if done.scores:
+            scores[activity.id], critical = done.counted(activity)
+            if critical:
+                failed.add(activity.id)
+    status = completion(track, scores, failed)
+    return TrackProgress(track, status, scores, frozenset(open_), frozenset(failed))
 
 
 def progress(
@@ -139,22 +179,11 @@ def progress(
 ) -> list[TrackProgress]:
     """Per track, the counted score and state of every activity the learner has done here
     (with ``since``, counting only work handed in from then on: credential renewal)."""
-    work = _learner_work(session, launch, since)
-    report = []
-    for track in tracks:
-        scores: dict[str, float | None] = {}
-        open_: set[str] = set()
-        failed: set[str] = set()
-        for activity in track.activities():
-            done = work.get((track.id, activity.id))
-            if done is None:
-                continue
-            if done.open:
-                open_.add(activity.id)
-            if done.scores:
-                scores[activity.id], critical = done.counted(activity)
-                if critical:
-                    failed.add(activity.id)
-        status = completion(track, scores, failed)
-        report.append(TrackProgress(track, status, scores, frozenset(open_), frozenset(failed)))
-    return report
+    mine = collect(
+        session,
+        Attempt.of_learner(launch, launch.user_id),
+        LabSubmission.of_learner(launch, launch.user_id),
+        since,
+    )
+    work = {(track_id, activity_id): done for (_, track_id, activity_id), done in mine.items()}
+    return [judge(track, work) for track in tracks]

@@ -11,10 +11,13 @@ the course overview queues one at most every :data:`SYNC_EVERY` per course, "Syn
 now" queues one at once (a queued one is replaced: one per course), and
 ``skillcert roster sync`` runs one in the foreground.
 
-Group enrollments, where the LMS lists them (:attr:`Member.group_ids`), are read but not
-stored: no page filters by group yet, and bare ids mean nothing to an instructor without
-the names that only the separate Course Groups service gives. A group filter would store
-them here, with that service for the names.
+Group enrollments, where the LMS lists them (:attr:`Member.group_ids`), are stored as the
+course's sections (``lti.sections``: a ``CourseSection`` per group id, nameless, as NRPS
+gives no names) and each listed member's ``SectionMember`` rows, which the gradebook's
+section filter reads. Each sync replaces a listed member's sections with the groups
+listed now; section rows stay. A roster that lists no group enrollments at all (an LMS
+that does not offer them) leaves sections as they are, so it cannot undo what Canvas
+launches reported.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from lti_tool.errors import SkillCertError
 from lti_tool.gradesync.outbox import group_key
 from lti_tool.jobs import queue
 from lti_tool.jobs.worker import PermanentJobError, RetryLaterError, register_handler
+from lti_tool.lti import sections
 from lti_tool.lti.roles import skillcert_role
 from lti_tool.models import (
     Context,
@@ -214,10 +218,11 @@ def sync(app: Flask, context_id: int) -> SyncResult:
 def store(
     conn: Connection, context_id: int, registration_id: int, members: Sequence[Member]
 ) -> int:
-    """Upsert the members of one course (of one registration); mark the ones not listed
-    Deleted. Returns how many were marked."""
+    """Upsert the members of one course (of one registration) and, where the roster lists
+    groups, their sections; mark the ones not listed Deleted. Returns how many were marked."""
     now = utcnow()
     listed = set()
+    groups: dict[int, tuple[str, ...]] = {}
     for member in members:
         if len(member.user_id) > 255:  # longer than any sub a launch accepts: never seen here
             continue
@@ -235,6 +240,7 @@ def store(
             update=("name", "updated_at") if member.name else ("updated_at",),
         )
         listed.add(user_id)
+        groups[user_id] = member.group_ids
         upsert_returning_id(
             conn,
             Membership.__table__,
@@ -248,6 +254,8 @@ def store(
             conflict=("context_id", "user_id"),
             update=("role", "lti_roles", "status"),
         )
+    if any(groups.values()):
+        sections.store_roster_groups(conn, context_id, groups)
     known = conn.execute(
         select(Membership.user_id).where(
             Membership.context_id == context_id, Membership.status != MemberStatus.DELETED

@@ -13,6 +13,14 @@ paged with ``Link: rel="next"`` (mixed-case query names, so a client that change
 reads the wrong page); ``moodle=True`` gives line item URLs with a query string. Fault
 knobs (``fail_next``, ``hang_next``, ``revoke_tokens``, ``delete_line_item``) act on the
 next service requests; every score received is kept on its course.
+
+Deep Linking: the tool's response, posted to /deep-link-return (or handed to
+``receive_deep_link``), is verified with the tool's key set and each resource link kept
+as a :class:`PlacedLink` with its dates. A later launch of that link carries the link's
+custom parameters with the LTI core ``$ResourceLink.*DateTime`` variables substituted
+from its current dates (empty where a date is unset; left as written with
+``substitutes=False``), so tests can change the dates "in the LMS" and launch again.
+Members' ``group_enrollments`` go into the NRPS answer as the test lists them.
 """
 
 from __future__ import annotations
@@ -159,6 +167,32 @@ class Course:
 
 
 @dataclasses.dataclass
+class PlacedLink:
+    """A resource link the LMS made from a Deep Linking content item."""
+
+    id: str
+    title: str
+    custom: dict[str, str]
+    #: ``startDateTime``/``endDateTime`` as the item gave them; tests may change them.
+    available: dict[str, str] = dataclasses.field(default_factory=dict)
+    submission: dict[str, str] = dataclasses.field(default_factory=dict)
+    line_item: dict[str, Any] | None = None
+    #: False: the LMS leaves ``$…`` variables as written (it does not substitute).
+    substitutes: bool = True
+
+    def launch_custom(self) -> dict[str, str]:
+        """The custom claim of a launch of this link, variables substituted."""
+        if not self.substitutes:
+            return dict(self.custom)
+        values = {
+            f"$ResourceLink.{window}.{end}": dates.get(end, "")
+            for window, dates in (("available", self.available), ("submission", self.submission))
+            for end in ("startDateTime", "endDateTime")
+        }
+        return {name: values.get(value, value) for name, value in self.custom.items()}
+
+
+@dataclasses.dataclass
 class Fault:
     status: int = 500
     retry_after: str | None = None
@@ -179,6 +213,8 @@ class SimulatedLMS:
         self._tokens: dict[str, tuple[str, frozenset[str], float]] = {}
         self._used_jtis: set[str] = set()
         self._faults: list[Fault] = []
+        #: Resource links made by Deep Linking, by id.
+        self.placed: dict[str, PlacedLink] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -247,6 +283,9 @@ class SimulatedLMS:
         }
         if spec.context is not None:
             claims[LTI + "context"] = spec.context
+        placed = self.placed.get(str(spec.resource_link.get("id")))
+        if placed is not None and spec.message_type == "LtiResourceLinkRequest":
+            claims[LTI + "custom"] = placed.launch_custom()
         if spec.padding:
             claims["padding"] = "x" * spec.padding
         for name, value in spec.claims.items():
@@ -278,6 +317,35 @@ class SimulatedLMS:
         response.raise_for_status()
         fields = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', response.text)
         return {name: html.unescape(value) for name, value in fields}
+
+    def receive_deep_link(self, token: str, jwks: dict[str, Any]) -> list[str]:
+        """Accept a Deep Linking response signed by a key in ``jwks``: make a resource link
+        of each ``ltiResourceLink`` item; return their ids."""
+        kid = jwt.get_unverified_header(token).get("kid")
+        key = next(k for k in jwks["keys"] if k.get("kid") == kid)
+        claims = jwt.decode(
+            token,
+            jwt.PyJWK(key).key,
+            algorithms=["RS256"],
+            audience=self.url,
+            options={"require": ["exp", "iat", "nonce"]},
+        )
+        items = claims["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
+        made = []
+        for item in items:
+            if item.get("type") != "ltiResourceLink":
+                continue
+            link = PlacedLink(
+                id="placed-" + secrets.token_hex(4),
+                title=item.get("title", ""),
+                custom=dict(item.get("custom", {})),
+                available=dict(item.get("available", {})),
+                submission=dict(item.get("submission", {})),
+                line_item=item.get("lineItem"),
+            )
+            self.placed[link.id] = link
+            made.append(link.id)
+        return made
 
     # -- services: registration, courses, faults ----------------------------------------
 
@@ -436,7 +504,17 @@ class SimulatedLMS:
                     self._service("GET")
 
             def do_POST(self) -> None:
-                if urlsplit(self.path).path == "/token":
+                if urlsplit(self.path).path == "/deep-link-return":
+                    form = {k: v[0] for k, v in parse_qs(self._body().decode()).items()}
+                    token = form.get("JWT", "")
+                    try:
+                        issuer = str(jwt.decode(token, options={"verify_signature": False})["iss"])
+                        made = lms.receive_deep_link(token, lms.tools[issuer].jwks)
+                    except (jwt.PyJWTError, KeyError, StopIteration) as exc:
+                        self._send(400, f"deep linking response refused: {exc!r}", "text/plain")
+                        return
+                    self._send(200, json.dumps({"resource_links": made}), "application/json")
+                elif urlsplit(self.path).path == "/token":
                     form = {k: v[0] for k, v in parse_qs(self._body().decode()).items()}
                     status, document = lms.issue_token(form)
                     self._send(status, json.dumps(document), "application/json")

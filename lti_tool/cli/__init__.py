@@ -18,6 +18,7 @@ from lti_tool.cli.keys import keys_cli
 from lti_tool.cli.labs import labs
 from lti_tool.cli.platforms import deployment_cli, platform_cli
 from lti_tool.cli.privacy import privacy_cli
+from lti_tool.cli.reminders import reminders_cli
 from lti_tool.cli.roster import roster_cli
 from lti_tool.cli.serve import serve
 from lti_tool.cli.worker import worker
@@ -38,5 +39,6 @@ def init_app(app: Flask) -> None:
         roster_cli,
         credentials_cli,
         privacy_cli,
+        reminders_cli,
     ):
         app.cli.add_command(group)

@@ -26,6 +26,7 @@ from lti_tool.credentials import renewal
 from lti_tool.credentials.document import evidence
 from lti_tool.credentials.issuing import issue, latest, new_award, renew
 from lti_tool.db import transaction
+from lti_tool.frameworks.alignment import mapped_alignments
 from lti_tool.jobs import queue
 from lti_tool.models import (
     Credential,
@@ -105,7 +106,9 @@ def issue_on_completion(app: Flask, payload: dict[str, Any]) -> None:
             # lowered since the job was queued.
             log.info("Not issuing to user %s for %s: nothing is due", user.id, track.id)
             return
+        # The institution's items, as this deployment maps the track's competencies today.
+        mapped = mapped_alignments(session, learner, track)
         if held is None:
-            issue(session, settings, new_award(user, track, now, evidence(report)))
+            issue(session, settings, new_award(user, track, now, evidence(report), mapped))
         else:
-            renew(session, settings, held, user, track, now, evidence(report))
+            renew(session, settings, held, user, track, now, evidence(report), mapped)

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import hmac
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from assessments.model import Track
@@ -20,6 +21,7 @@ from lti_tool import progress
 from lti_tool.credentials import badge, keys
 from lti_tool.credentials.jsonld import CREDENTIALS_V2, OB_V3P0
 from lti_tool.credentials.proofs import xsd_datetime
+from lti_tool.frameworks.exporting import competency_uri
 from lti_tool.models import (
     User,
 )
@@ -53,8 +55,12 @@ def add_months(moment: dt.datetime, months: int) -> dt.datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def achievement(settings: Settings, track: Track) -> dict[str, Any]:
-    """The OB 3.0 Achievement of ``track``: what was certified and by which criteria."""
+def achievement(
+    settings: Settings, track: Track, mapped: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """The OB 3.0 Achievement of ``track``: what was certified and by which criteria.
+    ``mapped`` are the alignments to the items the learner's institution mapped the track's
+    competencies to (``frameworks.alignment``)."""
     url = achievement_url(settings, track.id)
     return {
         "id": url,
@@ -72,16 +78,32 @@ def achievement(settings: Settings, track: Track) -> dict[str, Any]:
         },
         "version": str(track.version),
         "alignment": [
-            {
-                "type": ["Alignment"],
-                "targetName": competency.title,
-                "targetDescription": competency.description,
-                "targetCode": competency.id,
-                "targetFramework": track.title,
-                "targetType": "ceasn:Competency",
-                "targetUrl": f"{url}#{competency.id}",
-            }
-            for competency in track.competencies
+            *(
+                {
+                    "type": ["Alignment"],
+                    "targetName": competency.title,
+                    "targetDescription": competency.description,
+                    "targetCode": competency.id,
+                    "targetFramework": track.title,
+                    "targetType": "ceasn:Competency",
+                    "targetUrl": f"{url}#{competency.id}",
+                }
+                for competency in track.competencies
+            ),
+            # The same competencies as the CASE items SkillCert publishes (docs/case.md):
+            # "CFItem" is an OB 3.0 AlignmentTargetType (the vendored schema's enum).
+            *(
+                {
+                    "type": ["Alignment"],
+                    "targetName": competency.title,
+                    "targetCode": competency.id,
+                    "targetFramework": track.title,
+                    "targetType": "CFItem",
+                    "targetUrl": competency_uri(settings, track.id, competency.id),
+                }
+                for competency in track.competencies
+            ),
+            *mapped,
         ],
     }
 
@@ -124,6 +146,23 @@ class Award:
     valid_from: dt.datetime
     valid_until: dt.datetime
     evidence: list[dict[str, Any]]
+    #: Alignments to the items the learner's institution mapped (``frameworks.alignment``).
+    mapped: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
+def issuer_profile(settings: Settings) -> dict[str, Any]:
+    """The issuer as every credential names it: its did:web, name and home page."""
+    return {
+        "id": keys.did_web(settings.base_url),
+        "type": ["Profile"],
+        "name": settings.issuer_name,
+        "url": settings.url_for("/"),
+    }
+
+
+def name_identifier(name: str) -> dict[str, Any]:
+    """The learner's name as an IdentityObject, for a learner who chose to include it."""
+    return {"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": name}
 
 
 def build(
@@ -133,28 +172,16 @@ def build(
     subject: dict[str, Any] = {
         "id": subject_id(settings, award.user.registration_id, award.user.id),
         "type": ["AchievementSubject"],
-        "achievement": achievement(settings, award.track),
+        "achievement": achievement(settings, award.track, award.mapped),
     }
     if name:
-        subject["identifier"] = [
-            {
-                "type": "IdentityObject",
-                "identityType": "name",
-                "hashed": False,
-                "identityHash": name,
-            }
-        ]
+        subject["identifier"] = [name_identifier(name)]
     document: dict[str, Any] = {
         "@context": [CREDENTIALS_V2, OB_V3P0],
         "id": f"urn:uuid:{credential_id}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": award.track.title,
-        "issuer": {
-            "id": keys.did_web(settings.base_url),
-            "type": ["Profile"],
-            "name": settings.issuer_name,
-            "url": settings.url_for("/"),
-        },
+        "issuer": issuer_profile(settings),
         "validFrom": xsd_datetime(award.valid_from),
         "validUntil": xsd_datetime(award.valid_until),
         "awardedDate": xsd_datetime(award.awarded_at),

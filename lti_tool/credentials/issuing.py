@@ -89,10 +89,20 @@ def issue(
 
 
 def new_award(
-    user: User, track: Track, now: dt.datetime, evidence: list[dict[str, Any]] | None = None
+    user: User,
+    track: Track,
+    now: dt.datetime,
+    evidence: list[dict[str, Any]] | None = None,
+    mapped: list[dict[str, Any]] | None = None,
 ) -> Award:
     return Award(
-        user, track, now, now, add_months(now, track.credential_validity_months), evidence or []
+        user,
+        track,
+        now,
+        now,
+        add_months(now, track.credential_validity_months),
+        evidence or [],
+        mapped or [],
     )
 
 
@@ -175,10 +185,11 @@ def renew(
     track: Track,
     now: dt.datetime,
     evidence: list[dict[str, Any]],
+    mapped: list[dict[str, Any]] | None = None,
 ) -> Credential:
     """Re-issue ``held`` for its next validity period: valid from now until its old
     ``validUntil`` plus the track's validity (renewing early loses no time), with the
-    original award date."""
+    original award date, aligned to the institution's items as mapped now."""
     award = Award(
         user,
         track,
@@ -186,6 +197,7 @@ def renew(
         valid_from=now,
         valid_until=add_months(held.valid_until, track.credential_validity_months),
         evidence=evidence,
+        mapped=mapped or [],
     )
     renewed = issue(session, settings, award, period=held.period + 1, previous_id=held.id)
     log.info("Renewed credential %s as %s", held.id, renewed.id)

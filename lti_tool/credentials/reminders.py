@@ -50,6 +50,7 @@ def due(session: Session, now: dt.datetime) -> list[tuple[str, int]]:
         select(Credential)
         .join(CredentialPreference, CredentialPreference.user_id == Credential.user_id)
         .where(
+            CredentialPreference.expiry_reminders.is_(True),
             CredentialPreference.reminder_email.is_not(None),
             Credential.state == CredentialState.ACTIVE,
             Credential.valid_until > now,
@@ -103,7 +104,7 @@ def _send(
         if credential is None:
             return 0  # deleted meanwhile
         preference = session.get(CredentialPreference, credential.user_id)
-        if preference is None or preference.reminder_email is None:
+        if preference is None or not preference.expiry_reminders or not preference.reminder_email:
             return 0  # opted out meanwhile
         # The row first: a concurrent run fails on the primary key instead of sending twice.
         session.add(CredentialReminder(credential_id=credential_id, days_before=days))

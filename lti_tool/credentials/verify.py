@@ -5,6 +5,11 @@ Nothing here raises on bad input or fetches anything: every problem becomes a fa
 check with a reason. Only credentials of this issuer are verified — its did:web is
 resolved from our own keys, never over the network; any other issuer is refused with a
 reason. Status comes from our own stored status lists.
+
+A learner record (CLR 2.0 ``ClrCredential``, ``clr``) gets the same checks, and one more
+once its own signature holds: each credential inside it is verified the same way. The
+record and the competency results in it are snapshots without a status list entry: for
+them "no status list" passes; a certificate (OpenBadgeCredential) must have one.
 """
 
 from __future__ import annotations
@@ -17,16 +22,20 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
 from lti_tool.credentials import keys, statuslist
-from lti_tool.credentials.jsonld import CREDENTIALS_V2, JsonLdError
+from lti_tool.credentials.clr import CLR_TYPE
+from lti_tool.credentials.jsonld import CLR_V2P0, CREDENTIALS_V2, JsonLdError
 from lti_tool.credentials.multibase import MultibaseError
 from lti_tool.credentials.proofs import ProofError, verify_proof
 from lti_tool.models import utcnow
 from lti_tool.settings import Settings
 
+#: The type of this issuer's certificates (``document``): revocable, so they need a status.
+CERTIFICATE_TYPE = "OpenBadgeCredential"
+
 
 @dataclasses.dataclass(frozen=True)
 class Check:
-    #: format, issuer, proof, status, validity
+    #: format, issuer, proof, status, validity; credentials (those inside a learner record)
     check: str
     passed: bool
     #: A stable problem code (``ok`` when passed), for programs and translated pages.
@@ -65,7 +74,7 @@ def verify(
     problem = _format_problem(document)
     if problem:
         return invalid("format", "malformed", problem)
-    checks = [Check("format", True, "ok", "The document is a Verifiable Credential 2.0.")]
+    checks = [Check("format", True, "ok", _format_message(document))]
     did = keys.did_web(settings.base_url)
     issuer = document.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
@@ -81,9 +90,11 @@ def verify(
         )
         return Verdict(tuple(checks))
     checks.append(Check("issuer", True, "ok", f"Issued by {did}."))
-    checks.append(_check_proof(session, did, document))
-    checks.append(_check_status(session, settings, document))
-    checks.append(_check_validity(document, now))
+    proof = _check_proof(session, did, document)
+    checks += [proof, _check_status(session, settings, document), _check_validity(document, now)]
+    # Only a record this issuer signed gets its credentials verified, one by one.
+    if proof.passed and _is_record(document):
+        checks.append(_check_embedded(session, settings, document, now))
     return Verdict(tuple(checks))
 
 
@@ -96,7 +107,19 @@ def _format_problem(document: Any) -> str:
     types = document.get("type")
     if not isinstance(types, list) or "VerifiableCredential" not in types:
         return "The credential's type must be a list that includes VerifiableCredential."
+    if CLR_TYPE in types and context[1:2] != [CLR_V2P0]:
+        return f"A learner record's @context must name {CLR_V2P0} second."
     return ""
+
+
+def _is_record(document: dict[str, Any]) -> bool:
+    return CLR_TYPE in document["type"]
+
+
+def _format_message(document: dict[str, Any]) -> str:
+    if _is_record(document):
+        return "The document is a CLR 2.0 learner record (a Verifiable Credential 2.0)."
+    return "The document is a Verifiable Credential 2.0."
 
 
 def _check_proof(session: Session, did: str, document: dict[str, Any]) -> Check:
@@ -129,6 +152,14 @@ def _check_proof(session: Session, did: str, document: dict[str, Any]) -> Check:
 
 def _check_status(session: Session, settings: Settings, document: dict[str, Any]) -> Check:
     entry = document.get("credentialStatus")
+    if entry is None and CERTIFICATE_TYPE not in document["type"]:
+        return Check(
+            "status",
+            True,
+            "no_status_list",
+            "No status list: a learner record, or a competency result in one, is a "
+            "snapshot that is never revoked.",
+        )
     if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
         return Check("status", False, "no_status", "The credential has no status list entry.")
     url, index = entry.get("statusListCredential"), entry.get("statusListIndex")
@@ -146,6 +177,37 @@ def _check_status(session: Session, settings: Settings, document: dict[str, Any]
     if statuslist.is_set(bits, int(index)):
         return Check("status", False, "revoked", "The issuer has revoked this credential.")
     return Check("status", True, "ok", "Not revoked.")
+
+
+def _check_embedded(
+    session: Session, settings: Settings, document: dict[str, Any], now: dt.datetime
+) -> Check:
+    """Each credential in the learner record, verified as if it were sent on its own."""
+    subject = document.get("credentialSubject")
+    held = subject.get("verifiableCredential") if isinstance(subject, dict) else None
+    held = [held] if isinstance(held, dict) else held
+    if not isinstance(held, list) or not held:
+        return Check("credentials", False, "malformed", "The learner record holds no credential.")
+    problems = []
+    for number, credential in enumerate(held, start=1):
+        types = credential.get("type") if isinstance(credential, dict) else None
+        if isinstance(types, list) and CLR_TYPE in types:
+            problems.append(f"credential {number} is itself a learner record")
+            continue
+        verdict = verify(session, settings, credential, now)
+        if not verdict.verified:
+            name = credential.get("name") if isinstance(credential, dict) else None
+            named = f" ({str(name)[:100]})" if isinstance(name, str) else ""
+            problems.append(f"credential {number}{named}: {' '.join(verdict.to_json()['errors'])}")
+    if problems:
+        return Check(
+            "credentials",
+            False,
+            "credential_invalid",
+            f"{len(problems)} of the {len(held)} credentials in the record do not verify: "
+            + "; ".join(problems),
+        )
+    return Check("credentials", True, "ok", f"All {len(held)} credentials in the record verify.")
 
 
 def _check_validity(document: dict[str, Any], now: dt.datetime) -> Check:

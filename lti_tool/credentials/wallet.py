@@ -141,7 +141,11 @@ def current_by_track(listed: Iterable[Entry]) -> dict[str, Entry]:
 def preference(session: Session, user_id: int) -> CredentialPreference:
     """The learner's choices (defaults, unsaved, when they never chose)."""
     return session.get(CredentialPreference, user_id) or CredentialPreference(
-        user_id=user_id, include_name=False, reminder_email=None
+        user_id=user_id,
+        include_name=False,
+        reminder_email=None,
+        expiry_reminders=False,
+        due_date_reminders=False,
     )
 
 
@@ -154,8 +158,8 @@ def save_preference(
     email: str,
     locale: str,
 ) -> CredentialPreference:
-    """Keep the learner's choices. An address is kept only with reminders on; turning them
-    off forgets it."""
+    """Keep the learner's choices. The address is kept only while some reminders use it:
+    turning expiry reminders off forgets it unless due-date reminders still go there."""
     email = email.strip()
     if reminders and not email:
         raise PreferenceError(
@@ -167,10 +171,14 @@ def save_preference(
         )
     chosen = session.get(CredentialPreference, user_id)
     if chosen is None:
-        chosen = CredentialPreference(user_id=user_id)
+        chosen = CredentialPreference(user_id=user_id, due_date_reminders=False)
         session.add(chosen)
     chosen.include_name = include_name
-    chosen.reminder_email = email if reminders else None
+    chosen.expiry_reminders = reminders
+    if reminders:
+        chosen.reminder_email = email
+    elif not chosen.due_date_reminders:
+        chosen.reminder_email = None
     chosen.reminder_locale = locale
     session.flush()
     return chosen

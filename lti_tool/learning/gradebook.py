@@ -2,12 +2,15 @@
 the course, and their credentials.
 
 Everything is read within the launch's tenant and course (``in_course``), in at most six
-queries however large the class: the placed links, the roster, the attempts, the lab
+queries however large the class: the placed links (with their dates), the roster (or one
+section of it), the attempts, the lab
 submissions, the credentials and (only when a placed activity has critical checks) those
 activities' results. A class of 1,000 learners by 50 activities is 50,000 cells, so
 attempts and lab submissions are read as plain rows (no ORM objects, statuses worked out
 in SQL); module and track statuses come from the same cells (``standing``). ``arranged``
-filters and sorts the rows for the page and the CSV alike.
+filters and sorts the rows for the page and the CSV alike. A cell is overdue when the
+most specific placement holding its activity has a deadline (``deadlines``) that has
+passed and the learner has handed nothing in.
 """
 
 from __future__ import annotations
@@ -27,18 +30,21 @@ from sqlalchemy.orm import Session
 
 from assessments.model import Activity, Track
 from assessments.policy import AttemptPolicy
-from lti_tool.learning import standing
+from lti_tool import deadlines
+from lti_tool.learning import due_dates, standing
+from lti_tool.lti.sections import members_of
 from lti_tool.models import (
     Attempt,
     AttemptStatus,
     LabSubmission,
     Membership,
     MemberStatus,
+    ResourceLink,
     Role,
     SubmissionStatus,
     User,
 )
-from lti_tool.placements import Placement, in_course
+from lti_tool.placements import Placement
 from lti_tool.scope import CurrentLaunch
 
 
@@ -88,6 +94,8 @@ class Row:
     units: tuple[str, ...] = ()
     #: per credential column: ``standing.CREDENTIAL_STATES``
     credentials: tuple[str, ...] = ()
+    #: the indexes of the cells whose work is overdue
+    overdue: frozenset[int] = frozenset()
 
     @property
     def started(self) -> bool:
@@ -145,15 +153,37 @@ _LAB_STATUS = case(
 )
 
 
-def build(session: Session, launch: CurrentLaunch, tracks: Iterable[Track]) -> Gradebook:
+#: A cell's statuses that mean the learner has handed the work in.
+HANDED_IN = frozenset({"awaiting grading", "submitted", "graded"})
+
+
+def _handed_in(cell: Cell) -> bool:
+    """Handed in, graded or not (a later attempt in progress does not undo it)."""
+    return cell.score is not None or cell.status in HANDED_IN
+
+
+def build(
+    session: Session,
+    launch: CurrentLaunch,
+    tracks: Iterable[Track],
+    *,
+    section: int | None = None,
+    now: dt.datetime | None = None,
+) -> Gradebook:
+    """The course's gradebook; with ``section`` (a ``CourseSection`` id of this course),
+    its members only."""
     if launch.context_id is None:
         return Gradebook((), ())
-    placed = in_course(session, launch.context_id, tracks)
+    tracks = tuple(tracks)
+    pairs = due_dates.placed(due_dates.course_links(session, launch.context_id), tracks)
+    placed = [placement for placement, _ in pairs]
     columns = placed_columns(placed)
+    now = now or dt.datetime.now(dt.UTC)
+    late = _late_columns(pairs, tracks, columns, now)
     units = standing.units(placed)
     credential_tracks = standing.credential_tracks(placed)
     conn = session.connection()
-    learners = conn.execute(
+    roster = (
         select(User.id, User.name)
         .join(Membership, Membership.user_id == User.id)
         .where(
@@ -164,7 +194,10 @@ def build(session: Session, launch: CurrentLaunch, tracks: Iterable[Track]) -> G
             Membership.status == MemberStatus.ACTIVE,
         )
         .order_by(User.name, User.id)
-    ).all()
+    )
+    if section is not None:
+        roster = roster.where(User.id.in_(members_of(section, launch.context_id)))
+    learners = conn.execute(roster).all()
     # (learner, track, activity) → (source, sequence, status, score) of its attempts
     # (source 0, by number) and lab submissions (source 1, by id). Unsorted: sorting
     # 50,000 rows costs PostgreSQL more than sorting the few cells that have several.
@@ -211,8 +244,34 @@ def build(session: Session, launch: CurrentLaunch, tracks: Iterable[Track]) -> G
             else none_held
         )
         shown = cells if len(cells) == width else cells[:width]
-        rows.append(Row(user_id, name or unnamed % {"id": user_id}, shown, unit_states, creds))
+        overdue = frozenset(
+            index
+            for index, link in late
+            if deadlines.is_overdue(link, done=_handed_in(shown[index]), now=now)
+        )
+        rows.append(
+            Row(user_id, name or unnamed % {"id": user_id}, shown, unit_states, creds, overdue)
+        )
     return Gradebook(tuple(columns), tuple(rows), tuple(units), tuple(credential_tracks))
+
+
+def _late_columns(
+    pairs: list[tuple[Placement, ResourceLink]],
+    tracks: tuple[Track, ...],
+    columns: list[Column],
+    now: dt.datetime,
+) -> list[tuple[int, ResourceLink]]:
+    """(column index, link) of each column whose deadline has passed: the deadline of the
+    most specific placement with one that holds the column's activity."""
+    by_id = {track.id: track for track in tracks}
+    late = []
+    for index, column in enumerate(columns):
+        link = due_dates.holding(
+            pairs, by_id[column.track_id], column.activity, having=due_dates.has_deadline
+        )
+        if link is not None and deadlines.is_overdue(link, done=False, now=now):
+            late.append((index, link))
+    return late
 
 
 def _keyed(
@@ -264,6 +323,7 @@ FILTERS = {
     "in progress": lambda row: row.started and not row.complete,
     "awaiting grading": lambda row: row.awaiting,
     "complete": lambda row: row.complete,
+    "overdue": lambda row: bool(row.overdue),
 }
 FILTER_WORDS = {
     "": _l("All learners"),
@@ -272,6 +332,7 @@ FILTER_WORDS = {
     "in progress": _l("In progress"),
     "awaiting grading": _l("Awaiting grading"),
     "complete": _l("Completed a module or track"),
+    "overdue": _l("With overdue work"),
 }
 
 
@@ -343,6 +404,10 @@ def as_csv(gradebook: Gradebook) -> str:
     # Worded (and made formula-safe) once, not per cell; scores are numbers, never formulas,
     # so only the learner's name is checked per row.
     words = {status: formula_safe(text) for status, text in STATUS_WORDS.items()}
+    late_words = {
+        status: formula_safe(gettext("%(status)s, overdue", status=text))
+        for status, text in STATUS_WORDS.items()
+    }
     unit_words = {status: formula_safe(text) for status, text in standing.UNIT_WORDS.items()}
     credential_words = {
         state: formula_safe(text) for state, text in standing.CREDENTIAL_WORDS.items()
@@ -357,8 +422,9 @@ def as_csv(gradebook: Gradebook) -> str:
     writer.writerow([formula_safe(h) for h in header])
     for row in gradebook.rows:
         line: list[object] = [formula_safe(row.name)]
-        for score, _attempts, status in row.cells:
-            line += ("" if score is None else round(score * 100, 1), words[status])
+        for index, (score, _attempts, status) in enumerate(row.cells):
+            worded = late_words[status] if index in row.overdue else words[status]
+            line += ("" if score is None else round(score * 100, 1), worded)
         line += [unit_words[status] for status in row.units]
         line += [credential_words[state] for state in row.credentials]
         writer.writerow(line)

@@ -2,12 +2,14 @@
 takes, and what the course places before the rest of the catalogue.
 
 Built on ``progress`` (what the learner has done) and the content's time estimates
-(``assessments.effort``); the only query of its own reads the course's links.
+(``assessments.effort``); the only query of its own reads the course's links, with the
+dates the pages show (``due_dates``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 from collections.abc import Iterable, Sequence
 
@@ -16,8 +18,9 @@ from sqlalchemy.orm import Session
 from assessments.effort import minutes as estimated_minutes
 from assessments.model import Activity, Track
 from lti_tool import progress
-from lti_tool.learning import competencies
-from lti_tool.placements import Placement, in_course, resolve
+from lti_tool.learning import competencies, due_dates
+from lti_tool.models import utcnow
+from lti_tool.placements import Placement, resolve
 from lti_tool.scope import CurrentLaunch
 
 
@@ -84,24 +87,70 @@ class CourseFirst:
     placed: tuple[Placement, ...]
     in_course: tuple[TrackOverview, ...]  #: the tracks placed, in placement order
     others: tuple[TrackOverview, ...]  #: the rest of the catalogue, in its order
+    #: Each placement's dates (due, overdue, opens, closed), by target.
+    dates: due_dates.CourseDates = due_dates.NO_DATES
 
     @functools.cached_property
     def by_track(self) -> dict[str, TrackOverview]:
         return {overview.track.id: overview for overview in self.in_course + self.others}
 
 
-def course_first(session: Session, launch: CurrentLaunch, tracks: Sequence[Track]) -> CourseFirst:
+def course_first(
+    session: Session,
+    launch: CurrentLaunch,
+    tracks: Sequence[Track],
+    now: dt.datetime | None = None,
+) -> CourseFirst:
     """The learner's overview of ``tracks``, the tracks the course places first."""
     own = resolve(launch.resource_link_target, tracks)
-    course = in_course(session, launch.context_id, tracks) if launch.context_id else []
+    links = due_dates.course_links(session, launch.context_id) if launch.context_id else []
+    pairs = due_dates.placed(links, tracks)
     placed: dict[str, Placement] = {}
-    for placement in [own, *course]:
+    for placement in [own, *(placement for placement, _ in pairs)]:
         if placement is not None:
             placed.setdefault(placement.target, placement)
     order = list(dict.fromkeys(placement.track.id for placement in placed.values()))
     # Placed tracks first, in placement order; sorting is stable, so the rest keep theirs.
     ranked = sorted(tracks, key=lambda t: order.index(t.id) if t.id in order else len(order))
     every = overviews(session, launch, ranked)
+    reports = {overview.track.id: overview.progress for overview in every}
+    dates = due_dates.course_dates(pairs, reports, now or utcnow(), launch.resource_link_id)
     return CourseFirst(
-        own, tuple(placed.values()), tuple(every[: len(order)]), tuple(every[len(order) :])
+        own,
+        tuple(placed.values()),
+        tuple(every[: len(order)]),
+        tuple(every[len(order) :]),
+        dates,
     )
+
+
+def track_dates(
+    session: Session, launch: CurrentLaunch, overview: TrackOverview, now: dt.datetime | None = None
+) -> due_dates.CourseDates:
+    """The dates of what the course places in one track (a module or activity page)."""
+    if launch.context_id is None:
+        return due_dates.NO_DATES
+    links = due_dates.course_links(session, launch.context_id)
+    pairs = due_dates.placed(links, [overview.track])
+    reports = {overview.track.id: overview.progress}
+    return due_dates.course_dates(pairs, reports, now or utcnow(), launch.resource_link_id)
+
+
+def activity_dates(
+    session: Session,
+    launch: CurrentLaunch,
+    track: Track,
+    activity: Activity,
+    now: dt.datetime | None = None,
+) -> due_dates.Dates | None:
+    """The dates the activity's page shows: of the most specific placement holding it,
+    overdue when this activity is not handed in. The learner's work is read only when a
+    placement has dates."""
+    if launch.context_id is None:
+        return None
+    pairs = due_dates.placed(due_dates.course_links(session, launch.context_id), [track])
+    link = due_dates.holding(pairs, track, activity, launch.resource_link_id)
+    if link is None:
+        return None
+    (report,) = progress.progress(session, launch, [track])
+    return due_dates.dates_of(link, done=report.finished(activity), now=now or utcnow())

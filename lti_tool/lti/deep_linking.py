@@ -7,6 +7,7 @@ issued by our client_id, for the platform's issuer, signed with the tool's curre
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import secrets
 import time
 from collections.abc import Mapping, Sequence
@@ -67,7 +68,26 @@ class DeepLinkingSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class Window:
+    """A start and end (either may be open), as Deep Linking 2.0 §3.2 writes ``available``
+    and ``submission``: ``startDateTime``/``endDateTime`` in ISO 8601."""
+
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+
+    def __bool__(self) -> bool:
+        return self.start is not None or self.end is not None
+
+    def as_claim(self) -> dict[str, str]:
+        members = (("startDateTime", self.start), ("endDateTime", self.end))
+        return {name: moment.isoformat() for name, moment in members if moment is not None}
+
+
+@dataclasses.dataclass(frozen=True)
 class LineItem:
+    """A Deep Linking line item (§3.2: label, scoreMaximum, resourceId, tag and
+    gradesReleased; no dates, which only AGS line items carry)."""
+
     label: str
     score_maximum: float
     resource_id: str
@@ -89,6 +109,9 @@ class ResourceLinkItem:
     custom: Mapping[str, str]
     line_item: LineItem | None = None
     text: str = ""
+    #: When learners may open it, and when they may hand work in (the end: its due date).
+    available: Window = Window()
+    submission: Window = Window()
 
     def as_claim(self) -> dict[str, Any]:
         item: dict[str, Any] = {
@@ -101,6 +124,10 @@ class ResourceLinkItem:
             item["text"] = self.text
         if self.line_item is not None:
             item["lineItem"] = self.line_item.as_claim()
+        if self.available:
+            item["available"] = self.available.as_claim()
+        if self.submission:
+            item["submission"] = self.submission.as_claim()
         return item
 
 

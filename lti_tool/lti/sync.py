@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from lti_tool.deadlines import parse_moment
+from lti_tool.lti import sections
 from lti_tool.lti.constants import Claim
 from lti_tool.lti.launch import ValidatedLaunch
 from lti_tool.lti.roles import administers_deployment, skillcert_role
@@ -17,6 +19,17 @@ from lti_tool.upsert import upsert_returning_id
 
 #: The custom parameter Deep Linking gives each link we place.
 TARGET_PARAMETER = "skillcert_target"
+#: Custom parameters Deep Linking gives each link we place, for the dates the LMS holds
+#: at launch time (LTI Core 1.3 substitution variables; DL 2.0 §3.2 says the platform may
+#: change the dates it was sent, and tools use these to get the actual values). Each is
+#: named after the resource link column it fills.
+DATE_PARAMETERS = {
+    "skillcert_available_from": "$ResourceLink.available.startDateTime",
+    "skillcert_available_until": "$ResourceLink.available.endDateTime",
+    "skillcert_submission_from": "$ResourceLink.submission.startDateTime",
+    "skillcert_due_at": "$ResourceLink.submission.endDateTime",
+}
+SECTION_PARAMETERS = sections.SECTION_PARAMETERS
 
 #: Claims later requests need (services, return URL, deep linking); nothing personal.
 _KEPT_CLAIMS = (
@@ -37,6 +50,35 @@ def _placed_target(claims: dict[str, Any]) -> str | None:
     custom = claims.get(Claim.CUSTOM)
     value = custom.get(TARGET_PARAMETER) if isinstance(custom, dict) else None
     return value if isinstance(value, str) and TARGET.fullmatch(value) else None
+
+
+def _link_dates(claims: dict[str, Any]) -> dict[str, Any]:
+    """The resource link's dates this launch reports, by column; only what it says.
+
+    An ISO 8601 value sets its column (no zone: UTC). A value left as the ``$…`` variable
+    (a platform that does not substitute it), absent, or unreadable leaves the column as
+    it is, so such a platform never wipes the dates. An empty value clears the column only
+    when the same launch substituted another of the four: that platform substitutes, and
+    empty means the date was removed. Shown to people, never used to allow or refuse
+    anything.
+    """
+    custom = claims.get(Claim.CUSTOM)
+    if not isinstance(custom, dict):
+        return {}
+    given = {
+        name.removeprefix("skillcert_"): custom[name]
+        for name in DATE_PARAMETERS
+        if isinstance(custom.get(name), str)
+    }
+    substitutes = any(not value.startswith("$") for value in given.values())
+    dates: dict[str, Any] = {}
+    for column, value in given.items():
+        if not value.strip():
+            if substitutes:
+                dates[column] = None
+        elif (moment := parse_moment(value)) is not None:
+            dates[column] = moment
+    return dates
 
 
 def _url(value: Any) -> str | None:
@@ -136,6 +178,9 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> RecordedLaunch:
             if lineitem_url is not None:
                 values["ags_lineitem_url"] = lineitem_url
                 update.append("ags_lineitem_url")
+            dates = _link_dates(claims)
+            values.update(dates)
+            update.extend(dates)
             target = _placed_target(claims)
             before = None
             if target is not None:  # placed by Deep Linking: the LMS echoes our custom value
@@ -156,6 +201,9 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> RecordedLaunch:
             )
             if before is not None and before != target:  # placed again on something else
                 retargeted_link_id = resource_link_id
+        listed = sections.from_launch(claims.get(Claim.CUSTOM))
+        if listed is not None:
+            sections.store_for_user(conn, context_id, user_id, listed)
     session_fields = {
         "registration_id": launch.registration.id,
         "deployment_id": launch.deployment_pk,

@@ -130,11 +130,14 @@ class CredentialPreference(Base):
         ForeignKey("lti_user.id", ondelete="CASCADE"), primary_key=True
     )
     include_name: Mapped[bool] = mapped_column(default=False)
-    #: Where expiry reminders go; None (the default) sends none. Given by the learner.
+    #: Where the reminders the learner asked for go; kept only while one kind is on.
     reminder_email: Mapped[str | None] = mapped_column(String(320))
+    #: Whether credential expiry reminders go to ``reminder_email`` (opted in on My
+    #: credentials; separate from due-date reminders, so one never switches on the other).
+    expiry_reminders: Mapped[bool] = mapped_column(default=False)
     #: The page language when they opted in: the reminders' language.
     reminder_locale: Mapped[str] = mapped_column(String(8), default="en")
-    #: Whether due-date reminders go to ``reminder_email`` too (opted in separately).
+    #: Whether due-date reminders go to ``reminder_email`` (opted in on My progress).
     due_date_reminders: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -41,6 +41,8 @@ class AccessKind(enum.StrEnum):
     EXPORT = "export"
     #: A learner's data was erased (the entry names no learner: see ``ErasureRecord``).
     ERASURE = "erasure"
+    #: An organisation report as CSV or XLSX (a district's or a school's: no learner named).
+    REPORT_EXPORT = "report_export"
 
 
 class AccessLogEntry(CourseScoped, Base):

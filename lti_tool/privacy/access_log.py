@@ -62,7 +62,7 @@ def record(
     for row in rows:
         if row["learner_id"] == learner_id:
             row["lab_submission_ids"] = labs
-    if not rows and kind is AccessKind.GRADEBOOK_CSV:
+    if not rows and kind in (AccessKind.GRADEBOOK_CSV, AccessKind.REPORT_EXPORT):
         rows.append(_row(launch, kind, None, [], detail, None))
     if rows:
         _write(session, rows)

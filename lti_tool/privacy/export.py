@@ -297,6 +297,8 @@ def _preferences(session: Session, user_id: int) -> dict[str, Any] | None:
     return {
         "include_name_in_credentials": chosen.include_name,
         "reminder_email": chosen.reminder_email,
+        "expiry_reminders": chosen.expiry_reminders,
+        "due_date_reminders": chosen.due_date_reminders,
         "reminder_language": chosen.reminder_locale,
     }
 

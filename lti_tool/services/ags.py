@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit, urlunsplit
 
+from lti_tool.deadlines import parse_moment
 from lti_tool.lti.constants import (
     CANVAS_SUBMISSION_EXTENSION,
     ActivityProgress,
@@ -35,6 +36,10 @@ class LineItem:
     resource_id: str | None = None
     tag: str | None = None
     id: str | None = None
+    #: When the line item starts and stops accepting submissions (AGS §3.2's
+    #: ``startDateTime``/``endDateTime``).
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
 
     _MEMBERS = (
         ("label", "label"),
@@ -53,11 +58,16 @@ class LineItem:
         return self.id
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             member: getattr(self, field)
             for field, member in self._MEMBERS
             if getattr(self, field) is not None
         }
+        if self.start is not None:
+            data["startDateTime"] = _iso(self.start)
+        if self.end is not None:
+            data["endDateTime"] = _iso(self.end)
+        return data
 
     @classmethod
     def from_json(cls, data: Any) -> LineItem:
@@ -71,6 +81,8 @@ class LineItem:
             resource_id=_optional_str(data.get("resourceId")),
             tag=_optional_str(data.get("tag")),
             id=data["id"],
+            start=_optional_moment(data.get("startDateTime")),
+            end=_optional_moment(data.get("endDateTime")),
         )
 
 
@@ -303,3 +315,9 @@ def _is_number(value: Any) -> TypeGuard[int | float]:
 
 def _optional_str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _optional_moment(value: Any) -> dt.datetime | None:
+    """An ISO 8601 date and time the LMS sent; None when absent or unreadable (a line
+    item with a date we cannot read is still the line item)."""
+    return parse_moment(value) if isinstance(value, str) else None

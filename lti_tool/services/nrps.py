@@ -7,8 +7,9 @@ and the rest of what a platform sends are dropped on reading.
 Groups "where offered": a platform that also supports the LTI Course Groups Service
 (https://www.imsglobal.org/spec/lti-gs/v1p0) may list each member's groups as
 ``group_enrollments`` (objects with a ``group_id``); they are read into
-:attr:`Member.group_ids`. Group names come only from that separate service, which
-SkillCert does not call.
+:attr:`Member.group_ids`, which a roster sync stores as the course's sections
+(``lti_tool.roster``). Group names come only from that separate service, which SkillCert
+does not call, so those sections have ids and no names.
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
  * An independent verifier for SkillCert's credentials, built only from third-party
  * libraries (Digital Bazaar's @digitalbazaar/vc, data-integrity, eddsa-rdfc-2022
  * cryptosuite and vc-bitstring-status-list). SkillCert's own code is never used: the
- * JSON-LD contexts come from the npm packages' bundled copies, not from the tool's.
+ * JSON-LD contexts come from the npm packages' bundled copies, not from the tool's; the
+ * CLR 2.0 context, which no npm package bundles, from contexts/ here (1EdTech's file, as
+ * 1EdTech's own validator serves it: contexts/SOURCES.md).
  *
  *   node verify.mjs credential.json [--now 2027-01-01T00:00:00Z]
  *   node verify.mjs - < credential.json
@@ -33,6 +35,10 @@ import {contexts as statusListContexts} from '@digitalbazaar/vc-bitstring-status
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+const CLR_CONTEXT_URL = 'https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json';
+const clrContext = JSON.parse(readFileSync(
+  new URL('./contexts/clr-v2p0-context-2.0.1.json', import.meta.url), 'utf8'));
+
 const CONTEXTS = new Map([
   ...credentialsContexts,
   ...dataIntegrityContext.contexts,
@@ -40,6 +46,7 @@ const CONTEXTS = new Map([
   ...didContext.contexts,
   ...openBadgesContext.contexts,
   ...statusListContexts,
+  [CLR_CONTEXT_URL, clrContext],
 ]);
 
 function usage(message) {
@@ -136,8 +143,10 @@ async function verify(credential, now) {
     credential, suite, documentLoader, checkStatus, now,
   });
   const statusResults = result.statusResult?.results || [];
-  // checkStatus reports the bit; a set revocation bit is the application's "no".
-  const revoked = result.statusResult?.verified ?
+  // checkStatus reports the bit; a set revocation bit is the application's "no". A
+  // credential without credentialStatus (a CLR learner record) cannot be revoked.
+  const revocable = credential.credentialStatus !== undefined;
+  const revoked = !revocable ? false : result.statusResult?.verified ?
     statusResults.some(r => r.credentialStatus.statusPurpose === 'revocation' && r.status) :
     null;
   const errors = [...new Set([

@@ -2,8 +2,11 @@
 
 Sections and their members (read from NRPS group enrollments and launches), the LMS's
 availability and submission window on each resource link plus a target date set in
-SkillCert, an opt-in for due-date reminders, and institutions' imported CASE frameworks
-with the mappings of SkillCert's competencies to their items.
+SkillCert, opt-ins for due-date reminders and (now separate) expiry reminders, and
+institutions' imported CASE frameworks with the mappings of SkillCert's competencies to
+their items. Until now a stored reminder address meant "send expiry reminders"; the
+upgrade keeps that choice as ``expiry_reminders``, so one address can serve both kinds
+without opting into one turning on the other.
 
 Revision ID: 8b5e2a7d4c19
 Revises: 7a4d1f6c9e38
@@ -22,6 +25,7 @@ branch_labels = None
 depends_on = None
 
 ASSOCIATION_TYPES = ("exactMatchOf", "isRelatedTo", "isPartOf")
+REMINDER_SWITCHES = ("due_date_reminders", "expiry_reminders")
 DUE_DATE_COLUMNS = ("available_from", "available_until", "submission_from", "due_at")
 
 
@@ -79,11 +83,20 @@ def upgrade() -> None:
             batch.add_column(sa.Column(column, TIMESTAMP, nullable=True))
         batch.add_column(sa.Column("target_date", sa.Date(), nullable=True))
     with op.batch_alter_table("credential_preference") as batch:
-        batch.add_column(
-            sa.Column(
-                "due_date_reminders", sa.Boolean(), nullable=False, server_default=sa.false()
+        for column in REMINDER_SWITCHES:
+            batch.add_column(
+                sa.Column(column, sa.Boolean(), nullable=False, server_default=sa.false())
             )
-        )
+    preference = sa.table(
+        "credential_preference",
+        sa.column("reminder_email", sa.String),
+        sa.column("expiry_reminders", sa.Boolean),
+    )
+    op.execute(
+        preference.update()
+        .where(preference.c.reminder_email.is_not(None))
+        .values(expiry_reminders=True)
+    )
 
     op.create_table(
         "framework",
@@ -161,7 +174,8 @@ def downgrade() -> None:
     op.drop_table("framework_item")
     op.drop_table("framework")
     with op.batch_alter_table("credential_preference") as batch:
-        batch.drop_column("due_date_reminders")
+        for column in reversed(REMINDER_SWITCHES):
+            batch.drop_column(column)
     with op.batch_alter_table("resource_link") as batch:
         batch.drop_column("target_date")
         for column in reversed(DUE_DATE_COLUMNS):

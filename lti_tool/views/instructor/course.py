@@ -9,11 +9,13 @@ from babel.numbers import NumberFormatError, parse_decimal
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row
 
 from assessments.catalog import translated_tracks
-from lti_tool import roster
+from lti_tool import deadlines, roster
 from lti_tool.db import get_connection, get_session, read_only
+from lti_tool.errors import SkillCertError
 from lti_tool.gradesync import lineitems
 from lti_tool.i18n import ui_language
 from lti_tool.learning import (
@@ -36,6 +38,21 @@ from lti_tool.views.instructor.base import (
     chosen_placements,
     served_tracks,
 )
+
+
+class TargetDateError(SkillCertError):
+    """A target date cannot be set."""
+
+    status_code = 400
+    advice = _l("Go back to the course overview, pick the date with the calendar, and save.")
+
+
+class NoSuchLinkError(TargetDateError):
+    """The link is not one of this course's."""
+
+    status_code = 404
+    default_message = _l("That link is not in this course.")
+    advice = _l("Go back to the course overview and choose one of the links it lists.")
 
 
 @bp.get("/")
@@ -93,6 +110,37 @@ def sync_roster_now() -> ResponseReturnValue:
         raise PlacementError(gettext("This launch did not come from a course."))
     roster.queue_sync(get_session(), launch.context_id, launch.registration_id)
     return redirect(url_for("instructor.home", roster="queued"))
+
+
+@bp.post("/links/<id:link_id>/target-date")
+@instructor_required
+def set_target_date(link_id: int) -> ResponseReturnValue:
+    """Set, or clear (``clear``), the target date of one of the course's links: a target
+    wins over the LMS's due date on every page, report and reminder (``deadlines``)."""
+    launch = required_launch()
+    if launch.context_id is None:
+        raise PlacementError(gettext("This launch did not come from a course."))
+    target = None
+    if "clear" not in request.form:
+        text = request.form.get("target_date", "").strip()
+        try:
+            target = dt.date.fromisoformat(text)
+        except ValueError:
+            raise TargetDateError(
+                gettext("“%(text)s” is not a date: choose one such as 2026-12-31.", text=text)
+                if text
+                else gettext("Choose a target date, or select Clear to remove it.")
+            ) from None
+    found = deadlines.set_target_date(
+        get_session(),
+        deployment_id=launch.deployment_id,
+        resource_link_id=link_id,
+        target=target,
+        context_id=launch.context_id,
+    )
+    if not found:
+        raise NoSuchLinkError()
+    return redirect(url_for("instructor.home", _anchor="links-heading"))
 
 
 @bp.post("/link-target")

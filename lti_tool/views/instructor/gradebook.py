@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_percent, gettext
+from flask_babel import lazy_gettext as _l
 
 from assessments.model import Activity, Module
 from lti_tool.db import get_session, read_only
+from lti_tool.errors import SkillCertError
 from lti_tool.i18n import lab_words
 from lti_tool.learning import (
     charts,
@@ -15,7 +17,8 @@ from lti_tool.learning import (
     project_files,
     work_review,
 )
-from lti_tool.models import AccessKind
+from lti_tool.lti.sections import course_sections
+from lti_tool.models import AccessKind, CourseSection
 from lti_tool.placements import resolve
 from lti_tool.privacy import access_log
 from lti_tool.sessions import instructor_required, required_launch
@@ -31,11 +34,36 @@ from lti_tool.views.instructor.base import (
 LEARNER_PLACEHOLDER = 999_999_999
 
 
+class UnknownSectionError(SkillCertError):
+    """The section asked for is not one of this course's."""
+
+    status_code = 404
+    default_message = _l("That section is not in this course.")
+    advice = _l("Go back to the gradebook and choose a section from its list.")
+
+
+def _sections() -> tuple[list[CourseSection], int | None, bool]:
+    """The course's sections, the one ``?section=`` asks for (None: all), and whether it
+    asked for one this course does not have."""
+    launch = required_launch()
+    listed = (
+        list(course_sections(get_session(), launch.context_id))
+        if launch.context_id is not None
+        else []
+    )
+    asked = request.args.get("section", "")
+    if not asked:
+        return listed, None, False
+    chosen = next((s.id for s in listed if str(s.id) == asked), None)
+    return listed, chosen, chosen is None
+
+
 @bp.get("/gradebook")
 @read_only
 @instructor_required
 def gradebook_page() -> ResponseReturnValue:
-    whole = gradebook.build(get_session(), required_launch(), served_tracks())
+    sections, section, unknown = _sections()
+    whole = gradebook.build(get_session(), required_launch(), served_tracks(), section=section)
     status, sort, descending = _arrangement()
     book = gradebook.arranged(whole, status, sort, descending)
     # One url_for per column, not per cell (50,000 cells).
@@ -65,7 +93,10 @@ def gradebook_page() -> ResponseReturnValue:
         charted=charted,
         shown=shown,
         chart=chart,
-    )
+        sections=sections,
+        section=section,
+        unknown_section=unknown,
+    ), (404 if unknown else 200)
 
 
 def _arrangement() -> tuple[str, str, bool]:
@@ -93,9 +124,11 @@ def _learner_link(column: gradebook.Column) -> tuple[str, str]:
 @read_only
 @instructor_required
 def gradebook_csv() -> ResponseReturnValue:
-    book = gradebook.arranged(
-        gradebook.build(get_session(), required_launch(), served_tracks()), *_arrangement()
-    )
+    _listed, section, unknown = _sections()
+    if unknown:
+        raise UnknownSectionError()
+    whole = gradebook.build(get_session(), required_launch(), served_tracks(), section=section)
+    book = gradebook.arranged(whole, *_arrangement())
     access_log.record(get_session(), required_launch(), AccessKind.GRADEBOOK_CSV)
     return Response(
         gradebook.as_csv(book),

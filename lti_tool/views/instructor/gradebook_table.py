@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from babel import Locale
 from babel.numbers import get_decimal_symbol
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from markupsafe import Markup, escape
 
 from lti_tool.learning.gradebook import Gradebook, status_text
@@ -45,8 +45,8 @@ def _worded(words: dict[str, object], strong: str) -> dict[str, str]:
 
 
 def body_rows(book: Gradebook, column_links: Sequence[tuple[str, str]]) -> list[Markup]:
-    """One ``<tr>`` per learner; a cell with work links to it, then the learner's module
-    and track statuses and credentials.
+    """One ``<tr>`` per learner; a cell with work links to it (and says "Overdue" where it
+    is), then the learner's module and track statuses and credentials.
 
     ``column_links`` holds, per column, the learner-work URL split where the learner's id
     goes (built once per column, not per cell).
@@ -57,13 +57,18 @@ def body_rows(book: Gradebook, column_links: Sequence[tuple[str, str]]) -> list[
     units = _worded(dict(UNIT_WORDS), COMPLETE)
     credentials = _worded(dict(CREDENTIAL_WORDS), "active")
     percent = _percent_format()
+    overdue = f'<br><strong class="overdue">{escape(gettext("Overdue"))}</strong>'
     rows = []
     for row in book.rows:
         cells = []
-        for (score, attempts, status), (before, after) in zip(row.cells, links, strict=True):
+        for index, ((score, attempts, status), (before, after)) in enumerate(
+            zip(row.cells, links, strict=True)
+        ):
             text = statuses.get((status, attempts))
             if text is None:
                 text = statuses[status, attempts] = _status(status, attempts)
+            if index in row.overdue:
+                text += overdue
             if score is not None:
                 text = f"<strong>{percent(score)}</strong><br>{text}"
             if attempts:

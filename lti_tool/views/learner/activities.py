@@ -25,6 +25,7 @@ from lti_tool.learning import (
     accommodations,
     attempts,
     feedback,
+    learner_overview,
     lessons,
     next_step,
     project_files,
@@ -62,6 +63,7 @@ def activity_page(
         "accommodation": granted,
         "minutes": effort.minutes(activity_),
         "next_step": next_step.after(track, activity_.id),
+        "dates": learner_overview.activity_dates(session, launch, track, activity_),
     }
     if activity_.kind.is_assessed:
         context["gradebook"] = gradesync_status.learner_delivery(
