@@ -5,8 +5,8 @@ learners, two instructors, an administrator, an instructor on a link that opens 
 yet, one placing content by Deep Linking, and someone with no session at all), gives the
 pages something to show (a quiz submitted and graded, a second attempt under way, a trace
 review, a scenario finished and one half played, a graded lab, a project marked twice by
-instructors who disagree, a credential about to expire), and returns who visits which
-pages. tests/test_accessibility.py takes the tour in Chromium (axe-core, reflow at 320 px,
+instructors who disagree, a credential about to expire, a target date already past, an
+institution framework imported and mapped), and returns who visits which pages. tests/test_accessibility.py takes the tour in Chromium (axe-core, reflow at 320 px,
 the language of every text); tests/test_i18n.py takes it over plain HTTP (no English left
 in the Spanish pages).
 """
@@ -17,6 +17,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
+import json
 from collections.abc import Iterator
 from urllib.parse import urljoin
 
@@ -24,6 +25,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from assessments import case
 from assessments.catalog import list_tracks
 from assessments.labs.results import LabResult, ResultStatus, TestResult, TestStatus, Visibility
 from lti_tool.credentials import issuing
@@ -31,7 +33,15 @@ from lti_tool.credentials.document import Award
 from lti_tool.csrf import HEADER, csrf_token
 from lti_tool.db import transaction
 from lti_tool.jobs.worker import Worker
-from lti_tool.models import Attempt, LabSubmission, SubmissionStatus, User, utcnow
+from lti_tool.models import (
+    Attempt,
+    FrameworkItem,
+    LabSubmission,
+    ResourceLink,
+    SubmissionStatus,
+    User,
+    utcnow,
+)
 from lti_tool.sessions import SESSION_COOKIE
 from tests import loopback
 from tests.conftest import INSTRUCTOR, SAMPLE_CONTENT, LmsDriver
@@ -220,6 +230,41 @@ def _learner_work(base: str, learner: requests.Session, latecomer: requests.Sess
     post(latecomer, half_played + "/choose", node="request", choice="audit", justification="Fair.")
 
 
+def _school_and_link(lms: LmsDriver) -> tuple[int, int]:
+    """The tour's course and its placed link (ids)."""
+    with transaction(lms.app) as session:
+        return session.execute(
+            select(ResourceLink.context_id, ResourceLink.id).where(
+                ResourceLink.resource_link_id == "link-1"
+            )
+        ).one()
+
+
+def _mapped_framework(base: str, administrator: requests.Session, lms: LmsDriver) -> int:
+    """An institution framework imported by upload (the sample track's own CASE package
+    stands in for one), with one competency mapped to one of its items; its id."""
+    track = next(t for t in list_tracks(SAMPLE_CONTENT) if t.id == "sample")
+    package = json.dumps(case.package(track, "https://university.example.edu")).encode()
+    answer = administrator.post(
+        f"{base}/admin/frameworks",
+        files={"package": ("outcomes.json", package, "application/json")},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text[:2000]
+    with transaction(lms.app) as session:
+        framework_id, item_id = session.execute(
+            select(FrameworkItem.framework_id, FrameworkItem.id).order_by(FrameworkItem.id)
+        ).first()
+    post(
+        administrator,
+        f"{base}/admin/frameworks/{framework_id}/tracks/sample/mappings",
+        competency=track.competencies[0].id,
+        item=str(item_id),
+        type="isRelatedTo",
+    )
+    return framework_id
+
+
 def _grade(base: str, instructor: requests.Session, attempt: int, key: str, **levels) -> None:
     """Grade a piece with a level and a comment per criterion, and an overall comment."""
     form = {f"level-{criterion}": level for criterion, level in levels.items()}
@@ -268,6 +313,10 @@ def tour(base: str, lms: LmsDriver, locale: str) -> list[Visitor]:
     instructor = launch("instructor")
     co_instructor = launch("instructor", sub="teacher-2", name="Katherine Johnson")
     administrator = launch("instructor", sub="admin-1", roles=[ADMINISTRATOR])
+    school, link = _school_and_link(lms)
+    post(instructor, f"{base}/teach/links/{link}/target-date", target_date="2026-12-01")
+    framework = _mapped_framework(base, administrator, lms)
+    report = f"/admin/reports/schools/{school}"
     unplaced = {"id": "link-unplaced", "title": "SkillCert"}
     chooser = launch("instructor", claims=presentation, resource_link=unplaced)
     deep_linking = {
@@ -352,6 +401,12 @@ def tour(base: str, lms: LmsDriver, locale: str) -> list[Visitor]:
                 Stop("admin-privacy", "/admin/privacy?q=user-1"),
                 Stop("admin-erase", f"/admin/privacy/erase/{learner_id}"),
                 Stop("admin-access-log", "/admin/privacy/access-log"),
+                Stop("admin-reports", "/admin/reports"),
+                Stop("admin-report-school", report),
+                Stop("admin-report-person", f"{report}/people/{learner_id}"),
+                Stop("admin-report-activity", f"{report}/activities/sample/basics-quiz"),
+                Stop("admin-frameworks", "/admin/frameworks"),
+                Stop("admin-framework-mapping", f"/admin/frameworks/{framework}/tracks/sample"),
             ),
         ),
         Visitor("chooser", chooser, (Stop("link-target-picker", "/teach/"),)),

@@ -16,10 +16,11 @@ from typing import Any
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_decimal, gettext
+from sqlalchemy.exc import IntegrityError
 
 from assessments.catalog import find_track, list_tracks
 from assessments.model import Track
-from lti_tool.db import get_session, read_only
+from lti_tool.db import get_session, read_only, rollback
 from lti_tool.errors import ForbiddenError
 from lti_tool.frameworks import exporting, lookups, mapping
 from lti_tool.frameworks.fetching import fetch_package
@@ -108,7 +109,17 @@ def import_framework() -> ResponseReturnValue:
             package = fetch_package(current_settings(), url)
     except FrameworkFileError as exc:
         return _list_page(422, problems=exc.problems, url=url)
-    result = import_package(get_session(), required_launch(), package, by=_by())
+    try:
+        result = import_package(get_session(), required_launch(), package, by=_by())
+    except IntegrityError:
+        # Another first import of the same document committed while this one ran.
+        rollback()
+        error = gettext(
+            "Someone imported this framework at the same moment. Import the file again "
+            "to update it."
+        )
+        return _list_page(409, problems=[error], url=url)
+    # A reload posts the file again: harmless, an import of the same file changes nothing.
     return _list_page(result=result)
 
 
