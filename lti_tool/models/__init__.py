@@ -17,6 +17,7 @@ from lti_tool.models.frameworks import (
     Framework,
     FrameworkItem,
 )
+from lti_tool.models.grades import GradeOverride
 from lti_tool.models.jobs import Job, JobEvent, JobStatus
 from lti_tool.models.keys import ToolKey
 from lti_tool.models.labs import LabSubmission, SubmissionStatus
@@ -62,6 +63,7 @@ __all__ = [
     "ErasureRecord",
     "Framework",
     "FrameworkItem",
+    "GradeOverride",
     "GradingAction",
     "GradingEvent",
     "GradingOutcome",
