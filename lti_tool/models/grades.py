@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey
+from sqlalchemy import Float, ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lti_tool.models.base import Base, utcnow
@@ -30,6 +30,6 @@ class GradeOverride(Base):
     )
     job_id: Mapped[int] = mapped_column()
     #: SkillCert's score as sent and what the LMS holds instead, on the 0 to 100 scale.
-    sent_score: Mapped[float | None] = mapped_column()
-    lms_score: Mapped[float | None] = mapped_column()
+    sent_score: Mapped[float | None] = mapped_column(Float)
+    lms_score: Mapped[float | None] = mapped_column(Float)
     seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
