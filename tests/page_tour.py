@@ -6,9 +6,10 @@ yet, one placing content by Deep Linking, and someone with no session at all), g
 pages something to show (a quiz submitted and graded, a second attempt under way, a trace
 review, a scenario finished and one half played, a graded lab, a project marked twice by
 instructors who disagree, a credential about to expire, a target date already past, an
-institution framework imported and mapped), and returns who visits which pages. tests/test_accessibility.py takes the tour in Chromium (axe-core, reflow at 320 px,
-the language of every text); tests/test_i18n.py takes it over plain HTTP (no English left
-in the Spanish pages).
+institution framework imported and mapped), and returns who visits which pages.
+tests/test_accessibility.py takes the tour in Chromium (axe-core, reflow at 320 px, the
+language of every text); tests/test_i18n.py takes it over plain HTTP (no English left in
+the Spanish pages).
 """
 
 from __future__ import annotations
