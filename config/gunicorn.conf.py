@@ -10,3 +10,10 @@ keepalive = 5
 preload_app = False
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+
+
+def child_exit(server, worker):
+    """A worker exited: Prometheus's shared files forget its live gauges (counts stay)."""
+    from lti_tool.observability.metrics import process_exited
+
+    process_exited(worker.pid)

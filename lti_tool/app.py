@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
@@ -16,6 +15,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from lti_tool import csrf, db, i18n, ratelimit, security
 from lti_tool.errors import SkillCertError
 from lti_tool.lti.platform_keys import PlatformKeyCache
+from lti_tool.observability import logs
+from lti_tool.observability.events import current_reference, forget_reference, start_request
 from lti_tool.outbound import make_http_session
 from lti_tool.resources import resource_dir
 from lti_tool.settings import load_settings
@@ -43,7 +44,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax" if settings.is_local_http else "None",
     )
-    logging.getLogger("lti_tool").setLevel(settings.log_level.upper())
+    log_format = settings.log_format or logs.default_format(
+        demo_or_tests=settings.demo or settings.testing
+    )
+    logs.configure(settings.log_level, log_format)
+    # One reference id per request, before any other hook can refuse it: its log lines
+    # carry it, and an error page shows it.
+    app.before_request(start_request)
+    app.teardown_request(forget_reference)
     if settings.trusted_proxy_count:
         # Rate limits believe the forwarded address only from a loopback or private peer
         # (ratelimit.client_address): the tool must be reachable only through the proxy.
@@ -97,7 +105,7 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(SkillCertError)
     def skillcert_error(error: SkillCertError) -> ResponseReturnValue:
-        reference = secrets.token_hex(4)
+        reference = current_reference()
         with force_locale("en"):  # the log is read by operators, in one language
             logged = error.message
         log.warning("ref=%s %s %s: %s", reference, request.method, request.path, logged)
@@ -105,14 +113,14 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
-        reference = secrets.token_hex(4)
+        reference = current_reference()
         log.info("ref=%s %s %s: HTTP %s", reference, request.method, request.path, error.code)
         advice = gettext("Check the address, or open SkillCert again from your course.")
         return page(error.code or 500, _http_message(error), advice, reference)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> ResponseReturnValue:
-        reference = secrets.token_hex(4)
+        reference = current_reference()
         log.exception("ref=%s %s %s: unexpected error", reference, request.method, request.path)
         return page(
             500,

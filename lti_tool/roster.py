@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,12 +54,11 @@ from lti_tool.models import (
     utcnow,
 )
 from lti_tool.models.lti import CourseScope
+from lti_tool.observability.events import elapsed_ms, event
 from lti_tool.services.clients import app_options, nrps_client
 from lti_tool.services.errors import ServiceError
 from lti_tool.services.nrps import Member
 from lti_tool.upsert import upsert_returning_id
-
-log = logging.getLogger(__name__)
 
 JOB_KIND = "roster-sync"
 #: An instructor's visits queue a sync of their course at most this often.
@@ -199,18 +198,31 @@ def sync(app: Flask, context_id: int) -> SyncResult:
             )
         except ServiceError as exc:
             raise RosterReadError(platform, exc) from exc
+    started = time.monotonic()
     try:  # outside any transaction: the LMS may be slow
         members = client.members()
     except ServiceError as exc:
+        event(
+            "roster.read",
+            outcome="failed",
+            context_id=context_id,
+            registration_id=registration_id,
+            pages=client.pages_read,
+            http_status=exc.status,
+            duration_ms=elapsed_ms(started),
+        )
         raise RosterReadError(platform, exc) from exc
     with transaction(app) as session:
         deleted = store(session.connection(), context_id, registration_id, members)
-    log.info(
-        "Roster of course %s read from registration %s: %d members, %d marked deleted",
-        context_id,
-        registration_id,
-        len(members),
-        deleted,
+    event(
+        "roster.read",
+        outcome="ok",
+        context_id=context_id,
+        registration_id=registration_id,
+        pages=client.pages_read,
+        members=len(members),
+        marked_deleted=deleted,
+        duration_ms=elapsed_ms(started),
     )
     return SyncResult(platform, len(members), deleted)
 

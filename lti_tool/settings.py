@@ -104,6 +104,11 @@ class Settings:
     retention_access_log_days: int = 0
     #: Python logging level.
     log_level: str = "INFO"
+    #: Log lines on stderr: "json" (for a log shipper) or "text"; empty: text for the demo.
+    log_format: str = ""
+    #: Turns on /metrics (Prometheus) for scrapers that send ``Authorization: Bearer``
+    #: this token. Empty: no /metrics. Never logged, never shown.
+    metrics_token: str = dataclasses.field(default="", repr=False)
     #: The organisation named as issuer in the credentials the tool signs (OB 3.0 Profile name).
     issuer_name: str = "SkillCert"
     #: UI language when neither the launch nor the browser names a supported one (en, es).
@@ -358,9 +363,13 @@ def _check_numbers(settings: Settings) -> None:
 
 
 def _check_words(settings: Settings) -> None:
-    """The log level and the UI's default language."""
+    """The log level and format, and the UI's default language."""
     if logging.getLevelName(settings.log_level.upper()) == f"Level {settings.log_level.upper()}":
         raise SettingsError("Setting log_level must be DEBUG, INFO, WARNING or ERROR.")
+    if settings.log_format not in {"", "json", "text"}:
+        raise SettingsError(f"Setting log_format must be json or text: {settings.log_format!r}.")
+    if 0 < len(settings.metrics_token) < 16:
+        raise SettingsError("Setting metrics_token must be at least 16 random characters.")
     if settings.default_locale not in SUPPORTED_LOCALES:
         raise SettingsError(
             f"Setting default_locale must be one of {', '.join(SUPPORTED_LOCALES)} (the languages "

@@ -12,7 +12,10 @@ revoked. ``add_course`` makes a gradebook (line items, scores, results) and a ro
 paged with ``Link: rel="next"`` (mixed-case query names, so a client that changes the URL
 reads the wrong page); ``moodle=True`` gives line item URLs with a query string. Fault
 knobs (``fail_next``, ``hang_next``, ``revoke_tokens``, ``delete_line_item``) act on the
-next service requests; every score received is kept on its course.
+next service requests; every score received is kept on its course. ``override_result``
+is a teacher overriding a learner's grade in the gradebook: results report it whatever is
+posted later, until ``remove_override`` (Moodle's behaviour for an LTI activity's grade
+item: see ``Course.overrides``).
 
 Deep Linking: the tool's response, posted to /deep-link-return (or handed to
 ``receive_deep_link``), is verified with the tool's key set and each resource link kept
@@ -119,6 +122,13 @@ class Course:
     #: Every score received: (line item number, the score as posted).
     scores: list[tuple[int, dict[str, Any]]] = dataclasses.field(default_factory=list)
     members: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    #: Grades a teacher overrode in the gradebook, by (line item number, userId), on the line
+    #: item's scale (None: the teacher cleared it). Posted scores are still received, but
+    #: results report the override, as Moodle does for an LTI activity's grade item: a posted
+    #: score only changes the raw grade, and the final grade (what results report) is not
+    #: recomputed while the grade is overridden (moodle/moodle lib/grade/grade_item.php,
+    #: update_raw_grade and regrade_final_grades; checked 2026-12-06).
+    overrides: dict[tuple[int, str], float | None] = dataclasses.field(default_factory=dict)
     #: Every service request: (method, path with query as received).
     requests: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     _next_item: int = 1
@@ -161,9 +171,39 @@ class Course:
             }
         }
 
+    def line_item_number(self, lineitem_url: str) -> int:
+        return next(n for n, item in self.line_items.items() if item["id"] == lineitem_url)
+
     def scores_for(self, lineitem_url: str) -> list[dict[str, Any]]:
-        number = next(n for n, item in self.line_items.items() if item["id"] == lineitem_url)
+        number = self.line_item_number(lineitem_url)
         return [score for n, score in self.scores if n == number]
+
+    def override_result(self, lineitem_url: str, user_id: str, score: float | None) -> None:
+        """A teacher overrides ``user_id``'s grade in the gradebook (``score`` on the line
+        item's scale); it stays whatever scores are posted later."""
+        self.overrides[(self.line_item_number(lineitem_url), user_id)] = score
+
+    def remove_override(self, lineitem_url: str, user_id: str) -> None:
+        """The teacher removes the override: results show the newest posted score again."""
+        del self.overrides[(self.line_item_number(lineitem_url), user_id)]
+
+    def results_for(self, number: int) -> dict[str, dict[str, Any]]:
+        """What the gradebook holds for line item ``number``, by userId: the newest posted
+        score, or a teacher's override."""
+        held: dict[str, dict[str, Any]] = {}
+        for n, score in self.scores:
+            if n == number:
+                held[score["userId"]] = {
+                    "resultScore": score.get("scoreGiven"),
+                    "resultMaximum": score.get("scoreMaximum"),
+                    "comment": score.get("comment"),
+                }
+        maximum = self.line_items[number]["scoreMaximum"]
+        for (n, user), overridden in self.overrides.items():
+            if n == number:
+                held[user] = {**held.get(user, {}), "resultScore": overridden}
+                held[user]["resultMaximum"] = maximum
+        return held
 
 
 @dataclasses.dataclass
@@ -407,8 +447,7 @@ class SimulatedLMS:
 
     def delete_line_item(self, course: Course, lineitem_url: str) -> None:
         """An instructor deletes the column in the LMS."""
-        number = next(n for n, item in course.line_items.items() if item["id"] == lineitem_url)
-        del course.line_items[number]
+        del course.line_items[course.line_item_number(lineitem_url)]
 
     def _take_fault(self) -> Fault | None:
         with self._lock:
@@ -648,20 +687,14 @@ class SimulatedLMS:
                         404, json.dumps({"error": "line item not found"}), "application/json"
                     )
                     return
-                latest: dict[str, dict[str, Any]] = {}
-                for n, score in course.scores:
-                    if n == number:
-                        latest[score["userId"]] = score
                 results = [
                     {
                         "id": f"{course.line_item_url(number)}#{user}",
                         "userId": user,
-                        "resultScore": score.get("scoreGiven"),
-                        "resultMaximum": score.get("scoreMaximum"),
-                        "comment": score.get("comment"),
+                        **held,
                         "scoreOf": course.line_item_url(number),
                     }
-                    for user, score in latest.items()
+                    for user, held in course.results_for(number).items()
                     if "user_id" not in query or query["user_id"][0] == user
                 ]
                 self._page(course, results, query, AGS_MEDIA + "resultcontainer+json")

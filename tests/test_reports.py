@@ -111,7 +111,7 @@ def district(course, sample_track):
     (the lesson through its page, the quiz and exam as stored rows with known scores), bob
     marked the lesson done and has the quiz open, cy has done nothing. Baker places the
     quiz alone: dee took it through its pages, eve's waits for grading. Carver places
-    Basics: fay has done nothing. Ada's credential is active, dee's due for renewal.
+    Basics: fay has done nothing. Ada's credential is active, dee's expiring soon.
     """
     app = course.app
     ada = learner(course, "ada", "Ada Adams", SCHOOL_A, LINK_A, BASICS)
@@ -181,7 +181,7 @@ def test_district_report_counts_every_school_by_hand(district):
     assert page.status_code == 200, page.get_data(as_text=True)
     schools = rows_of(page.get_data(as_text=True), "Completion by school")
     # Learners, complete (share), not started, done, pending, overdue, with overdue,
-    # credentials held, due for renewal, renewed, expired.
+    # credentials held, expiring soon, renewed, expired.
     assert schools["Adams Elementary"][:7] == ["3", "1 (33.3%)", "1", "4", "5", "0", "0"]
     assert schools["Adams Elementary"][7:] == ["1", "0", "0", "0"]
     assert schools["Baker Middle"] == [
@@ -415,7 +415,7 @@ def test_unknown_filters_are_refused_with_a_reason(district):
 
 
 def test_filters_narrow_the_district_counts(district):
-    quiz_only = district.get("/admin/reports?unit=module:sample/basics&credential=due").text
+    quiz_only = district.get("/admin/reports?unit=module:sample/basics&credential=expiring").text
     schools = rows_of(quiz_only, "Completion by school")
     assert schools["Baker Middle"][:2] == ["1", "1 (100.0%)"]  # dee: the due credential
     assert schools["Adams Elementary"][0] == "0"

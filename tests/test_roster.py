@@ -198,7 +198,28 @@ def test_visits_queue_one_sync_per_course_at_most_every_interval(roster):
     roster.sync_now()  # the second replaces the first, still waiting
     jobs = roster_jobs(roster.app)
     assert [job.status for job in jobs] == [JobStatus.DONE, JobStatus.QUEUED]
-    assert "The roster is being read" in roster.home()
+    page = roster.home()
+    assert "The list below is being refreshed" in page
+    assert "The roster is being read" not in page
+
+
+def test_the_first_sync_says_the_roster_is_being_read_until_someone_is_listed(app, sim):
+    # The instructor's own launch lists them; with nobody listed the first read is pending.
+    course = RosterCourse(app, sim, ROSTER)
+    with transaction(app) as session:
+        session.query(Membership).delete()
+    page = course.home()
+    assert [job.status for job in roster_jobs(app)] == [JobStatus.QUEUED]
+    assert "The roster is being read" in page
+    assert "being refreshed" not in page
+    assert "Nobody is on this course's roster in SkillCert yet." in page
+
+    run_jobs(app)
+    course.sync_now()
+    page = course.home()
+    assert "People in this course (10)" in page
+    assert "The list below is being refreshed" in page
+    assert "The roster is being read" not in page
 
 
 def test_sync_now_needs_an_instructor_and_the_form_token(roster):

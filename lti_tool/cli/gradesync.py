@@ -39,17 +39,24 @@ def gradesync_status() -> None:
 @click.option("--context", "context_id", type=int, help="Only the course with this id here.")
 @with_appcontext
 def gradesync_reconcile(context_id: int | None) -> None:
-    """Compare the LMS gradebooks with the scores delivered; queue again those that differ
-    or are missing (a worker sends them)."""
+    """Compare the LMS gradebooks with the scores delivered; queue again those missing there
+    (a worker sends them). A grade a teacher changed in the LMS is kept, counted as
+    "changed in the LMS" and listed on the course's Grade sync page."""
     reports = gradesync_reconcile_all(current_app, context_id)
     if not reports:
         click.echo("No graded link with a line item in the LMS yet: nothing to compare.")
     for report in reports:
         click.echo(
             f"Registration {report.registration}: checked {report.checked}, matching "
-            f"{report.matching}, re-queued {report.requeued}, errors {len(report.errors)}"
+            f"{report.matching}, changed in the LMS {report.changed_in_lms}, "
+            f"re-queued {report.requeued}, errors {len(report.errors)}"
         )
         for error in report.errors:
             click.echo(f"  error: {error}")
+    if any(report.changed_in_lms for report in reports):
+        click.echo(
+            "Changed in the LMS: a teacher changed these grades there after SkillCert's score "
+            "arrived; they are kept, not re-sent. Instructors see them on the Grade sync page."
+        )
     if any(report.errors for report in reports):
         fail("Some results could not be read from the LMS (above); nothing of those was changed.")

@@ -39,18 +39,37 @@ platform_cli = click.Group("platform", help="LMS registrations.")
 )
 @with_appcontext
 def platform_add(**options: Any) -> None:
-    """Register an LMS."""
+    """Register an LMS, printing what was stored and anything that looks mistyped."""
     try:
         with transaction(current_app) as session:
             registration = registrations.add_platform(
-                session, current_app.config["SETTINGS"], **options
+                session,
+                current_app.config["SETTINGS"],
+                warn=lambda message: click.echo(f"Warning: {message}", err=True),
+                **options,
             )
-            click.echo(
-                f"Registered {registration.name} (id {registration.id}): issuer "
-                f"{registration.issuer}, client id {registration.client_id}."
-            )
+            _echo_stored(registration)
     except ValueError as exc:
         fail(str(exc))
+
+
+def _echo_stored(registration: Registration) -> None:
+    """Every stored value, so the operator can compare it with the LMS's page."""
+    deployments = ", ".join(d.deployment_id for d in registration.deployments) or "none yet"
+    rows = [
+        ("Name", registration.name),
+        ("Issuer", registration.issuer),
+        ("Client ID", registration.client_id),
+        ("Deployment ID", deployments),
+        ("Login URL", registration.auth_login_url),
+        ("Token URL", registration.auth_token_url),
+        ("Key set URL", registration.key_set_url or "static keys"),
+        ("Token audience", registration.auth_audience or "the token URL"),
+        ("Frame origins", ", ".join(registration.frame_origins or []) or "the issuer's"),
+    ]
+    click.echo(f"Registered platform {registration.id}:")
+    for label, value in rows:
+        click.echo(f"  {label + ':':<16}{value}")
 
 
 @platform_cli.command("list")

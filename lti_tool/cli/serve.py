@@ -20,6 +20,7 @@ from lti_tool import migrations
 from lti_tool.cli.common import build_app, fail
 from lti_tool.cli.db import prepare_database
 from lti_tool.cli.worker import configured_worker
+from lti_tool.observability import metrics
 from lti_tool.resources import resource_dir
 from lti_tool.settings import ENV_PREFIX
 
@@ -40,6 +41,8 @@ def serve(demo: bool, workers: int | None, bind: str | None) -> None:
     if demo:
         _serve_demo(app, bind)
         return
+    if settings.metrics_token:  # before gunicorn forks: every worker counts in one folder
+        metrics.share_between_processes(settings.instance_path, clear=True)
     conf = resource_dir("config") / "gunicorn.conf.py"
     argv = [sys.executable, "-m", "gunicorn", "--config", str(conf)]
     argv += ["--bind", bind or settings.bind, "--workers", str(workers or settings.workers)]

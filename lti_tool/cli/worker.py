@@ -10,6 +10,7 @@ from flask import Flask
 
 from lti_tool.cli.common import build_app
 from lti_tool.jobs.worker import Worker
+from lti_tool.observability import metrics
 
 
 def configured_worker(app: Flask) -> Worker:
@@ -29,6 +30,9 @@ def worker(once: bool, poll_seconds: float) -> None:
     Run several on PostgreSQL (they never take the same job); one on SQLite.
     """
     app = build_app()
+    settings = app.config["SETTINGS"]
+    if settings.metrics_token:  # the web's /metrics then counts this worker's jobs too
+        metrics.share_between_processes(settings.instance_path, clear=False)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     runner = configured_worker(app)

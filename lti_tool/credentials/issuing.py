@@ -27,6 +27,8 @@ from lti_tool.models import (
     User,
     utcnow,
 )
+from lti_tool.observability import metrics
+from lti_tool.observability.events import event
 from lti_tool.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -78,12 +80,15 @@ def issue(
     )
     session.add(credential)
     session.flush()
-    log.info(
-        "Issued credential %s to user %s for track %s (by %s)",
-        credential_id,
-        award.user.id,
-        award.track.id,
-        issued_by,
+    metrics.credential_issued()
+    event(
+        "credential.issued",
+        credential_id=credential_id,
+        learner_id=award.user.id,
+        track=award.track.id,
+        period=period,
+        renews=previous_id,
+        by_system=issued_by == SYSTEM,
     )
     return credential
 
@@ -173,7 +178,7 @@ def revoke(
     credential.state_changed_at = utcnow()
     session.flush()
     statuslist.publish(session, settings, credential.status_list)
-    log.warning("Revoked credential %s (by %s)", credential_id, by)
+    event("credential.revoked", credential_id=credential_id, track=credential.track_id)
     return credential
 
 

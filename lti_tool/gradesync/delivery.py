@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+import time
 from collections.abc import Hashable
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +32,8 @@ from lti_tool.db import WRITES, rowcount, transaction
 from lti_tool.jobs.worker import PermanentJobError, RetryLaterError
 from lti_tool.lti.constants import ActivityProgress, GradingProgress
 from lti_tool.models import Context, Deployment, Registration, ResourceLink, User
+from lti_tool.observability import metrics
+from lti_tool.observability.events import current_attempt, elapsed_ms, event
 from lti_tool.placements import SCORE_MAXIMUM, resolve
 from lti_tool.services.ags import AgsClient, CanvasSubmission, LineItem, Score
 from lti_tool.services.clients import ags_client, app_options
@@ -108,34 +111,76 @@ class _Target:
     target: str | None
     title: str
     user_sub: str
+    #: The registration's LMS preset (moodle, canvas, …): the deliveries metric's label.
+    preset: str
 
 
 def deliver(app: Flask, payload: dict[str, Any]) -> None:
-    target = _target(app, payload)
+    """Send the job's score; log how it went (the ``score.delivery`` event)."""
+    started = time.monotonic()
+    sent = _Delivery(payload)
     try:
-        lineitem_url = target.lineitem_url or _line_item(app, target)
-        timestamp = dt.datetime.fromisoformat(payload["timestamp"])
-        # Jobs queued before the payload carried the hand-in time fall back to the score's.
-        submitted_at = dt.datetime.fromisoformat(
-            payload.get("submitted_at") or payload["timestamp"]
-        )
-        given = payload["score_given"]
-        target.client.post_score(
-            lineitem_url,
-            Score(
-                user_id=target.user_sub,
-                activity_progress=ActivityProgress(payload["activity_progress"]),
-                grading_progress=GradingProgress(payload["grading_progress"]),
-                timestamp=timestamp,
-                score_given=given,
-                score_maximum=None if given is None else SCORE_MAXIMUM,
-                canvas_submission=CanvasSubmission(
-                    submitted_at=submitted_at, new_submission=payload["new_submission"]
-                ),
-            ),
-        )
+        status = _send(app, payload, sent)
     except ServiceError as exc:
-        raise _classified(exc) from exc
+        error = _classified(exc)
+        sent.done(error, exc.status, started)
+        raise error from exc
+    except (PermanentJobError, RetryLaterError) as exc:
+        sent.done(exc, None, started)
+        raise
+    sent.done(None, status, started)
+
+
+@dataclasses.dataclass
+class _Delivery:
+    """What the ``score.delivery`` event says: learned as the delivery goes."""
+
+    payload: dict[str, Any]
+    preset: str = ""
+    line_item: str | None = None
+
+    def done(self, error: Exception | None, status: int | None, started: float) -> None:
+        outcome = "delivered" if error is None else "failed"
+        if isinstance(error, RetryLaterError):
+            outcome = "retry"
+        metrics.delivery(outcome, self.preset)
+        event(
+            "score.delivery",
+            outcome=outcome,
+            line_item=self.line_item,
+            learner_id=self.payload["user"],
+            link_id=self.payload["link"],
+            registration_id=self.payload["registration"],
+            http_status=status,
+            attempt=current_attempt(),
+            duration_ms=elapsed_ms(started),
+        )
+
+
+def _send(app: Flask, payload: dict[str, Any], sent: _Delivery) -> int:
+    """Post the score to the link's line item (found or created first); the LMS's status."""
+    target = _target(app, payload)
+    sent.preset = target.preset
+    lineitem_url = target.lineitem_url or _line_item(app, target)
+    sent.line_item = lineitem_url
+    timestamp = dt.datetime.fromisoformat(payload["timestamp"])
+    # Jobs queued before the payload carried the hand-in time fall back to the score's.
+    submitted_at = dt.datetime.fromisoformat(payload.get("submitted_at") or payload["timestamp"])
+    given = payload["score_given"]
+    return target.client.post_score(
+        lineitem_url,
+        Score(
+            user_id=target.user_sub,
+            activity_progress=ActivityProgress(payload["activity_progress"]),
+            grading_progress=GradingProgress(payload["grading_progress"]),
+            timestamp=timestamp,
+            score_given=given,
+            score_maximum=None if given is None else SCORE_MAXIMUM,
+            canvas_submission=CanvasSubmission(
+                submitted_at=submitted_at, new_submission=payload["new_submission"]
+            ),
+        ),
+    )
 
 
 def _target(app: Flask, payload: dict[str, Any]) -> _Target:
@@ -165,6 +210,7 @@ def _target(app: Flask, payload: dict[str, Any]) -> _Target:
         target=row.target,
         title=row.title,
         user_sub=row.user_sub,
+        preset=row.preset,
     )
 
 

@@ -9,7 +9,8 @@ payload holds the score as computed now — what the learner saw is what is sent
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import Connection, or_, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from assessments.model import Track
 from lti_tool import progress
 from lti_tool.gradesync.scores import PlacementScore, placement_score
 from lti_tool.jobs import queue
+from lti_tool.lti.constants import ActivityProgress, GradingProgress
 from lti_tool.models import (
     Attempt,
     AttemptStatus,
@@ -129,6 +131,28 @@ def enqueue_score(
         dedupe_key=key,
         group_key=group_key(learner.registration_id),
         max_attempts=MAX_ATTEMPTS,
+    )
+
+
+def enqueue_again(conn: Connection, learner: LearnerInCourse, payload: Mapping[str, Any]) -> int:
+    """Queue once more the score a delivery carried (``payload``, its job's): reconcile
+    after the LMS lost it, an instructor answering a teacher's change in the LMS. The
+    learner handed nothing new in, so it is no new submission (Canvas keeps the one it has)
+    and keeps the hand-in time; its timestamp is newer, so the LMS takes it."""
+    score = PlacementScore(
+        payload["score_given"],
+        ActivityProgress(payload["activity_progress"]),
+        GradingProgress(payload["grading_progress"]),
+    )
+    return enqueue_score(
+        conn,
+        learner,
+        payload["link"],
+        payload["track"],
+        payload["activity"],
+        score,
+        submitted_at=dt.datetime.fromisoformat(payload.get("submitted_at") or payload["timestamp"]),
+        new_submission=False,
     )
 
 

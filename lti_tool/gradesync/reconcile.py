@@ -1,28 +1,44 @@
-"""Compare what LMS gradebooks hold with the scores SkillCert delivered; re-send differences.
+"""Compare what LMS gradebooks hold with the scores SkillCert delivered; re-send lost ones.
 
 For each graded link with a known line item: the newest job of each learner on it (the
 score SkillCert means the LMS to hold). Those delivered (done) are checked against the
-line item's results, read from the LMS page by page; a learner whose result is missing or
-differs gets the same score queued again through the outbox (with a newer timestamp, so
-the LMS takes it). Scores still waiting or dead are left to the queue and the instructor.
-A link whose results cannot be read is reported and nothing of it is re-queued.
+line item's results, read from the LMS page by page:
+
+- the LMS holds the score: matching (a teacher's change recorded before is forgotten);
+- the LMS holds no result: the delivery was lost, the same score is queued again through
+  the outbox (with a newer timestamp, so the LMS takes it);
+- the LMS holds another score: a teacher changed the grade there, a decision SkillCert
+  respects. It is recorded as a ``GradeOverride`` against that delivery, shown on the
+  instructor's Grade sync page and not re-sent (an LMS such as Moodle keeps an overridden
+  grade whatever is posted, so re-sending would never settle). It holds until SkillCert
+  queues a newer score for the learner (a regrade, or the instructor's "send again").
+
+Scores still waiting or dead are left to the queue and the instructor. A link whose
+results cannot be read is reported and nothing of it is re-queued or recorded.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from lti_tool.db import transaction
-from lti_tool.gradesync.outbox import JOB_KIND, enqueue_score, group_key
-from lti_tool.gradesync.scores import PlacementScore
+from lti_tool.gradesync.outbox import JOB_KIND, enqueue_again, group_key
 from lti_tool.gradesync.status import newest_of_key
-from lti_tool.lti.constants import ActivityProgress, GradingProgress
-from lti_tool.models import Context, Deployment, Job, JobStatus, Registration, ResourceLink, User
+from lti_tool.models import (
+    Context,
+    Deployment,
+    GradeOverride,
+    Job,
+    JobStatus,
+    Registration,
+    ResourceLink,
+    User,
+    utcnow,
+)
 from lti_tool.placements import SCORE_MAXIMUM
 from lti_tool.scope import LearnerInCourse
 from lti_tool.services.ags import AgsClient, Result
@@ -40,8 +56,20 @@ class PlatformReconcile:
     registration: str
     checked: int = 0
     matching: int = 0
+    #: Delivered scores a teacher changed in the LMS: kept as the teacher set them.
+    changed_in_lms: int = 0
     requeued: int = 0
     errors: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Delivered:
+    """A link's newest delivered jobs, its learners' LMS ids (``sub``) and who of them has
+    a teacher's change recorded."""
+
+    jobs: list[Job]
+    subs: dict[int, str]
+    overridden: set[int]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,7 +126,7 @@ def _reconcile_link(app: Flask, link: _Link, report: PlatformReconcile) -> None:
     found = _delivered(app, link)
     if found is None:
         return
-    delivered, subs, client = found
+    delivered, client = found
     where = f"course {link.context_id} link {link.id}"
     if isinstance(client, ServiceError):
         report.errors.append(f"{where}: {client.message}")
@@ -108,19 +136,25 @@ def _reconcile_link(app: Flask, link: _Link, report: PlatformReconcile) -> None:
     except ServiceError as exc:
         report.errors.append(f"{where}: {exc.message}")
         return
-    for job in delivered:
+    for job in delivered.jobs:
         report.checked += 1
-        if _matches(job.payload, results.get(subs.get(job.payload["user"], ""))):
+        user_id = job.payload["user"]
+        given = job.payload["score_given"]
+        held = _held(results.get(delivered.subs.get(user_id, "")))
+        if _same(given, held):
             report.matching += 1
-        elif _send_again(app, link, job):
-            report.requeued += 1
+            if user_id in delivered.overridden:  # the LMS took SkillCert's score back
+                _forget_override(app, link.id, user_id)
+        elif held is None:  # lost on the way, or removed in the LMS: deliver it again
+            if _send_again(app, link, job):
+                report.requeued += 1
+        elif _record_override(app, link, job, held):
+            report.changed_in_lms += 1
 
 
-def _delivered(
-    app: Flask, link: _Link
-) -> tuple[list[Job], dict[int, str], AgsClient | ServiceError] | None:
-    """The link's newest jobs that were delivered, the learners' LMS ids, an AGS client
-    (or the ServiceError saying why there is none); None when none was delivered."""
+def _delivered(app: Flask, link: _Link) -> tuple[_Delivered, AgsClient | ServiceError] | None:
+    """The link's newest delivered jobs and more (:class:`_Delivered`), an AGS client (or
+    the ServiceError saying why there is none); None when none was delivered."""
     with transaction(app) as session:
         jobs = list(
             session.scalars(
@@ -143,6 +177,11 @@ def _delivered(
                 )
             ).all()
         )
+        overridden = set(
+            session.scalars(
+                select(GradeOverride.user_id).where(GradeOverride.resource_link_id == link.id)
+            )
+        )
         client: AgsClient | ServiceError
         deployment = session.get(Deployment, link.deployment_id)
         context = session.get(Context, link.context_id)
@@ -154,50 +193,71 @@ def _delivered(
             except ServiceError as exc:
                 client = exc
         session.expunge_all()
-    return jobs, subs, client
+    return _Delivered(jobs, subs, overridden), client
 
 
-def _matches(payload: dict[str, Any], result: Result | None) -> bool:
-    """Does the LMS hold the score this job sent?"""
-    given = payload["score_given"]
+def _held(result: Result | None) -> float | None:
+    """The score the LMS holds (0 to 100), None when it holds none."""
     if result is None or result.result_score is None:
-        return given is None
-    if given is None:
-        return False
-    maximum = result.result_maximum or SCORE_MAXIMUM
-    return abs(result.result_score * SCORE_MAXIMUM / maximum - given) < TOLERANCE
+        return None
+    return result.result_score * SCORE_MAXIMUM / (result.result_maximum or SCORE_MAXIMUM)
+
+
+def _same(given: float | None, held: float | None) -> bool:
+    if given is None or held is None:
+        return given is held
+    return abs(held - given) < TOLERANCE
+
+
+def _still_newest(session: Session, job: Job) -> bool:
+    """No newer score of the learner came for the link since ``job`` (it is what counts)."""
+    newest = session.scalar(
+        select(Job.id).where(Job.lock_key == job.lock_key).order_by(Job.id.desc()).limit(1)
+    )
+    return newest == job.id
 
 
 def _send_again(app: Flask, link: _Link, job: Job) -> bool:
     """Queue ``job``'s score again, unless a newer score of the learner came meanwhile."""
-    payload = job.payload
     with transaction(app) as session:
-        if (
-            session.scalar(
-                select(Job.id).where(Job.lock_key == job.lock_key).order_by(Job.id.desc()).limit(1)
-            )
-            != job.id
-        ):
+        if not _still_newest(session, job):
             return False
         learner = LearnerInCourse(
-            link.registration_id, link.deployment_id, link.context_id, payload["user"]
+            link.registration_id, link.deployment_id, link.context_id, job.payload["user"]
         )
-        score = PlacementScore(
-            payload["score_given"],
-            ActivityProgress(payload["activity_progress"]),
-            GradingProgress(payload["grading_progress"]),
-        )
-        enqueue_score(
-            session.connection(),
-            learner,
-            link.id,
-            payload["track"],
-            payload["activity"],
-            score,
-            submitted_at=dt.datetime.fromisoformat(
-                payload.get("submitted_at") or payload["timestamp"]
-            ),
-            # The learner handed nothing new in: Canvas keeps the submission it has.
-            new_submission=False,
-        )
+        enqueue_again(session.connection(), learner, job.payload)
     return True
+
+
+def _record_override(app: Flask, link: _Link, job: Job, held: float) -> bool:
+    """Record (or refresh) that the LMS holds ``held`` instead of ``job``'s score, unless a
+    newer score of the learner came meanwhile (the queue delivers that one)."""
+    user_id, sent = job.payload["user"], job.payload["score_given"]
+    with transaction(app) as session:
+        if not _still_newest(session, job):
+            return False
+        override = session.get(GradeOverride, (link.id, user_id))
+        if override is None:
+            session.add(
+                GradeOverride(
+                    resource_link_id=link.id,
+                    user_id=user_id,
+                    job_id=job.id,
+                    sent_score=sent,
+                    lms_score=held,
+                )
+            )
+        elif override.job_id != job.id or not _same(override.lms_score, held):
+            # Seen anew: against a newer delivery, or the teacher changed the grade again.
+            override.job_id, override.sent_score, override.lms_score = job.id, sent, held
+            override.seen_at = utcnow()
+    return True
+
+
+def _forget_override(app: Flask, link_id: int, user_id: int) -> None:
+    with transaction(app) as session:
+        session.execute(
+            delete(GradeOverride).where(
+                GradeOverride.resource_link_id == link_id, GradeOverride.user_id == user_id
+            )
+        )

@@ -4,6 +4,10 @@ A job supersedes the older jobs of its lock key (``score:<link>:<user>``), so wh
 for a learner and line item is its newest job: done (in the LMS gradebook), queued or
 running (waiting), or dead (could not be sent). Dead jobs that a newer score superseded
 are left out: there is nothing to send again.
+
+A teacher's change in the LMS to a delivered score (``GradeOverride``, found by reconcile)
+holds while no newer score of the learner was queued for the link; the instructor sees it
+and may send SkillCert's score again over it.
 """
 
 from __future__ import annotations
@@ -12,14 +16,22 @@ import dataclasses
 import datetime as dt
 import enum
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, String, cast, exists, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from assessments.model import Track
-from lti_tool.gradesync.outbox import JOB_KIND, covering_links, group_key, score_key
+from lti_tool.gradesync.outbox import JOB_KIND, covering_links, enqueue_again, group_key, score_key
 from lti_tool.jobs import queue
-from lti_tool.models import Job, JobStatus, Registration, ResourceLink, User
-from lti_tool.scope import CurrentLaunch
+from lti_tool.models import (
+    Context,
+    GradeOverride,
+    Job,
+    JobStatus,
+    Registration,
+    ResourceLink,
+    User,
+)
+from lti_tool.scope import CurrentLaunch, LearnerInCourse
 
 
 class Delivery(enum.StrEnum):
@@ -128,6 +140,92 @@ def send_again(session: Session, launch: CurrentLaunch, job_id: int) -> bool:
     if found is None:
         return False
     return queue.requeue(session.connection(), job_id, f"instructor {launch.user_id}")
+
+
+@dataclasses.dataclass(frozen=True)
+class ChangedInLms:
+    """A learner's grade a teacher changed in the LMS after SkillCert's score arrived."""
+
+    link_id: int
+    user_id: int
+    learner: str
+    link_title: str
+    #: SkillCert's score and the LMS's, 0 to 100; None where there is no score.
+    sent_score: float | None
+    lms_score: float | None
+    seen_at: dt.datetime
+
+
+def _override_holds() -> ColumnElement[bool]:
+    """No score of the override's learner and link was queued after the one it was seen
+    against (its ``score_key``; jobs of that key are all grade deliveries)."""
+    key = (
+        literal("score:", String)
+        + cast(GradeOverride.resource_link_id, String)
+        + literal(":", String)
+        + cast(GradeOverride.user_id, String)
+    )
+    return ~exists().where(Job.lock_key == key, Job.id > GradeOverride.job_id)
+
+
+def _overrides_in_course(launch: CurrentLaunch) -> tuple[ColumnElement[bool], ...]:
+    """The course's overrides that still hold (a query joining ResourceLink, Context, User)."""
+    return (
+        ResourceLink.id == GradeOverride.resource_link_id,
+        ResourceLink.context_id == launch.context_id,
+        Context.id == ResourceLink.context_id,
+        Context.deployment_id == launch.deployment_id,
+        User.id == GradeOverride.user_id,
+        User.registration_id == launch.registration_id,
+        _override_holds(),
+    )
+
+
+def changed_in_lms(session: Session, launch: CurrentLaunch) -> list[ChangedInLms]:
+    """The course's grades a teacher changed in the LMS, newest first."""
+    if launch.context_id is None:
+        return []
+    rows = session.execute(
+        select(GradeOverride, User.name, ResourceLink.title)
+        .where(*_overrides_in_course(launch))
+        .order_by(GradeOverride.seen_at.desc(), User.name, ResourceLink.title)
+    ).all()
+    return [
+        ChangedInLms(
+            override.resource_link_id,
+            override.user_id,
+            name,
+            title,
+            override.sent_score,
+            override.lms_score,
+            override.seen_at,
+        )
+        for override, name, title in rows
+    ]
+
+
+def send_over_change(session: Session, launch: CurrentLaunch, link_id: int, user_id: int) -> bool:
+    """Queue SkillCert's score again over a teacher's change in the LMS (the instructor's
+    decision) and forget the change; False when this course has no such change (or its
+    score is gone from SkillCert)."""
+    if launch.context_id is None:
+        return False
+    override = session.scalar(
+        select(GradeOverride).where(
+            GradeOverride.resource_link_id == link_id,
+            GradeOverride.user_id == user_id,
+            *_overrides_in_course(launch),
+        )
+    )
+    delivered = session.get(Job, override.job_id) if override is not None else None
+    if override is None or delivered is None or delivered.lock_key != score_key(link_id, user_id):
+        return False
+    learner = LearnerInCourse(
+        launch.registration_id, launch.deployment_id, launch.context_id, user_id
+    )
+    enqueue_again(session.connection(), learner, delivered.payload)
+    session.delete(override)
+    return True
 
 
 def learner_delivery(

@@ -19,6 +19,7 @@ import io
 import logging
 import secrets
 import tempfile
+import time
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,6 +52,8 @@ from lti_tool.jobs import queue
 from lti_tool.jobs.worker import PermanentJobError, register_handler
 from lti_tool.learning import accommodations
 from lti_tool.models import LabSubmission, SubmissionStatus, utcnow
+from lti_tool.observability import metrics
+from lti_tool.observability.events import elapsed_ms, event
 from lti_tool.outcomes import Change
 from lti_tool.scope import CurrentLaunch
 
@@ -208,14 +211,32 @@ def grade_lab(app: Flask, payload: dict[str, Any]) -> None:
     seed = row.seed
     if seed is None and spec.parameterised and not row.visible_only:
         seed = secrets.randbelow(2**31)
+    started = time.monotonic()
     try:
         result = _grade_archive(spec, row.archive, row.visible_only, seed)
     except (ArchiveError, LabSpecError) as exc:
+        _log_graded(submission_id, "unusable", started)
         raise PermanentJobError(f"Lab submission {submission_id}: {exc}") from exc
+    _log_graded(submission_id, str(result.status), started, result.score)
     if result.retryable:
         # Sandbox missing or a grader failure: try again later; the job shows why meanwhile.
         raise RuntimeError(f"{result.status}: {result.message or result.staff_output[:500]}")
     _store(app, submission_id, result, seed)
+
+
+def _log_graded(
+    submission_id: int, outcome: str, started: float, score: float | None = None
+) -> None:
+    """The ``lab.graded`` event and the sandbox metric: how a grading run ended, how long
+    it took (the worker's logs already say which lab, by the job)."""
+    metrics.sandbox_run(outcome, time.monotonic() - started)
+    event(
+        "lab.graded",
+        submission_id=submission_id,
+        outcome=outcome,
+        score=score,
+        duration_ms=elapsed_ms(started),
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -323,7 +344,6 @@ def _store(app: Flask, submission_id: int, result: LabResult, seed: int | None) 
             if not submission.visible_only:
                 tracks = list_tracks(app.config["SETTINGS"].tracks_dir)
                 outcomes.work_changed(session, submission, tracks, Change.HANDED_IN)
-    log.info("Lab submission %s: %s score=%s", submission_id, status, result.score)
 
 
 def _gone(submission_id: int) -> str:

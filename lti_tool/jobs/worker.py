@@ -33,6 +33,9 @@ from lti_tool.db import transaction
 from lti_tool.errors import SkillCertError
 from lti_tool.jobs import queue
 from lti_tool.jobs.retry import RetryPolicy
+from lti_tool.models import JobStatus
+from lti_tool.observability import metrics
+from lti_tool.observability.events import event, job_context
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,16 @@ class _Outcome:
     error: str | None = None
     permanent: bool = False
     min_delay: dt.timedelta | None = None
+    #: The error's class, for the log (its message may quote the LMS or the learner's code).
+    error_type: str | None = None
+
+
+def _error_type(error: BaseException) -> str:
+    """The class of what went wrong, and of its cause when it wraps one (a PermanentJobError
+    raised from the LMS's ServiceError)."""
+    cause = error.__cause__
+    name = type(error).__name__
+    return f"{name}({type(cause).__name__})" if cause is not None else name
 
 
 @dataclasses.dataclass
@@ -183,20 +196,25 @@ class Worker:
             queue.recover_stalled(conn, stalled_after, names)
 
     def _execute(self, job: queue.ClaimedJob) -> _Outcome:
-        """Run the job's handler, outside any transaction; never raises."""
+        """Run the job's handler, outside any transaction; never raises. What it logs
+        carries the job's id."""
+        with job_context(job.id, job.attempts):
+            return self._handle(job)
+
+    def _handle(self, job: queue.ClaimedJob) -> _Outcome:
         try:
             job_kinds(self.app)[job.kind].handler(self.app, job.payload)
         except PermanentJobError as exc:
-            return _Outcome(exc.message, permanent=True)
+            return _Outcome(exc.message, permanent=True, error_type=_error_type(exc))
         except RetryLaterError as exc:
             wait_at_least = (
                 None if exc.retry_after is None else dt.timedelta(seconds=exc.retry_after)
             )
-            return _Outcome(exc.message, min_delay=wait_at_least)
+            return _Outcome(exc.message, min_delay=wait_at_least, error_type=_error_type(exc))
         except Exception as exc:  # a handler's bug or a transient failure: retry, then dead
             log.warning("Job %s (%s) failed: %s", job.id, job.kind, exc)
             log.debug("%s", traceback.format_exc())
-            return _Outcome(f"{type(exc).__name__}: {exc}")
+            return _Outcome(f"{type(exc).__name__}: {exc}", error_type=_error_type(exc))
         return _Outcome()
 
     def _store(self, outcomes: list[tuple[queue.ClaimedJob, _Outcome]]) -> None:
@@ -221,6 +239,15 @@ class Worker:
                 min_delay=outcome.min_delay,
             )
             log.info("Job %s (%s) -> %s: %s", job.id, job.kind, status, outcome.error)
+            if status is JobStatus.DEAD:
+                metrics.job_died(job.kind)
+                event(
+                    "job.dead",
+                    job_id=job.id,
+                    kind=job.kind,
+                    attempts=job.attempts,
+                    error_type=outcome.error_type,
+                )
 
     def run(
         self, stop: threading.Event, poll_seconds: float = 1.0, max_jobs: int | None = None

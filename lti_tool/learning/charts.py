@@ -80,6 +80,14 @@ class Chart:
         return self.width - RIGHT
 
 
+@dataclasses.dataclass(frozen=True)
+class Scale:
+    """A fixed vertical axis: its ticks (the last is the top) and how each is labelled."""
+
+    ticks: tuple[int, ...]
+    label: Callable[[int], str]
+
+
 def _count_ticks(top: int) -> tuple[tuple[int, ...], int]:
     """Whole-number ticks from 0 covering ``top``, at most about five, and the axis' top."""
     step = max(1, math.ceil(top / 4))
@@ -95,9 +103,18 @@ def _x(value: float, low: float, high: float) -> float:
     return round(LEFT + PLOT_WIDTH * (value - low) / (high - low), 1)
 
 
-def histogram(counts: Sequence[int], labels: Sequence[str]) -> Chart:
+def _axis(top: int, scale: Scale | None) -> tuple[tuple[int, ...], int, Callable[[int], str]]:
+    """The vertical axis' ticks, its top and how a tick is labelled: whole numbers from 0
+    covering ``top``, or the fixed ``scale`` (percentages: 0 to 100 whatever the data)."""
+    if scale is None:
+        ticks, ceiling = _count_ticks(top)
+        return ticks, ceiling, str
+    return scale.ticks, scale.ticks[-1], scale.label
+
+
+def histogram(counts: Sequence[int], labels: Sequence[str], scale: Scale | None = None) -> Chart:
     """One bar per bin (``counts[i]`` learners in the bin labelled ``labels[i]``)."""
-    values, ceiling = _count_ticks(max(counts, default=0))
+    values, ceiling, label_of = _axis(max(counts, default=0), scale)
     slot = PLOT_WIDTH / max(len(counts), 1)
     bars = []
     for index, (count, label) in enumerate(zip(counts, labels, strict=True)):
@@ -115,13 +132,18 @@ def histogram(counts: Sequence[int], labels: Sequence[str]) -> Chart:
     x_ticks = tuple(
         Tick(round(LEFT + (index + 0.5) * slot, 1), label) for index, label in enumerate(labels)
     )
-    y_ticks = tuple(Tick(_y(v, 0, ceiling), str(v)) for v in values)
+    y_ticks = tuple(Tick(_y(v, 0, ceiling), label_of(v)) for v in values)
     return Chart(WIDTH, HEIGHT, x_ticks, y_ticks, bars=tuple(bars))
 
 
-def cumulative(values: Sequence[int], labels: Sequence[str], point_labels: Sequence[str]) -> Chart:
+def cumulative(
+    values: Sequence[int],
+    labels: Sequence[str],
+    point_labels: Sequence[str],
+    scale: Scale | None = None,
+) -> Chart:
     """A line through running totals ``values`` (one per period labelled ``labels``)."""
-    _ticks, ceiling = _count_ticks(max(values, default=0))
+    _ticks, ceiling, label_of = _axis(max(values, default=0), scale)
     count = len(values)
     step = PLOT_WIDTH / max(count - 1, 1)
     points = tuple(
@@ -135,7 +157,7 @@ def cumulative(values: Sequence[int], labels: Sequence[str], point_labels: Seque
         for index, label in enumerate(labels)
         if index % every == 0 or index == count - 1
     )
-    y_ticks = tuple(Tick(_y(v, 0, ceiling), str(v)) for v in _ticks)
+    y_ticks = tuple(Tick(_y(v, 0, ceiling), label_of(v)) for v in _ticks)
     path = " ".join(f"{p.x},{p.y}" for p in points)
     return Chart(WIDTH, HEIGHT, x_ticks, y_ticks, points=points, path=path)
 

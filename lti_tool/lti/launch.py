@@ -182,6 +182,12 @@ class SkillCertMessageLaunch(MessageLaunch):
         return azp or audiences[0]
 
     @property
+    def tenant_found(self) -> Row | None:
+        """The registration row (with its deployment's) the launch names, once
+        check_registration found it: a refused launch's event names its ids."""
+        return self._tool_conf.registration
+
+    @property
     def _tenant(self) -> Row:
         """The tenant ``check_registration`` found; every later step runs after it."""
         registration = self._tool_conf.registration

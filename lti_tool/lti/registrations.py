@@ -6,13 +6,16 @@ The CLI, the demo LMS and the tests all register through these functions.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lti_tool.lti.presets import get_preset
+from lti_tool.lti import platform_input
+from lti_tool.lti.platform_input import option_name
+from lti_tool.lti.presets import Preset, get_preset
 from lti_tool.lti.urls import jwks_url, launch_url, login_url
 from lti_tool.models import Deployment, Registration
 from lti_tool.outbound import check_platform_url
@@ -37,39 +40,50 @@ def add_platform(
     key_set: dict[str, Any] | None = None,
     auth_audience: str | None = None,
     frame_origins: tuple[str, ...] = (),
+    warn: Callable[[str], None] | None = None,
 ) -> Registration:
     """Register a platform from a preset, explicit values overriding it.
 
-    Raises ValueError with a message for the administrator when something is missing,
-    not https, at a non-public address in production (unless ``outbound_allowed_hosts``
-    lists it), or already registered.
+    Values are tidied first (lti_tool.lti.platform_input); what looks mistyped is logged
+    and passed to ``warn``. Raises ValueError with a message for the administrator when
+    something is missing, not https, at a non-public address in production (unless
+    ``outbound_allowed_hosts`` lists it), malformed, or already registered.
     """
     template = get_preset(preset)
-    issuer = issuer or template.issuer or site_url
+    warnings: list[str] = []
+    client_id = client_id.strip()
+    if not client_id:
+        raise ValueError("--client-id is empty: copy the client ID your LMS shows.")
+    deployment_id, auth_audience = (
+        v.strip() if v else None for v in (deployment_id, auth_audience)
+    )
+    site_url = platform_input.clean_url(site_url, "--site-url")
+    issuer = platform_input.clean_issuer(issuer, warnings) or template.issuer or site_url
     if not issuer:
         raise ValueError(f"The {template.title} preset needs --issuer (the LMS's site URL).")
+    platform_input.refuse_endpoint_as_issuer(template, issuer, client_id)
     site = site_url or (issuer if template.issuer is None else None)
-
-    def pick(given: str | None, preset_value: str | None) -> str | None:
-        if given:
-            return given
-        return (
-            template.expand(preset_value, site=site, client_id=client_id) if preset_value else None
-        )
-
-    urls = {
-        "auth_login_url": pick(auth_login_url, template.auth_login_url),
-        "auth_token_url": pick(auth_token_url, template.auth_token_url),
-        "key_set_url": None if key_set else pick(key_set_url, template.key_set_url),
-        "auth_audience": pick(auth_audience, template.auth_audience),
+    given = {
+        "auth_login_url": auth_login_url,
+        "auth_token_url": auth_token_url,
+        "key_set_url": key_set_url,
     }
-    for option in ("auth_login_url", "auth_token_url"):
-        if not urls[option]:
-            raise ValueError(
-                f"--{option.replace('_', '-')} is required for the {template.title} preset."
-            )
-    if not urls["key_set_url"] and not key_set:
-        raise ValueError("--key-set-url is required (or static keys).")
+    urls = _endpoint_urls(
+        template,
+        {
+            field: platform_input.clean_url(value, option_name(field))
+            for field, value in given.items()
+        },
+        site=site,
+        client_id=client_id,
+        static_keys=bool(key_set),
+    )
+    urls["auth_audience"] = auth_audience or _expanded(
+        template, template.auth_audience, site, client_id
+    )
+    warnings += platform_input.preset_warnings(
+        template, issuer, urls, site=site_url, client_id=client_id
+    )
     check_platform_url(issuer, settings, "The issuer")
     for option, url in urls.items():
         if url and option != "auth_audience":
@@ -96,13 +110,45 @@ def add_platform(
     session.add(registration)
     session.flush()
     log.info("Registered platform %s: issuer=%s client_id=%s", registration.id, issuer, client_id)
+    for warning in warnings:
+        log.warning("Registration %s: %s", registration.id, warning)
+        if warn is not None:
+            warn(warning)
     if deployment_id:
         add_deployment(session, registration, deployment_id)
     return registration
 
 
+def _expanded(template: Preset, value: str | None, site: str | None, client_id: str) -> str | None:
+    return template.expand(value, site=site, client_id=client_id) if value else None
+
+
+def _endpoint_urls(
+    template: Preset,
+    given: dict[str, str | None],
+    *,
+    site: str | None,
+    client_id: str,
+    static_keys: bool,
+) -> dict[str, str | None]:
+    """The login, token and key set URLs: as given, else the preset's for this site."""
+    urls = {
+        field: value or _expanded(template, getattr(template, field), site, client_id)
+        for field, value in given.items()
+    }
+    if static_keys:
+        urls["key_set_url"] = None
+    for field in ("auth_login_url", "auth_token_url"):
+        if not urls[field]:
+            raise ValueError(f"{option_name(field)} is required for the {template.title} preset.")
+    if not urls["key_set_url"] and not static_keys:
+        raise ValueError("--key-set-url is required (or static keys).")
+    return urls
+
+
 def _origin_of(url: str, settings: Settings) -> str:
     """``https://host[:port]`` of a URL the LMS frames the tool from."""
+    url = platform_input.clean_url(url, "--frame-origin") or ""
     check_platform_url(url, settings, "--frame-origin")
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"

@@ -2,7 +2,7 @@
 
 The newest credential of a (learner, track) speaks for it: it is the one a renewal or a
 re-issue continues (``Credential.period``). Its standing is worded for renewal: renewed
-(it continues an earlier one), due for renewal (it expires within ``EXPIRING_DAYS``),
+(it continues an earlier one), expiring soon (within ``EXPIRING_DAYS``),
 expired, revoked, or simply active.
 """
 
@@ -19,14 +19,14 @@ from sqlalchemy.orm import Session
 from lti_tool.models import Context, Credential, CredentialState, Membership
 from lti_tool.reports.scope import Reach, learners_condition
 
-#: A credential expiring within this many days is due for renewal (the wallet's reminders
+#: A credential expiring within this many days is "expiring soon" (the wallet's reminders
 #: start earlier, at 180 days; a report counts the ones that need action now).
 EXPIRING_DAYS = 90
 
 
 class Standing(enum.StrEnum):
     ACTIVE = "active"
-    DUE = "due"  #: active, expires within EXPIRING_DAYS
+    EXPIRING = "expiring"  #: active, expires within EXPIRING_DAYS
     RENEWED = "renewed"  #: active, continues an earlier credential
     EXPIRED = "expired"
     REVOKED = "revoked"
@@ -34,7 +34,7 @@ class Standing(enum.StrEnum):
 
 WORDS = {
     Standing.ACTIVE: _l("active"),
-    Standing.DUE: _l("due for renewal"),
+    Standing.EXPIRING: _l("expiring soon"),
     Standing.RENEWED: _l("renewed"),
     Standing.EXPIRED: _l("expired"),
     Standing.REVOKED: _l("revoked"),
@@ -49,14 +49,14 @@ def standing(
     if now >= valid_until:
         return Standing.EXPIRED
     if valid_until - now <= dt.timedelta(days=EXPIRING_DAYS):
-        return Standing.DUE
+        return Standing.EXPIRING
     return Standing.RENEWED if renews else Standing.ACTIVE
 
 
 def held(
     session: Session, reach: Reach, track_ids: Collection[str], now: dt.datetime
-) -> dict[tuple[int, str], Standing]:
-    """(learner, track) → the standing of the learner's newest credential for the track,
+) -> dict[int, dict[str, Standing]]:
+    """Learner → track → the standing of the learner's newest credential for the track,
     for the learners in reach and the tracks given."""
     if not track_ids:
         return {}
@@ -65,7 +65,7 @@ def held(
         .join(Context, Context.id == Membership.context_id)
         .where(reach.contexts(), *learners_condition())
     )
-    rows = session.execute(
+    rows = session.connection().execute(
         select(
             Credential.user_id,
             Credential.track_id,
@@ -80,7 +80,9 @@ def held(
         )
         .order_by(Credential.period)
     )
-    found = {}
-    for user_id, track_id, state, valid_until, previous_id in rows:  # newest last: it wins
-        found[user_id, track_id] = standing(state, valid_until, previous_id is not None, now)
+    found: dict[int, dict[str, Standing]] = {}
+    for user_id, track_id, state, valid_until, previous_id in rows.all():  # newest last: it wins
+        found.setdefault(user_id, {})[track_id] = standing(
+            state, valid_until, previous_id is not None, now
+        )
     return found

@@ -34,7 +34,7 @@ def _figures_header() -> list[str]:
         gettext("Activities overdue"),
         gettext("Learners with overdue work"),
         gettext("Credentials held"),
-        gettext("Due for renewal"),
+        gettext("Expiring soon"),
         gettext("Renewed"),
         gettext("Expired"),
     ]
@@ -51,7 +51,7 @@ def _figures(totals: Totals) -> list[Cell]:
         totals.overdue,
         totals.with_overdue,
         totals.issued,
-        totals.due,
+        totals.expiring,
         totals.renewed,
         totals.expired,
     ]

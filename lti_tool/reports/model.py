@@ -15,7 +15,7 @@ import datetime as dt
 import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -92,6 +92,11 @@ class Filters:
             return activity.track.id == name
         return f"{activity.track.id}/{activity.module.id}" == name
 
+    @property
+    def narrow(self) -> bool:
+        """Whether they leave any learner out."""
+        return self.section is not None or bool(self.status or self.credential)
+
     def keeps(self, person: Person) -> bool:
         if self.section is not None and self.section not in person.sections:
             return False
@@ -106,8 +111,10 @@ class Filters:
         return not self.credential or self.credential in person.credentials
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Person:
+class Person(NamedTuple):
+    """One learner of one school, with their figures: a tuple, as a district makes 20,000
+    of them per page."""
+
     user_id: int
     name: str
     school_id: int
@@ -143,27 +150,42 @@ class Totals:
     overdue: int = 0  #: learner-activities overdue
     with_overdue: int = 0  #: learners with overdue work
     issued: int = 0  #: credentials held (not revoked)
-    due: int = 0
+    expiring: int = 0
     renewed: int = 0
     expired: int = 0
 
     @classmethod
     def of(cls, people: Iterable[Person]) -> Totals:
-        people = list(people)
-        held = Counter(standing for person in people for standing in person.credentials)
+        """The totals of ``people``, in one pass over them."""
+        learners = complete = not_started = placed = done = overdue = with_overdue = 0
+        standings: list[Standing] = []
+        for person in people:
+            learners += 1
+            complete += person.complete
+            not_started += not person.started
+            placed += person.placed
+            done += person.done
+            overdue += person.overdue
+            with_overdue += bool(person.overdue)
+            standings += person.credentials
+        held = Counter(standings)
         return cls(
-            learners=len(people),
-            complete=sum(person.complete for person in people),
-            not_started=sum(not person.started for person in people),
-            placed=sum(person.placed for person in people),
-            done=sum(person.done for person in people),
-            overdue=sum(person.overdue for person in people),
-            with_overdue=sum(bool(person.overdue) for person in people),
+            learners,
+            complete,
+            not_started,
+            placed,
+            done,
+            overdue,
+            with_overdue,
             issued=held.total() - held[Standing.REVOKED],
-            due=held[Standing.DUE],
+            expiring=held[Standing.EXPIRING],
             renewed=held[Standing.RENEWED],
             expired=held[Standing.EXPIRED],
         )
+
+    def __add__(self, other: Totals) -> Totals:
+        mine, theirs = dataclasses.astuple(self), dataclasses.astuple(other)
+        return Totals(*(a + b for a, b in zip(mine, theirs, strict=True)))
 
     @property
     def pending(self) -> int:
@@ -188,11 +210,20 @@ class SchoolReport:
     units: tuple[tuple[str, str], ...]  #: (filter value, title) of its tracks and modules
     links: tuple[Link, ...]
     people: tuple[Person, ...]  #: the learners the filters keep, by name
-    sections: tuple[Section, ...]
+    #: (id, name) of its sections, by name; none on the district's page (``build``)
+    section_names: tuple[tuple[int, str], ...]
 
     @functools.cached_property
     def totals(self) -> Totals:
         return Totals.of(self.people)
+
+    @functools.cached_property
+    def sections(self) -> tuple[Section, ...]:
+        """Each section's totals: only a school's page shows them."""
+        return tuple(
+            Section(section_id, name, Totals.of(p for p in self.people if section_id in p.sections))
+            for section_id, name in self.section_names
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -201,7 +232,8 @@ class Report:
 
     @functools.cached_property
     def totals(self) -> Totals:
-        return Totals.of(person for school in self.schools for person in school.people)
+        """The schools' totals added up: the same as counting every school's people."""
+        return sum((school.totals for school in self.schools), Totals())
 
     @property
     def units(self) -> list[tuple[str, str]]:
@@ -237,30 +269,33 @@ def _people(
     counted: Mapping[int, Sequence[Placed]],
     plans: Mapping[int, Sequence[Placed]],
     now: dt.datetime,
+    sections: bool,
 ) -> dict[int, list[Person]]:
-    """Every learner in reach, by school, with their figures and credentials."""
+    """Every learner in reach, by school, with their figures and credentials (and their
+    sections, with ``sections``)."""
+    placed = {sid: len(plan) for sid, plan in counted.items()}
     overdue = {sid: sum(p.overdue(now) for p in plan) for sid, plan in counted.items()}
     figures = work.figures(session, reach, counted, now)
     track_ids = {p.track.id for plan in plans.values() for p in plan}
     held = credentials.held(session, reach, track_ids, now)
     school_tracks = {sid: list({p.track.id: None for p in plan}) for sid, plan in plans.items()}
     people: dict[int, list[Person]] = {sid: [] for sid in plans}
-    for learner in work.roster(session, reach):
-        sid = learner.school_id
-        mine = figures.get((sid, learner.user_id), work.NOTHING)
-        standings = (held.get((learner.user_id, track_id)) for track_id in school_tracks[sid])
+    for user_id, name, sid, in_sections in work.roster(session, reach, sections=sections):
+        done, started, handed_in_late, last_done_at = figures.get((sid, user_id), work.NOTHING)
+        theirs = held.get(user_id, {})  # most hold none
+        standings = tuple(theirs[t] for t in school_tracks[sid] if t in theirs) if theirs else ()
         people[sid].append(
             Person(
-                learner.user_id,
-                learner.name,
+                user_id,
+                name,
                 sid,
-                learner.sections,
-                len(counted[sid]),
-                mine.done,
-                mine.started,
-                overdue[sid] - mine.handed_in_late,
-                mine.last_done_at,
-                tuple(standing for standing in standings if standing is not None),
+                in_sections,
+                placed[sid],
+                done,
+                started,
+                overdue[sid] - handed_in_late,
+                last_done_at,
+                standings,
             )
         )
     return people
@@ -282,17 +317,16 @@ def build(
     ids = [s.id for s in listed]
     plans, links = placed(session, ids, tracks)
     counted = {sid: [p for p in plan if filters.counts(p)] for sid, plan in plans.items()}
-    people = _people(session, reach, counted, plans, now)
-    sections = _sections(session, ids)
+    # A school's page shows its sections; the district's only filters by one.
+    with_sections = school is not None or filters.section is not None
+    people = _people(session, reach, counted, plans, now, with_sections)
+    sections = _sections(session, ids) if with_sections else {sid: [] for sid in ids}
     reports = []
     for s in listed:
-        kept = tuple(person for person in people[s.id] if filters.keeps(person))
-        in_sections = tuple(
-            Section(section_id, name, Totals.of(p for p in kept if section_id in p.sections))
-            for section_id, name in sections[s.id]
-        )
+        kept = tuple(filter(filters.keeps, people[s.id]) if filters.narrow else people[s.id])
         plan, units = tuple(counted[s.id]), _units(plans[s.id])
-        reports.append(SchoolReport(s, plan, units, tuple(links[s.id]), kept, in_sections))
+        named = tuple(sections[s.id])
+        reports.append(SchoolReport(s, plan, units, tuple(links[s.id]), kept, named))
     return Report(tuple(reports))
 
 
@@ -300,6 +334,6 @@ def check_filters(report: Report, filters: Filters) -> None:
     """Refuse a section or unit filter that names none of the report's (``FilterError``)."""
     if filters.unit and filters.unit not in {value for value, _ in report.units}:
         raise FilterError(gettext("No school here places “%(value)s”.", value=filters.unit))
-    sections = {section.id for school in report.schools for section in school.sections}
+    sections = {section_id for school in report.schools for section_id, _ in school.section_names}
     if filters.section is not None and filters.section not in sections:
         raise FilterError(gettext("There is no such section in this report."))

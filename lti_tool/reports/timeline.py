@@ -84,6 +84,7 @@ def completion_chart(over: Sequence[Week]) -> charts.Chart | None:
             )
             for week in over
         ],
+        _percent_scale(),
     )
     guides = tuple(
         charts.Line(
@@ -109,4 +110,11 @@ def schools_chart(report: Report) -> charts.Chart | None:
     return charts.histogram(
         [round(100 * school.totals.share_complete) for school in report.schools],
         [school.school.label or school.school.title for school in report.schools],
+        _percent_scale(),
     )
+
+
+def _percent_scale() -> charts.Scale:
+    """0 to 100 %, whatever the data: a share reads against the whole, and a chart of
+    schools at 0 % must not draw an axis up to "1"."""
+    return charts.Scale((0, 25, 50, 75, 100), lambda value: format_percent(value / 100))

@@ -17,19 +17,21 @@ database, per learner, so only one row per learner comes back.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Select,
     and_,
+    bindparam,
     case,
     distinct,
     false,
     func,
+    literal,
     or_,
     select,
     tuple_,
@@ -62,8 +64,7 @@ _GRADED_LAB = and_(
 )
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Figures:
+class Figures(NamedTuple):
     """One learner's standing in one school on the activities counted."""
 
     done: int = 0
@@ -80,37 +81,52 @@ class Figures:
 NOTHING = Figures()
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Learner:
+class Learner(NamedTuple):
     user_id: int
     name: str
     school_id: int
     sections: tuple[int, ...]
 
 
-def roster(session: Session, reach: Reach) -> list[Learner]:
-    """The active learners of every school in reach, by name, with their sections."""
-    rows = session.execute(
+def roster(session: Session, reach: Reach, *, sections: bool = True) -> list[Learner]:
+    """The active learners of every school in reach, by name, with their sections (none
+    without ``sections``: the district's page shows no section).
+
+    Read through the connection, as plain rows: the ORM's result handling cost more than
+    the query itself at 20,000 learners (docs/performance.md)."""
+    connection = session.connection()
+    rows = connection.execute(
         select(User.id, User.name, Membership.context_id)
         .join(Membership, Membership.user_id == User.id)
         .join(Context, Context.id == Membership.context_id)
         .where(reach.contexts(), *learners_condition())
         .order_by(User.name, User.id)
     ).all()
+    if not sections:
+        return [Learner(user_id, name, context_id, ()) for user_id, name, context_id in rows]
     # Stored by roster sync (NRPS group enrollments) and by launches.
-    sections: dict[tuple[int, int], list[int]] = {}
-    for user_id, section_id, context_id in session.execute(
+    found: dict[tuple[int, int], list[int]] = {}
+    for user_id, section_id, context_id in connection.execute(
         select(SectionMember.user_id, CourseSection.id, CourseSection.context_id)
         .join(CourseSection, CourseSection.id == SectionMember.section_id)
         .join(Context, Context.id == CourseSection.context_id)
         .where(reach.contexts())
         .order_by(CourseSection.id)
-    ):
-        sections.setdefault((context_id, user_id), []).append(section_id)
+    ).all():
+        found.setdefault((context_id, user_id), []).append(section_id)
     return [
-        Learner(user_id, name, context_id, tuple(sections.get((context_id, user_id), ())))
+        Learner(user_id, name, context_id, tuple(found.get((context_id, user_id), ())))
         for user_id, name, context_id in rows
     ]
+
+
+def _planned(values: Sequence[Any]) -> BindParameter[Any]:
+    """Values written into the statement rather than sent as its parameters, so that
+    PostgreSQL plans the aggregate for these schools and activities every time. Sent as
+    parameters, a statement that a connection runs again (psycopg prepares it from its
+    sixth run) may get PostgreSQL's generic plan, which is 2.5 times as slow on the
+    benchmark's district (docs/performance.md)."""
+    return bindparam(None, list(values), expanding=True, literal_execute=True)
 
 
 def _counted(
@@ -130,50 +146,65 @@ def _counted(
             schools_by_list.setdefault(frozenset(school_pairs), []).append(school_id)
     arms = []
     for same, school_ids in schools_by_list.items():
-        here = school_of.in_(school_ids)
+        here = school_of.in_(_planned(school_ids))
         if within is not None and all(frozenset(within[s]) == same for s in school_ids):
             arms.append(here)
             continue
         tracks = {track for track, _ in same}
         if len(tracks) == 1:
+            track = literal(tracks.pop(), literal_execute=True)
             arms.append(
-                and_(here, keys[0] == tracks.pop(), keys[1].in_(sorted(a for _, a in same)))
+                and_(here, keys[0] == track, keys[1].in_(_planned(sorted(a for _, a in same))))
             )
         else:
-            arms.append(and_(here, tuple_(*keys).in_(sorted(same))))
+            arms.append(and_(here, tuple_(*keys).in_(_planned(sorted(same)))))
     return or_(*arms) if arms else false()
 
 
 def _per_learner(
     model: type[Attempt] | type[LabSubmission],
     reach: Reach,
-    done_at: ColumnElement[Any],
+    graded: ColumnElement[bool],
+    handed_in_at: Any,  # a column or a mapped attribute
     handed_in: ColumnElement[bool],
     counted: Mapping[int, Sequence[tuple[str, str]]],
     overdue: Mapping[int, Sequence[tuple[str, str]]],
+    first: ColumnElement[bool] | None = None,
 ) -> Select[int | None, int, int, int, int, Any]:
-    """Per (school, learner): activities done, started and handed in past their deadline,
-    and the last graded hand-in. A learner's pieces of one activity (retakes) count once
-    (DISTINCT): grouping per activity first costs PostgreSQL about three times as much at
-    20,000 learners, and so does a DISTINCT over built strings, so the activity's id
-    alone names it when no two tracks placed share one."""
+    """Per (school, learner): activities done (a piece of work ``graded``), started and
+    handed in past their deadline, and the last graded hand-in (``handed_in_at``).
+
+    A learner's pieces of one activity (retakes) count once: ``first`` picks one piece of
+    each activity, the one that was handed in if any was; without it, and for done (any
+    piece may be the graded one), they are told apart with DISTINCT. Each DISTINCT costs
+    PostgreSQL a sort per learner, and one over built strings twice one over the
+    activity's id, which alone names it when no two tracks placed share one; grouping per
+    activity first costs more at 20,000 learners (docs/performance.md)."""
     keys = (model.track_id, model.activity_id)
     ids = {key for listed in counted.values() for key in listed}
     one_track_each = len({activity for _, activity in ids}) == len(ids)
     pair = model.activity_id if one_track_each else model.track_id + "/" + model.activity_id
     late = and_(handed_in, _counted(model.context_id, keys, overdue, within=counted))
+    started: ColumnElement[int]
+    handed_late: ColumnElement[int]
+    if first is None:
+        started = func.count(distinct(pair))
+        handed_late = func.count(distinct(case((late, pair), else_=None)))
+    else:
+        started = func.count().filter(first)
+        handed_late = func.count().filter(and_(first, late))
     return (
         select(
             model.context_id,
             model.user_id,
-            func.count(distinct(case((done_at.is_not(None), pair), else_=None))),
-            func.count(distinct(pair)),
-            func.count(distinct(case((late, pair), else_=None))),
-            func.max(done_at),
+            func.count(distinct(case((graded, pair), else_=None))),
+            started,
+            handed_late,
+            func.max(case((graded, handed_in_at), else_=None)),
         )
         .where(
-            model.registration_id == reach.registration_id,
-            model.deployment_id == reach.deployment_id,
+            model.registration_id == literal(reach.registration_id, literal_execute=True),
+            model.deployment_id == literal(reach.deployment_id, literal_execute=True),
             _counted(model.context_id, keys, counted),
         )
         .group_by(model.context_id, model.user_id)
@@ -195,15 +226,21 @@ def figures(
     attempts = _per_learner(
         Attempt,
         reach,
-        case((_GRADED_ATTEMPT, Attempt.submitted_at), else_=None),
+        _GRADED_ATTEMPT,
+        Attempt.submitted_at,
         Attempt.status != AttemptStatus.IN_PROGRESS,
         counted,
         overdue,
+        # Number 1 is each activity's first attempt: attempts are numbered from 1, once
+        # each (the unique index), and the next starts only once the one before it was
+        # handed in (``learning.attempts.start``), so the first is handed in if any is.
+        first=Attempt.number == 1,
     )
     labs = _per_learner(
         LabSubmission,
         reach,
-        case((_GRADED_LAB, LabSubmission.created_at), else_=None),
+        _GRADED_LAB,
+        LabSubmission.created_at,
         LabSubmission.status == SubmissionStatus.GRADED,
         counted,
         overdue,
@@ -211,13 +248,21 @@ def figures(
         ~LabSubmission.visible_only,
         LabSubmission.status.in_((SubmissionStatus.GRADED, SubmissionStatus.QUEUED)),
     )
-    found: dict[tuple[int, int], Figures] = {}
-    for query in (attempts, labs):
-        for school, user, done, started, handed, last in session.execute(query):
-            if (earlier := found.get((school, user))) is not None:
-                times = [t for t in (earlier.last_done_at, last) if t is not None]
-                done, started = done + earlier.done, started + earlier.started
-                handed += earlier.handed_in_late
-                last = max(times) if times else None
-            found[school, user] = Figures(done, started, handed, last)
+    connection = session.connection()
+    found = {
+        (row[0], row[1]): Figures(row[2], row[3], row[4], row[5])
+        for row in connection.execute(attempts).all()
+    }
+    for school, user, *lab in connection.execute(labs).all():
+        found[school, user] = _added(found.get((school, user), NOTHING), Figures(*lab))
     return found
+
+
+def _added(one: Figures, other: Figures) -> Figures:
+    times = [t for t in (one.last_done_at, other.last_done_at) if t is not None]
+    return Figures(
+        one.done + other.done,
+        one.started + other.started,
+        one.handed_in_late + other.handed_in_late,
+        max(times) if times else None,
+    )

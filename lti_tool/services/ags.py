@@ -278,15 +278,16 @@ class AgsClient:
 
     # -- scores and results ----------------------------------------------------------------
 
-    def post_score(self, lineitem_url: str, score: Score) -> None:
+    def post_score(self, lineitem_url: str, score: Score) -> int:
+        """Send the score; the LMS's HTTP status (200, 201 or 204 as platforms differ)."""
         self._require(AgsScope.SCORE)
-        self._connection.request(
+        return self._connection.request(
             "POST",
             service_url(lineitem_url, "scores"),
             what="Sending a score",
             content_type=MediaType.SCORE,
             document=score.to_json(canvas=self.canvas),
-        )
+        ).status
 
     def results(
         self, lineitem_url: str, *, user_id: str | None = None, max_pages: int = MAX_PAGES

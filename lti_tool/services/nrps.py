@@ -79,6 +79,8 @@ class NrpsClient:
     def __init__(self, connection: ServiceConnection, memberships_url: str) -> None:
         self._connection = connection
         self.memberships_url = memberships_url
+        #: Pages the last :meth:`members` read (the roster.read event reports it).
+        self.pages_read = 0
 
     def members(
         self,
@@ -96,12 +98,14 @@ class NrpsClient:
             raise ServiceError("The LMS did not grant SkillCert access to the course roster.")
         url = with_query(self.memberships_url, {"role": role, "limit": limit, "rlid": rlid})
         members: list[Member] = []
+        self.pages_read = 0
         for answer in self._connection.pages(
             url,
             what="Reading the course roster",
             accept=MediaType.MEMBERSHIP_CONTAINER,
             max_pages=max_pages,
         ):
+            self.pages_read += 1
             page = answer.json()
             if not isinstance(page, dict) or not isinstance(page.get("members"), list):
                 raise ServiceError("The LMS's membership container has no members list.")

@@ -22,6 +22,7 @@ import requests
 from cachetools import TLRUCache
 from jwt.api_jwk import PyJWK
 
+from lti_tool.observability.events import elapsed_ms, event
 from lti_tool.services.errors import ServiceError, error_from_response
 from lti_tool.services.transport import check_url, send
 from lti_tool.settings import Settings
@@ -75,6 +76,24 @@ def _lifetime(expires_in: object) -> float:
     return seconds - EXPIRY_MARGIN_SECONDS if seconds > 2 * EXPIRY_MARGIN_SECONDS else seconds / 2
 
 
+def _log_fetch(
+    credentials: ClientCredentials,
+    scopes: frozenset[str],
+    started: float,
+    error: ServiceError | None,
+) -> None:
+    """The ``token.fetch`` event: which registration asked for which scopes, and how it went
+    (never the token or the assertion)."""
+    event(
+        "token.fetch",
+        registration_id=credentials.registration_id,
+        scopes=sorted(scopes),
+        outcome="ok" if error is None else "failed",
+        http_status=200 if error is None else error.status,
+        duration_ms=elapsed_ms(started),
+    )
+
+
 class TokenCache:
     """Access tokens per (registration, scope set); safe to share between threads."""
 
@@ -106,7 +125,13 @@ class TokenCache:
         if token is not None:
             return token.value
         # Fetch outside the lock: a slow LMS must not hold up tokens for the others.
-        token = self._fetch(credentials, key[-1])
+        started = time.monotonic()
+        try:
+            token = self._fetch(credentials, key[-1])
+        except ServiceError as exc:
+            _log_fetch(credentials, key[-1], started, exc)
+            raise
+        _log_fetch(credentials, key[-1], started, None)
         with self._lock:
             self._tokens[key] = token
         return token.value

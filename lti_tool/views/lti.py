@@ -3,26 +3,42 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Row
 from werkzeug.wrappers import Response
 
 from assessments.catalog import list_tracks
 from lti_tool import csrf, roster
 from lti_tool.db import get_connection, get_session, read_only, rollback
-from lti_tool.errors import ForbiddenError, LaunchExpiredError, SkillCertError
+from lti_tool.errors import (
+    ForbiddenError,
+    LaunchError,
+    LaunchExpiredError,
+    NotRegisteredError,
+    PlatformFetchError,
+    SkillCertError,
+)
 from lti_tool.gradesync import lineitems
 from lti_tool.lti import keys
 from lti_tool.lti.constants import Claim, MessageType
 from lti_tool.lti.housekeeping import maybe_purge_expired
-from lti_tool.lti.launch import BrowserNotBound, SkillCertMessageLaunch, state_cookie_name
+from lti_tool.lti.launch import (
+    BrowserNotBound,
+    SkillCertMessageLaunch,
+    ValidatedLaunch,
+    state_cookie_name,
+)
 from lti_tool.lti.login import platform_origin, start_login
 from lti_tool.lti.sync import record_launch
 from lti_tool.models import Registration, Role
+from lti_tool.observability import metrics
+from lti_tool.observability.events import elapsed_ms, event
 from lti_tool.placements import Placement, resolve
 from lti_tool.ratelimit import client_address, rate_limited
 from lti_tool.sessions import (
@@ -72,15 +88,20 @@ def login() -> ResponseReturnValue:
 @csrf.exempt
 @rate_limited
 def launch() -> ResponseReturnValue:
+    started = time.monotonic()
     conn = get_connection()
     conf = current_settings()
+    checks = SkillCertMessageLaunch(
+        request.form, request.cookies, conn, conf, current_app.extensions["skillcert.keys"]
+    )
     try:
-        validated = SkillCertMessageLaunch(
-            request.form, request.cookies, conn, conf, current_app.extensions["skillcert.keys"]
-        ).run()
+        validated = checks.run()
     except BrowserNotBound as unbound:
         rollback()  # keep the login state for the second post
         return _complete_without_cookie(unbound)
+    except LaunchError as refused:
+        _log_refused(refused, checks.tenant_found, started)
+        raise
     recorded = record_launch(conn, validated)
     if recorded.retargeted_link_id is not None:
         lineitems.queue_sync(conn, recorded.retargeted_link_id, validated.registration.id)
@@ -89,22 +110,52 @@ def launch() -> ResponseReturnValue:
         # Validated through platform storage: this frame keeps no cookie of ours, so the
         # session continues in a new (top-level) window through a one-time hand-off link.
         handoff = create_launch_session(conn, conf, lifetime=HANDOFF_LIFETIME, **fields)
+        _log_accepted(validated, fields, started)
         return render_template(
             "lti/continue_new_window.html", handoff_url=url_for("lti.handoff", t=handoff)
         )
     token = create_launch_session(conn, conf, **fields)
-    log.info(
-        "Launch accepted: registration=%s deployment=%s user=%s role=%s message=%s",
-        validated.registration.id,
-        validated.deployment_pk,
-        fields["user_id"],
-        fields["role"],
-        validated.message_type,
-    )
+    _log_accepted(validated, fields, started)
     response = redirect(url_for(_landing_page(fields)))
     set_cookie(response, SESSION_COOKIE, token, conf.session_lifetime_minutes * 60, conf)
     response.delete_cookie(state_cookie_name(validated.state), path="/")
     return response
+
+
+#: Why a launch was refused, by the class of its error (the most specific first).
+_REFUSAL_REASONS: tuple[tuple[type[LaunchError], str], ...] = (
+    (NotRegisteredError, "not_registered"),
+    (LaunchExpiredError, "expired"),
+    (PlatformFetchError, "platform_keys_unavailable"),
+    (LaunchError, "invalid"),
+)
+
+
+def _log_accepted(validated: ValidatedLaunch, fields: dict[str, Any], started: float) -> None:
+    metrics.launch("accepted", time.monotonic() - started)
+    event(
+        "launch.accepted",
+        registration_id=validated.registration.id,
+        deployment_id=validated.deployment_pk,
+        user_id=fields["user_id"],
+        role=str(fields["role"]),
+        message_type=validated.message_type,
+        duration_ms=elapsed_ms(started),
+    )
+
+
+def _log_refused(error: LaunchError, tenant: Row | None, started: float) -> None:
+    """The refusal's reason code and, when the launch got that far, its tenant's ids (the
+    error page tells the person why, in words; the ``ref=`` line has the English text)."""
+    metrics.launch("refused", time.monotonic() - started)
+    event(
+        "launch.refused",
+        reason=next(code for kind, code in _REFUSAL_REASONS if isinstance(error, kind)),
+        status=error.status_code,
+        registration_id=None if tenant is None else tenant.id,
+        deployment_id=None if tenant is None else tenant.deployment_pk,
+        duration_ms=elapsed_ms(started),
+    )
 
 
 @bp.get("/handoff")

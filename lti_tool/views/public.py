@@ -5,6 +5,7 @@ the verify API. Nothing here but ``/session`` reads a launch.
 
 from __future__ import annotations
 
+import hmac
 import json
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -24,7 +25,9 @@ from lti_tool.credentials.verdict_words import check_name, check_result
 from lti_tool.credentials.verify import Verdict, invalid, verify
 from lti_tool.csrf import exempt
 from lti_tool.db import get_connection, get_session, read_only
+from lti_tool.jobs.summary import queue_rows
 from lti_tool.models import Credential, utcnow
+from lti_tool.observability import metrics
 from lti_tool.ratelimit import rate_limited
 from lti_tool.sessions import required_launch
 from lti_tool.settings import Settings, current_settings
@@ -46,6 +49,26 @@ def healthz() -> ResponseReturnValue:
     except Exception:  # any database failure means unhealthy; the reason goes to the log
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+@bp.get("/metrics")
+@read_only
+def metrics_page() -> ResponseReturnValue:
+    """Prometheus's scrape, when the ``metrics_token`` setting turns it on; the scraper
+    sends ``Authorization: Bearer <token>``."""
+    token = current_settings().metrics_token
+    if not token:
+        abort(404)
+    given = request.headers.get("Authorization", "").encode()
+    if not hmac.compare_digest(given, f"Bearer {token}".encode()):
+        return Response(
+            "A valid bearer token is required.\n",
+            status=401,
+            mimetype="text/plain",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
+    body, content_type = metrics.exposition(queue_rows(get_connection()), utcnow())
+    return Response(body, content_type=content_type)
 
 
 @bp.get("/session")
@@ -157,7 +180,7 @@ def _served_track(track_id: str) -> Track | None:
 def credential_page(credential_id: str) -> ResponseReturnValue:
     credential = _credential(credential_id)
     settings = current_settings()
-    verdict = verify(get_session(), settings, credential.document)
+    verdict = _counted(verify(get_session(), settings, credential.document))
     url = page_url(settings, credential.id)
     renewed = wallet.is_renewed(get_session(), credential.id)
     standing = wallet.standing(credential, utcnow(), renewed=renewed)
@@ -254,7 +277,13 @@ def verify_api() -> ResponseReturnValue:
         return jsonify(_too_large().to_json())
     body = request.stream.read(MAX_VERIFY_BYTES + 1)  # a chunked body has no length
     verdict = _too_large() if len(body) > MAX_VERIFY_BYTES else _verify_body(body)
-    return jsonify(verdict.to_json())
+    return jsonify(_counted(verdict).to_json())
+
+
+def _counted(verdict: Verdict) -> Verdict:
+    """Count a verification in the metrics, by whether it verified."""
+    metrics.credential_verified("verified" if verdict.verified else "failed")
+    return verdict
 
 
 def _too_large() -> Verdict:

@@ -1,4 +1,5 @@
-"""Grade sync: what reached the LMS's gradebook, what waits, and sending a score again."""
+"""Grade sync: what reached the LMS's gradebook, what waits, what a teacher changed in the
+LMS, and sending a score again."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ def grade_sync_page() -> ResponseReturnValue:
         "instructor/grade_sync.html",
         launch=launch,
         sync=gradesync_status.course_sync(get_session(), launch),
+        changed=gradesync_status.changed_in_lms(get_session(), launch),
         columns=lineitems.course_problems(get_session(), launch, served_tracks()),
         resent=request.args.get("resent") == "1",
     )
@@ -36,4 +38,16 @@ def grade_sync_page() -> ResponseReturnValue:
 def send_grade_again(job_id: int) -> ResponseReturnValue:
     if not gradesync_status.send_again(get_session(), required_launch(), job_id):
         abort(404, gettext("There is no failed score to send again with that number here."))
+    return redirect(url_for("instructor.grade_sync_page", resent=1))
+
+
+@bp.post("/grade-sync/changed/<id:link_id>/<id:user_id>/send-again")
+@instructor_required
+def send_score_over_change(link_id: int, user_id: int) -> ResponseReturnValue:
+    """The instructor's decision to replace a teacher's change in the LMS with SkillCert's score."""
+    if not gradesync_status.send_over_change(get_session(), required_launch(), link_id, user_id):
+        abort(
+            404,
+            gettext("There is no grade changed in the LMS to send SkillCert's score over here."),
+        )
     return redirect(url_for("instructor.grade_sync_page", resent=1))
