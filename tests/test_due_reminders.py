@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import socket
 
+from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from lti_tool.db import transaction
 from lti_tool.models import CredentialPreference, DueReminder, User
 from tests import test_credentials_wallet
+from tests.conftest import SAMPLE_CONTENT, LmsDriver
 from tests.conftest import csrf_token_of as token
 from tests.simulated_lms import LTI
 
@@ -150,3 +153,45 @@ def test_without_smtp_the_command_says_what_to_set(course):
     result = course.app.test_cli_runner().invoke(args=["reminders", "due"])
     assert result.exit_code == 1
     assert "set smtp_host and smtp_from" in result.output
+
+
+class _Refusing:
+    """An SMTP server that refuses every recipient, as one does for an unknown mailbox."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return "550 5.1.1 No such mailbox"
+
+
+def test_a_reminder_that_cannot_be_sent_is_logged_without_the_address_and_retried(
+    make_app, simulated_lms, caplog
+):
+    with socket.socket() as probe:  # a free port (aiosmtpd's start-up check cannot use 0)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(_Refusing(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app = make_app(
+            content_path=str(SAMPLE_CONTENT),
+            smtp_host="127.0.0.1",
+            smtp_port=port,
+            smtp_from="skillcert@example.edu",
+            smtp_starttls=False,
+        )
+        course = LmsDriver(app, app.test_client(), simulated_lms)
+        course.register()
+        ada = learner(course, "ada")
+        assert opt_in(ada, due_reminders="on", email="ada@example.org").status_code == 302
+        caplog.set_level(logging.WARNING)
+        for _ in range(2):  # refused, and tried again on the next run
+            result = app.test_cli_runner().invoke(args=["reminders", "due"])
+            assert result.exit_code == 1
+            assert "1 reminder(s) could not be sent" in result.output
+        failures = [r.getMessage() for r in caplog.records if "Could not send" in r.getMessage()]
+        assert len(failures) == 2
+        assert all("SMTPRecipientsRefused" in line and "@" not in line for line in failures)
+        with transaction(app) as session:
+            assert session.scalars(select(DueReminder)).all() == []
+        app.extensions["skillcert.engine"].dispose()
+    finally:
+        controller.stop()

@@ -16,7 +16,9 @@ import datetime as dt
 import logging
 import smtplib
 import ssl
+from collections.abc import Callable, Iterable
 from email.message import EmailMessage
+from typing import TypeVar
 
 from flask import Flask
 from flask_babel import force_locale, format_date, format_decimal, gettext
@@ -38,6 +40,9 @@ from lti_tool.models import (
 from lti_tool.settings import Settings
 
 log = logging.getLogger(__name__)
+
+#: One reminder waiting to be sent, as its kind's ``due`` lists it.
+Pending = TypeVar("Pending")
 
 #: How long one SMTP conversation may take.
 SMTP_TIMEOUT_SECONDS = 20
@@ -80,19 +85,26 @@ def send_due(app: Flask, now: dt.datetime | None = None) -> Outcome:
     tracks = {track.id: track for track in list_tracks(settings.tracks_dir)}
     with transaction(app) as session:
         pending = due(session, now)
+    return send_each(
+        pending,
+        lambda due: _send(app, settings, tracks, *due),
+        lambda due: f"the {due[1]}-day reminder of credential {due[0]}",
+    )
+
+
+def send_each(
+    pending: Iterable[Pending], send: Callable[[Pending], int], what: Callable[[Pending], str]
+) -> Outcome:
+    """Send each pending reminder (``send`` returns how many went); one that cannot be sent
+    is logged as ``what`` it is, and left for the next run."""
     sent = failed = 0
-    for credential_id, days in pending:
+    for item in pending:
         try:
-            sent += _send(app, settings, tracks, credential_id, days)
+            sent += send(item)
         except (smtplib.SMTPException, OSError) as exc:
             failed += 1
             # The exception's text can carry the address: the log gets its type only.
-            log.warning(
-                "Could not send the %s-day reminder of credential %s: %s",
-                days,
-                credential_id,
-                type(exc).__name__,
-            )
+            log.warning("Could not send %s: %s", what(item), type(exc).__name__)
     return Outcome(sent, failed)
 
 

@@ -11,10 +11,8 @@ failed send is rolled back and tried on the next run. The log names ids, never a
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
-import smtplib
 from email.message import EmailMessage
 
 from flask import Flask
@@ -125,13 +123,7 @@ def due(session: Session, now: dt.datetime) -> list[tuple[int, int]]:
     return result
 
 
-@dataclasses.dataclass(frozen=True)
-class Outcome:
-    sent: int
-    failed: int
-
-
-def send_due(app: Flask, now: dt.datetime | None = None) -> Outcome:
+def send_due(app: Flask, now: dt.datetime | None = None) -> reminders.Outcome:
     """Send every due-date reminder due (``smtp_host`` must be set); one that cannot be
     sent is logged and left for the next run."""
     settings: Settings = app.config["SETTINGS"]
@@ -139,20 +131,11 @@ def send_due(app: Flask, now: dt.datetime | None = None) -> Outcome:
     tracks = tuple(list_tracks(settings.tracks_dir))
     with transaction(app) as session:
         pending = due(session, now)
-    sent = failed = 0
-    for link_id, user_id in pending:
-        try:
-            sent += _send(app, settings, tracks, link_id, user_id, now)
-        except (smtplib.SMTPException, OSError) as exc:
-            failed += 1
-            # The exception's text can carry the address: the log gets its type only.
-            log.warning(
-                "Could not send the due-date reminder of link %s to user %s: %s",
-                link_id,
-                user_id,
-                type(exc).__name__,
-            )
-    return Outcome(sent, failed)
+    return reminders.send_each(
+        pending,
+        lambda due: _send(app, settings, tracks, *due, now),
+        lambda due: f"the due-date reminder of link {due[0]} to user {due[1]}",
+    )
 
 
 def _send(
