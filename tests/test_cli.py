@@ -130,3 +130,11 @@ def test_platform_config_other_lms_prints_urls(runner, lms):
     assert result.exit_code == 0, result.output
     assert "http://localhost/lti/login" in result.output
     assert "http://localhost/lti/jwks.json" in result.output
+
+
+def test_platform_config_names_the_deep_linking_url_and_moodles_own_words_for_it(runner):
+    result = runner.invoke(args=["platform", "config", "--lms", "moodle"])
+    assert result.exit_code == 0, result.output
+    assert "Deep Linking URL:             http://localhost/lti/launch" in result.output
+    assert '"Content Selection URL"' in result.output
+    assert "Supports Deep Linking (Content-Item Message)" in result.output

@@ -225,6 +225,10 @@ def test_status_list_flips_on_revoke_and_the_public_page_says_revoked(course, le
     assert failed_codes(api_verify(course, document)) == {"revoked"}
     shown = course.app.test_cli_runner().invoke(args=["credentials", "show", credential_id])
     assert "Academic misconduct" in shown.output and "revoked" in shown.output
+    # The id as the credential itself gives it, in any case, names the same credential.
+    for named in (document["id"], document["id"].upper()):
+        shown = course.app.test_cli_runner().invoke(args=["credentials", "show", named])
+        assert shown.exit_code == 0 and "Academic misconduct" in shown.output, shown.output
     download = client.get(f"/credentials/{credential_id}.json")
     assert download.get_json() == document
     assert "attachment" in download.headers["Content-Disposition"]

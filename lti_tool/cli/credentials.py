@@ -16,6 +16,9 @@ from lti_tool.credentials import keys as issuer_keys
 from lti_tool.db import transaction
 from lti_tool.models import Credential
 
+#: How a credential names itself: ``"id": "urn:uuid:<its id>"``.
+URN_UUID = "urn:uuid:"
+
 credentials_cli = click.Group(
     "credentials", help="Open Badges 3.0 credentials (docs/credentials.md)."
 )
@@ -67,8 +70,17 @@ def credentials_issue(user_id: int, track_id: str, reason: str, by: str | None, 
         click.echo(_credential_line(credential))
 
 
+def _credential_id(_context: click.Context, _param: click.Parameter, value: str) -> str:
+    """A credential's id as the credential itself names it (``urn:uuid:…``, its ``id``) or
+    bare, in any case: the stored form."""
+    value = value.strip()
+    if value.lower().startswith(URN_UUID):
+        value = value[len(URN_UUID) :]
+    return value.lower()
+
+
 @credentials_cli.command("show")
-@click.argument("credential_id")
+@click.argument("credential_id", callback=_credential_id)
 @click.option("--json", "as_json", is_flag=True, help="Print the signed credential.")
 @with_appcontext
 def credentials_show(credential_id: str, as_json: bool) -> None:
@@ -106,7 +118,7 @@ def credentials_list(user_id: int | None) -> None:
 
 
 @credentials_cli.command("revoke")
-@click.argument("credential_id")
+@click.argument("credential_id", callback=_credential_id)
 @click.option("--reason", required=True, help="Why (recorded; not published).")
 @click.option("--by", help="Who revokes it (default: operator:<your login>).")
 @with_appcontext

@@ -194,6 +194,7 @@ def platform_setup(lms: str, settings: Settings) -> str | dict[str, Any]:
         f"  Tool URL / target link URI:   {launch_url(settings)}",
         f"  Login initiation URL:         {login_url(settings)}",
         f"  Redirect URI(s):              {launch_url(settings)}",
+        f"  Deep Linking URL:             {launch_url(settings)}",
         f"  Public keyset URL (JWKS):     {jwks_url(settings)}",
         "  Signature method:             RS256 (public keyset URL)",
         "  Services:                     Assignment and Grade Services; Names and Role",
