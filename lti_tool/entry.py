@@ -12,6 +12,7 @@ from typing import Any
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
+from sqlalchemy.exc import DBAPIError
 
 from lti_tool import cli
 from lti_tool.app import create_app
@@ -27,7 +28,35 @@ def load_app(overrides: dict[str, Any] | None = None) -> Flask:
         sys.exit(2)
 
 
-main = FlaskGroup(
+#: SQLSTATEs of a table or column that is not there (PostgreSQL's undefined_table and
+#: undefined_column), and SQLite's words for the same.
+_MISSING = frozenset({"42P01", "42703"})
+_MISSING_IN_SQLITE = ("no such table", "no such column")
+
+
+class _SkillCertGroup(FlaskGroup):
+    """Flask's group, with one error turned into advice: a command run against a database
+    that ``skillcert db upgrade`` has not brought to this version."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DBAPIError as exc:
+            if not _schema_missing(exc):
+                raise
+            raise click.ClickException(
+                "The database has no SkillCert tables, or older ones than this version "
+                "needs. Run `skillcert db upgrade` first (docs/operator-guide.md)."
+            ) from None
+
+
+def _schema_missing(exc: DBAPIError) -> bool:
+    if getattr(exc.orig, "sqlstate", None) in _MISSING:
+        return True
+    return any(words in str(exc.orig) for words in _MISSING_IN_SQLITE)
+
+
+main = _SkillCertGroup(
     name="skillcert",
     create_app=load_app,
     add_default_commands=False,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import secrets
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from lti_tool.db import transaction
+from lti_tool.entry import main
 from lti_tool.models import Deployment, Registration
 
 
@@ -138,3 +141,36 @@ def test_platform_config_names_the_deep_linking_url_and_moodles_own_words_for_it
     assert "Deep Linking URL:             http://localhost/lti/launch" in result.output
     assert '"Content Selection URL"' in result.output
     assert "Supports Deep Linking (Content-Item Message)" in result.output
+
+
+@pytest.fixture
+def empty_database(db_url: str, tmp_path):
+    """A database of the same kind with no SkillCert tables (never upgraded)."""
+    if db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'never-upgraded.db'}"
+        return
+    schema = f"skillcert_empty_{secrets.token_hex(3)}"
+    admin = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield db_url.replace(db_url.rsplit("search_path%3D", 1)[1], schema)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["credentials", "list"],
+        ["platform", "list"],
+        ["gradesync", "status"],
+    ],
+)
+def test_a_database_never_upgraded_gets_advice_not_a_traceback(make_app, empty_database, args):
+    app = make_app(database_url=empty_database)
+    result = app.test_cli_runner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert "Run `skillcert db upgrade` first" in result.output
+    assert "Traceback" not in result.output and "sqlalchemy" not in result.output.lower()
+    app.extensions["skillcert.engine"].dispose()
