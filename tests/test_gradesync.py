@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -230,6 +231,10 @@ def test_status_command_counts_per_platform_and_lists_dead_rows(grades):
     assert result.exit_code == 0, result.output
     assert "dead: 1, done: 1" in result.output
     assert "no longer active" in result.output and "activity capstone-project" in result.output
+    # Named by the LMS's own ids too, which its administrator can look up.
+    dead = next(line for line in result.output.splitlines() if "no longer active" in line)
+    in_the_lms = r"\(in the LMS: course \S+ '.*', link \S+ '.*', learner (ada|bob)\)"
+    assert re.search(in_the_lms, dead), dead
 
 
 def test_per_platform_cap_leaves_room_for_other_platforms(app):

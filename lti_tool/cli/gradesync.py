@@ -27,11 +27,12 @@ def gradesync_status() -> None:
         for platform in platforms:
             counts = ", ".join(f"{status}: {n}" for status, n in sorted(platform.counts.items()))
             click.echo(f"Registration {platform.registration}: {counts}")
-        for job in dead:
-            p = job.payload
+        for d in dead:
             click.echo(
-                f"dead job {job.id}: registration {p['registration']} course {p['context']} "
-                f"link {p['link']} learner {p['user']} activity {p['activity']}: {job.last_error}"
+                f"not sent (job {d.job_id}): registration {d.registration_id}, course "
+                f"{d.context_id} (in the LMS: course {d.course} {d.course_title!r}, link "
+                f"{d.link} {d.link_title!r}, learner {d.learner}), activity {d.activity}: "
+                f"{d.reason}"
             )
 
 

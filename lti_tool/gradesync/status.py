@@ -277,13 +277,54 @@ def platform_counts(session: Session) -> list[PlatformCounts]:
     return list(report.values())
 
 
-def dead_deliveries(session: Session, limit: int = 100) -> list[Job]:
-    """The newest dead deliveries anywhere (operators' view: ids, no names)."""
-    return list(
-        session.scalars(
-            select(Job)
-            .where(Job.kind == JOB_KIND, Job.status == JobStatus.DEAD, newest_of_key())
-            .order_by(Job.finished_at.desc())
-            .limit(limit)
+@dataclasses.dataclass(frozen=True)
+class OperatorDeadDelivery:
+    """A score that could not be sent, named by the ids the LMS itself uses (its course,
+    link and user ids, as an LMS administrator can look them up), never by people's names."""
+
+    job_id: int
+    registration_id: int
+    context_id: int  #: SkillCert's id of the course (what `--context` options take)
+    course: str  #: the LMS's context id
+    course_title: str
+    link: str  #: the LMS's resource link id
+    link_title: str
+    learner: str  #: the LMS's user id (``sub``)
+    activity: str
+    reason: str
+
+
+def dead_deliveries(session: Session, limit: int = 100) -> list[OperatorDeadDelivery]:
+    """The newest dead deliveries anywhere (the operators' view)."""
+    rows = session.execute(
+        select(
+            Job,
+            Context.context_id,
+            Context.title,
+            ResourceLink.resource_link_id,
+            ResourceLink.title,
+            User.sub,
         )
+        .outerjoin(ResourceLink, ResourceLink.id == Job.payload["link"].as_integer())
+        .outerjoin(Context, Context.id == ResourceLink.context_id)
+        .outerjoin(User, User.id == Job.payload["user"].as_integer())
+        .where(Job.kind == JOB_KIND, Job.status == JobStatus.DEAD, newest_of_key())
+        .order_by(Job.finished_at.desc())
+        .limit(limit)
     )
+    gone = "(removed)"
+    return [
+        OperatorDeadDelivery(
+            job.id,
+            job.payload["registration"],
+            job.payload["context"],
+            course or gone,
+            course_title or "",
+            link or gone,
+            link_title or "",
+            sub or gone,
+            job.payload["activity"],
+            job.last_error or "",
+        )
+        for job, course, course_title, link, link_title, sub in rows
+    ]
