@@ -174,3 +174,24 @@ def test_a_database_never_upgraded_gets_advice_not_a_traceback(make_app, empty_d
     assert "Run `skillcert db upgrade` first" in result.output
     assert "Traceback" not in result.output and "sqlalchemy" not in result.output.lower()
     app.extensions["skillcert.engine"].dispose()
+
+
+def test_roster_commands_list_the_ids_other_commands_take(lms, runner):
+    assert runner.invoke(args=["roster", "courses"]).output == (
+        "No course has launched SkillCert yet.\n"
+    )
+    lms.launch()
+    lms.launch("instructor")
+    courses = runner.invoke(args=["roster", "courses"])
+    assert courses.exit_code == 0, courses.output
+    (line,) = courses.output.splitlines()
+    context_id = int(line.split("\t")[0])
+    assert "LMS course course-1" in line and "2 members" in line
+    people = runner.invoke(args=["roster", "people", "--context", str(context_id)])
+    assert people.exit_code == 0, people.output
+    lines = people.output.splitlines()
+    assert len(lines) == 2
+    assert any("LMS user user-1\tAda Lovelace\tlearner\tActive" in line for line in lines)
+    assert any("LMS user teacher-1\tGrace Hopper\tinstructor\tActive" in line for line in lines)
+    missing = runner.invoke(args=["roster", "people", "--context", str(context_id + 99)])
+    assert missing.exit_code == 1 and "skillcert roster courses" in missing.output

@@ -44,7 +44,13 @@ def _echo_document(credential: Credential) -> None:
 
 
 @credentials_cli.command("issue")
-@click.option("--user", "user_id", type=int, required=True, help="The learner's user id.")
+@click.option(
+    "--user",
+    "user_id",
+    type=int,
+    required=True,
+    help="The learner's user id here (`skillcert roster people --context N` lists them).",
+)
 @click.option("--track", "track_id", required=True, help="The track id.")
 @click.option("--reason", required=True, help="Why it is issued by hand (recorded).")
 @click.option("--by", help="Who issues it (default: operator:<your login>).")

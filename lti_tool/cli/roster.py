@@ -5,15 +5,24 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import func, select
 
 from lti_tool import roster as course_roster
 from lti_tool.cli.common import fail
+from lti_tool.db import transaction
+from lti_tool.models import Context, Deployment, Membership, User
 
 roster_cli = click.Group("roster", help="Course rosters read from LMSs (NRPS).")
 
 
 @roster_cli.command("sync")
-@click.option("--context", "context_id", type=int, required=True, help="The course's id here.")
+@click.option(
+    "--context",
+    "context_id",
+    type=int,
+    required=True,
+    help="The course's id here (`skillcert roster courses` lists them).",
+)
 @with_appcontext
 def roster_sync(context_id: int) -> None:
     """Read one course's roster from its LMS now and store it (as the job does)."""
@@ -25,3 +34,50 @@ def roster_sync(context_id: int) -> None:
         f"Read {result.members} members from {result.platform}; "
         f"{result.marked_deleted} no longer listed, marked as removed."
     )
+
+
+@roster_cli.command("courses")
+@with_appcontext
+def roster_courses() -> None:
+    """List the courses SkillCert knows: the id other commands take (`--context`), the LMS
+    registration, the LMS's own course id and title, and how many members are listed."""
+    with transaction(current_app) as session:
+        rows = session.execute(
+            select(
+                Context.id,
+                Deployment.registration_id,
+                Context.context_id,
+                Context.title,
+                func.count(Membership.id),
+            )
+            .join(Deployment, Deployment.id == Context.deployment_id)
+            .outerjoin(Membership, Membership.context_id == Context.id)
+            .group_by(Context.id, Deployment.registration_id)
+            .order_by(Context.id)
+        ).all()
+    if not rows:
+        click.echo("No course has launched SkillCert yet.")
+    for context_id, registration_id, lms_id, title, members in rows:
+        click.echo(
+            f"{context_id}\tregistration {registration_id}\tLMS course {lms_id} {title!r}"
+            f"\t{members} members"
+        )
+
+
+@roster_cli.command("people")
+@click.option("--context", "context_id", type=int, required=True, help="The course's id here.")
+@with_appcontext
+def roster_people(context_id: int) -> None:
+    """List a course's members: the user id other commands take (`--user`), the LMS's own
+    user id, the name the LMS sent, role and status."""
+    with transaction(current_app) as session:
+        if session.get(Context, context_id) is None:
+            fail(f"There is no course {context_id}. List them with `skillcert roster courses`.")
+        rows = session.execute(
+            select(User.id, User.sub, User.name, Membership.role, Membership.status)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.context_id == context_id)
+            .order_by(User.name, User.id)
+        ).all()
+    for user_id, sub, name, role, status in rows:
+        click.echo(f"{user_id}\tLMS user {sub}\t{name or '(no name sent)'}\t{role}\t{status}")
