@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from lti_tool.db import transaction
 from lti_tool.jobs import queue
 from lti_tool.jobs.retry import RetryPolicy
-from lti_tool.models import Deployment, JobEvent, JobStatus, ResourceLink, utcnow
+from lti_tool.models import Deployment, Job, JobEvent, JobStatus, ResourceLink, utcnow
 from tests.conftest import SAMPLE_CONTENT
 from tests.conftest import csrf_token_of as token
 
@@ -121,11 +121,24 @@ def test_a_deleted_line_item_makes_the_delivery_dead_and_others_continue(grades,
     by_link = {job.payload["link"]: job for job in grades.jobs()[-2:]}
     dead = by_link.pop(activity_link.id)
     assert dead.status is JobStatus.DEAD
-    assert dead.last_error.startswith("The line item was deleted in the LMS.")
+    assert dead.last_error.startswith("The line item was deleted in the LMS (Send again")
     ((_, delivered),) = by_link.items()
     assert delivered.status is JobStatus.DONE
     module_scores = [s for s in arrivals(grades, "ada") if s["gradingProgress"] == "FullyGraded"]
     assert [s["scoreGiven"] for s in module_scores] == [pytest.approx(70.0)]
+
+    # The instructor's Send again goes to a new column, not to the deleted one again.
+    teacher = grades.launch("teacher", role="instructor", link="link-capstone")
+    page = teacher.get("/teach/grade-sync").get_data(as_text=True)
+    assert "Send again makes a new one" in page
+    sent = teacher.post(f"/teach/grade-sync/{dead.id}/send-again", data={"csrf_token": token(page)})
+    assert sent.status_code == 302
+    grades.deliver_all()
+    with transaction(grades.app) as session:
+        new_url = session.get(ResourceLink, activity_link.id).ags_lineitem_url
+        resent = session.get(Job, dead.id)
+    assert resent.status is JobStatus.DONE
+    assert new_url is not None and new_url != activity_link.ags_lineitem_url
 
 
 def test_a_removed_deployment_sends_nothing_anywhere(grades, sim):

@@ -57,10 +57,13 @@ _FINAL_REASONS = {
     400: "The LMS rejected the score as sent",
     401: "The LMS refused SkillCert's access even with a new token; check the registration",
     403: "The LMS does not let SkillCert send grades in this course",
-    404: "The line item was deleted in the LMS",
-    410: "The line item was deleted in the LMS",
+    404: "The line item was deleted in the LMS (Send again makes a new one)",
+    410: "The line item was deleted in the LMS (Send again makes a new one)",
     422: "The LMS rejected the score as sent",
 }
+
+#: The LMS's answers for a line item that is gone.
+_DELETED = (404, 410)
 
 # One line item per link: deliveries in this process for a link without one wait for the
 # first to find or create it (other processes are handled by ``_remember``).
@@ -124,6 +127,10 @@ def deliver(app: Flask, payload: dict[str, Any]) -> None:
     except ServiceError as exc:
         error = _classified(exc)
         sent.done(error, exc.status, started)
+        if exc.status in _DELETED and sent.line_item is not None:
+            # Forget the column the LMS no longer has: sent again, the score finds or makes
+            # a new one instead of posting to the deleted one for good.
+            forget_line_item(app, payload["link"], sent.line_item)
         raise error from exc
     except (PermanentJobError, RetryLaterError) as exc:
         sent.done(exc, None, started)
@@ -324,3 +331,13 @@ def _classified(exc: ServiceError) -> Exception:
         return RetryLaterError(exc.message, retry_after=exc.retry_after)
     reason = _FINAL_REASONS.get(exc.status or 0)
     return PermanentJobError(f"{reason}. {exc.message}" if reason else exc.message)
+
+
+def forget_line_item(app: Flask, link_id: int, url: str) -> None:
+    """The deleted line item is no longer the link's (unless another took its place)."""
+    with transaction(app) as session:
+        session.execute(
+            update(ResourceLink)
+            .where(ResourceLink.id == link_id, ResourceLink.ags_lineitem_url == url)
+            .values(ags_lineitem_url=None)
+        )

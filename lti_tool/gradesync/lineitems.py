@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from assessments.catalog import list_tracks
 from assessments.model import Track
 from lti_tool.db import transaction
-from lti_tool.gradesync.delivery import LINE_ITEM_TAG
+from lti_tool.gradesync.delivery import LINE_ITEM_TAG, forget_line_item
 from lti_tool.gradesync.outbox import JOB_KIND as SCORE_JOB_KIND
 from lti_tool.gradesync.outbox import group_key
 from lti_tool.jobs import queue
@@ -125,7 +125,7 @@ def sync_line_item(app: Flask, payload: dict[str, Any]) -> None:
         item = _line_item(link)
         if item is None:
             if link.lineitem_url is not None:  # deleted in the LMS: the next score makes one
-                _forget(app, link.id, link.lineitem_url)
+                forget_line_item(app, link.id, link.lineitem_url)
             return
         if item.tag != LINE_ITEM_TAG:
             return  # the LMS's or the instructor's column: not ours to change
@@ -141,7 +141,7 @@ def sync_line_item(app: Flask, payload: dict[str, Any]) -> None:
                 log.info("Line item of link %s now reads %r", link.id, wanted.label)
             return
         link.client.delete_line_item(item.url)
-        _forget(app, link.id, item.url)
+        forget_line_item(app, link.id, item.url)
         log.info("Line item of link %s deleted: the link opens ungraded content", link.id)
     except ServiceError as exc:
         raise _classified(exc) from exc
@@ -200,16 +200,6 @@ def _load(app: Flask, payload: dict[str, Any]) -> _Link:
             resource_link_id=link.resource_link_id,
             lineitem_url=link.ags_lineitem_url,
             placement=resolve(link.target, list_tracks(settings.tracks_dir)),
-        )
-
-
-def _forget(app: Flask, link_id: int, url: str) -> None:
-    """The deleted line item is no longer the link's (unless another took its place)."""
-    with transaction(app) as session:
-        session.execute(
-            update(ResourceLink)
-            .where(ResourceLink.id == link_id, ResourceLink.ags_lineitem_url == url)
-            .values(ags_lineitem_url=None)
         )
 
 
