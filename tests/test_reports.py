@@ -332,6 +332,7 @@ def test_a_course_administrator_sees_their_course_only(course, district):
         resource_link=LINK_A,
         claims=BASICS,
     )
+    assert 'href="/admin/reports"' in admin.get("/teach/").get_data(as_text=True)
     sent = admin.get("/admin/reports")
     assert sent.status_code == 302 and sent.headers["Location"].endswith(f"/schools/{adams}")
     page = admin.get(f"/admin/reports/schools/{adams}").get_data(as_text=True)
@@ -364,6 +365,7 @@ def test_learners_and_instructors_are_refused(course, district):
     teacher = course.app.test_client()
     course.launch("instructor", client=teacher, context=SCHOOL_A, resource_link=LINK_A)
     adams = context_id(course.app, "school-a")
+    assert 'href="/admin/reports"' not in teacher.get("/teach/").get_data(as_text=True)
     for client in (teacher, learner(course, "zed", "Zed", SCHOOL_A, LINK_A, BASICS)):
         for url in (
             "/admin/reports",
