@@ -162,8 +162,13 @@ def compose(settings: Settings, credential: Credential, track: Track | None) -> 
             "reminders off in My credentials."
         ),
     ]
+    return email(settings, gettext("Renew %(name)s before %(date)s", name=name, date=until), lines)
+
+
+def email(settings: Settings, subject: str, lines: list[str]) -> EmailMessage:
+    """A plain-text reminder from SkillCert's address (the caller adds ``To``)."""
     message = EmailMessage()
-    message["Subject"] = gettext("Renew %(name)s before %(date)s", name=name, date=until)
+    message["Subject"] = subject
     message["From"] = settings.smtp_from
     message.set_content("\n".join(lines))
     return message

@@ -198,8 +198,6 @@ def compose(
             "them, turn them off in My progress."
         ),
     ]
-    message = EmailMessage()
-    message["Subject"] = gettext("Due by %(when)s: %(title)s", when=when, title=name)
-    message["From"] = settings.smtp_from
-    message.set_content("\n".join(lines))
-    return message
+    return reminders.email(
+        settings, gettext("Due by %(when)s: %(title)s", when=when, title=name), lines
+    )
