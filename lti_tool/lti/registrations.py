@@ -184,6 +184,23 @@ def add_deployment(
     return deployment
 
 
+def approve_registration(registration: Registration) -> None:
+    """Let a pending registration launch, with the deployments it registered with."""
+    registration.is_active = True
+    registration.pending_since = None
+    for deployment in registration.deployments:
+        if deployment.pending_since is not None:
+            enable_deployment(deployment)
+    log.info("Approved registration %s", registration.id)
+
+
+def enable_deployment(deployment: Deployment) -> None:
+    """Let a deployment's launches in (a pending one, or one switched off)."""
+    deployment.is_active = True
+    deployment.pending_since = None
+    log.info("Enabled deployment %s", deployment.id)
+
+
 def platform_setup(lms: str, settings: Settings) -> str | dict[str, Any]:
     """What the LMS administrator enters on their side: Canvas's developer-key JSON, or text."""
     preset = get_preset(lms)

@@ -21,12 +21,13 @@ from lti_tool.models.grades import GradeOverride
 from lti_tool.models.jobs import Job, JobEvent, JobStatus
 from lti_tool.models.keys import ToolKey
 from lti_tool.models.labs import LabSubmission, SubmissionStatus
-from lti_tool.models.launch import ConsumedNonce, Launch, LoginState
+from lti_tool.models.launch import ConsumedNonce, Launch, LoginState, PlatformNotice
 from lti_tool.models.lti import (
     Context,
     Deployment,
     Membership,
     MemberStatus,
+    RegisteredVia,
     Registration,
     ResourceLink,
     Role,
@@ -39,6 +40,12 @@ from lti_tool.models.marking import (
     MarkRole,
     RubricMark,
 )
+from lti_tool.models.operations import (
+    AuditEntry,
+    Operator,
+    OperatorRecoveryCode,
+    WorkerHeartbeat,
+)
 from lti_tool.models.organisation import CourseSection, DueReminder, SectionMember
 from lti_tool.models.privacy import AccessKind, AccessLogEntry, ErasureRecord
 from lti_tool.models.projects import ProjectFile
@@ -49,6 +56,7 @@ __all__ = [
     "AssociationType",
     "Attempt",
     "AttemptStatus",
+    "AuditEntry",
     "Base",
     "CompetencyMapping",
     "ConsumedNonce",
@@ -78,7 +86,11 @@ __all__ = [
     "MarkRole",
     "MemberStatus",
     "Membership",
+    "Operator",
+    "OperatorRecoveryCode",
+    "PlatformNotice",
     "ProjectFile",
+    "RegisteredVia",
     "Registration",
     "ResourceLink",
     "Role",
@@ -89,5 +101,6 @@ __all__ = [
     "SubmissionStatus",
     "ToolKey",
     "User",
+    "WorkerHeartbeat",
     "utcnow",
 ]

@@ -52,6 +52,25 @@ class ConsumedNonce(Base):
     expires_at: Mapped[dt.datetime] = mapped_column()
 
 
+class PlatformNotice(Base):
+    """A Platform Notification Service notice received, once per notice id: a replayed
+    or re-sent notice finds its row and changes nothing."""
+
+    __tablename__ = "platform_notice"
+    __table_args__ = (Index(None, "received_at"),)
+
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registration.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: The notice claim's ``id``.
+    notice_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    #: The notice claim's ``type``, e.g. LtiContextCopyNotice.
+    notice_type: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: What handling it did, for the operator ("copied 3 placements", "ignored: …").
+    outcome: Mapped[str] = mapped_column(String(500), default="")
+
+
 class Launch(Base):
     """A validated launch: the server-side session a browser holds a cookie for.
 

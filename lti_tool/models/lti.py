@@ -25,6 +25,15 @@ class MemberStatus(enum.StrEnum):
     DELETED = "Deleted"
 
 
+class RegisteredVia(enum.StrEnum):
+    """How a registration came to be."""
+
+    #: Typed in by an administrator (CLI, operator console).
+    MANUAL = "manual"
+    #: Through LTI Dynamic Registration 1.0 from the LMS's side.
+    DYNAMIC = "dynamic"
+
+
 class CourseScope(Protocol):
     """What keeps a query inside one tenant and course (a launch, or a learner's work)."""
 
@@ -63,6 +72,21 @@ class Registration(Base):
     #: (an LMS on the institution's own domain: https://canvas.school.edu).
     frame_origins: Mapped[list[str]] = mapped_column(JSONType, default=list)
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: Set while the registration waits for an operator's approval (Dynamic Registration);
+    #: a pending registration is not active, and approving clears this.
+    pending_since: Mapped[dt.datetime | None] = mapped_column()
+    registered_via: Mapped[RegisteredVia] = mapped_column(
+        enum_column(RegisteredVia, 20), default=RegisteredVia.MANUAL
+    )
+    #: The platform's OpenID configuration as fetched at Dynamic Registration, for the
+    #: operator to read (None for registrations typed in).
+    platform_configuration: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    #: What was corrected or looked wrong when registering, for the operator.
+    registration_warnings: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    #: Send this platform's service calls one at a time (LMSs that throttle parallel calls).
+    serial_requests: Mapped[bool] = mapped_column(default=False)
+    #: PNS notice types this tool has a handler registered for on the platform.
+    notice_handlers: Mapped[list[str]] = mapped_column(JSONType, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     deployments: Mapped[list[Deployment]] = relationship(back_populates="registration")
@@ -84,6 +108,9 @@ class Deployment(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     #: Launches from inactive deployments are refused until an administrator activates them.
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: Set when the deployment was first seen in a launch (or Dynamic Registration) and
+    #: waits for an operator to enable it; enabling clears this.
+    pending_since: Mapped[dt.datetime | None] = mapped_column()
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     registration: Mapped[Registration] = relationship(back_populates="deployments")
@@ -110,6 +137,10 @@ class Context(Base):
     ags_scopes: Mapped[list[str]] = mapped_column(JSONType, default=list)
     #: NRPS context memberships URL from the launches' names-and-roles claim.
     nrps_memberships_url: Mapped[str | None] = mapped_column(String(1000))
+    #: The course this one was copied from (PNS context copy, ``$Context.id.history``).
+    copied_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("context.id", ondelete="SET NULL")
+    )
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     def __repr__(self) -> str:
@@ -141,6 +172,11 @@ class ResourceLink(Base):
     due_at: Mapped[dt.datetime | None] = mapped_column()
     #: A completion target set in SkillCert by an instructor or district administrator.
     target_date: Mapped[dt.date | None] = mapped_column()
+    #: The link this one is a course copy of (``$ResourceLink.id.history``, PNS): its
+    #: placement was carried over, never its grades or attempts.
+    copied_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("resource_link.id", ondelete="SET NULL")
+    )
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     def __repr__(self) -> str:

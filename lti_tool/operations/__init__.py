@@ -1,0 +1,1 @@
+"""Running SkillCert: operator accounts, the audit log, health figures."""
