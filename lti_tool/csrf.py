@@ -21,6 +21,9 @@ from flask_babel import lazy_gettext as _l
 from lti_tool.errors import SkillCertError
 from lti_tool.sessions import SESSION_COOKIE
 
+#: The operator console's session cookie (lti_tool.views.operator.access.COOKIE).
+OPERATOR_COOKIE = "skillcert_operator"
+
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -42,8 +45,10 @@ def exempt(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def csrf_token() -> str:
-    """The token for forms on this page (empty without a launch session)."""
-    session_token = request.cookies.get(SESSION_COOKIE, "")
+    """The token for forms on this page (empty without a session): from the launch
+    session, or on the operator console's pages from the console's session cookie."""
+    cookie = OPERATOR_COOKIE if request.blueprint == "operator" else SESSION_COOKIE
+    session_token = request.cookies.get(cookie, "")
     if not session_token:
         return ""
     key = current_app.config["SECRET_KEY"].encode()

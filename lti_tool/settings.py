@@ -125,6 +125,16 @@ class Settings:
     smtp_username: str = ""
     #: Its password. Never logged, never shown (left out of the settings' repr).
     smtp_password: str = dataclasses.field(default="", repr=False)
+    #: LMS hosts whose Dynamic Registrations are approved without an operator:
+    #: comma-separated host names, ``*.example.edu`` for its subdomains. Empty: an
+    #: operator approves each one (console or ``skillcert platform approve``).
+    dynamic_registration_auto_approve: str = ""
+    #: An operator console session ends after this long idle, and after
+    #: ``operator_session_hours`` whatever happens.
+    operator_idle_minutes: int = 30
+    operator_session_hours: int = 12
+    #: Failed operator sign-ins allowed per address and per account in 15 minutes.
+    operator_login_attempts: int = 5
     #: Set by tests only.
     testing: bool = False
 
@@ -327,6 +337,9 @@ POSITIVE = (
     "workers",
     "worker_concurrency",
     "gradesync_per_platform",
+    "operator_idle_minutes",
+    "operator_session_hours",
+    "operator_login_attempts",
 )
 NOT_NEGATIVE = (
     "jwt_leeway_seconds",

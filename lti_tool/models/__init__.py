@@ -44,6 +44,7 @@ from lti_tool.models.operations import (
     AuditEntry,
     Operator,
     OperatorRecoveryCode,
+    OperatorSession,
     WorkerHeartbeat,
 )
 from lti_tool.models.organisation import CourseSection, DueReminder, SectionMember
@@ -88,6 +89,7 @@ __all__ = [
     "Membership",
     "Operator",
     "OperatorRecoveryCode",
+    "OperatorSession",
     "PlatformNotice",
     "ProjectFile",
     "RegisteredVia",

@@ -39,6 +39,21 @@ class Operator(Base):
         return f"<Operator {self.id}>"
 
 
+class OperatorSession(Base):
+    """A signed-in console session; the browser holds only a random token."""
+
+    __tablename__ = "operator_session"
+    __table_args__ = (Index(None, "expires_at"),)
+
+    #: sha256 of the cookie's token.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: The absolute end (``operator_session_hours`` after sign-in).
+    expires_at: Mapped[dt.datetime] = mapped_column()
+
+
 class OperatorRecoveryCode(Base):
     """A single-use code that stands in for a TOTP code (argon2id hash)."""
 

@@ -5,6 +5,7 @@ service and renders; queries live in the services.
 - ``learner/``: tracks, activities, attempts, labs, progress, the credentials wallet;
 - ``instructor/``: the course, gradebook, grading, grade sync, Deep Linking, item analysis;
 - ``admin/``: the LMS administrator's pages (credentials, privacy);
+- ``operator/``: the console for the people who host SkillCert (not LMS users);
 - ``public``: the front page, health, session, credential pages, verify API, did.json,
   status lists.
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
-from lti_tool.views import admin, case, instructor, learner, lti, public
+from lti_tool.views import admin, case, instructor, learner, lti, operator, public
 
 #: The largest id a database column holds (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
@@ -55,5 +56,13 @@ class IdConverter(IntegerConverter):
 
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
-    for blueprint in (lti.bp, public.bp, case.bp, learner.bp, instructor.bp, admin.bp):
+    for blueprint in (
+        lti.bp,
+        public.bp,
+        case.bp,
+        learner.bp,
+        instructor.bp,
+        admin.bp,
+        operator.bp,
+    ):
         app.register_blueprint(blueprint)

@@ -2,7 +2,7 @@
 
 Dynamic Registration records a registration (and its deployment) as pending until an
 operator approves it; a launch from an unknown deployment of a known registration is
-recorded as a pending deployment. Operator accounts with their recovery codes, the audit
+recorded as a pending deployment. Operator accounts with their sessions and recovery codes, the audit
 log, worker heartbeats, received Platform Notification Service notices (once per notice
 id), and the course a context or link was copied from. Existing registrations and
 deployments are neither pending nor dynamic.
@@ -104,6 +104,22 @@ def upgrade() -> None:
         sa.UniqueConstraint("email", name=op.f("uq_operator_email")),
     )
     op.create_table(
+        "operator_session",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("operator_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
+        sa.Column("last_seen_at", TIMESTAMP, nullable=False),
+        sa.Column("expires_at", TIMESTAMP, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["operator_id"],
+            ["operator.id"],
+            name=op.f("fk_operator_session_operator_id_operator"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_operator_session")),
+    )
+    op.create_index(op.f("ix_operator_session_expires_at"), "operator_session", ["expires_at"])
+    op.create_table(
         "operator_recovery_code",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("operator_id", sa.Integer(), nullable=False),
@@ -153,6 +169,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_operator_audit_at"), table_name="operator_audit")
     op.drop_table("operator_audit")
     op.drop_table("operator_recovery_code")
+    op.drop_index(op.f("ix_operator_session_expires_at"), table_name="operator_session")
+    op.drop_table("operator_session")
     op.drop_table("operator")
     op.drop_index(op.f("ix_platform_notice_received_at"), table_name="platform_notice")
     op.drop_table("platform_notice")
