@@ -42,6 +42,7 @@ from lti_tool.models.marking import (
 )
 from lti_tool.models.operations import (
     AuditEntry,
+    ErrorReport,
     Operator,
     OperatorRecoveryCode,
     OperatorSession,
@@ -69,6 +70,7 @@ __all__ = [
     "CredentialState",
     "Deployment",
     "DueReminder",
+    "ErrorReport",
     "ErasureRecord",
     "Framework",
     "FrameworkItem",

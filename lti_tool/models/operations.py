@@ -97,3 +97,21 @@ class WorkerHeartbeat(Base):
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     jobs_done: Mapped[int] = mapped_column(default=0)
+
+
+class ErrorReport(Base):
+    """A failed request or job, kept so an operator can look up the reference id a person
+    was shown ("Reference: 1a2b3c4d") without reading the logs."""
+
+    __tablename__ = "error_report"
+    __table_args__ = (Index(None, "at"), Index(None, "reference"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    reference: Mapped[str] = mapped_column(String(40))
+    #: Where: "GET /lti/launch", "job 42 (gradesync)".
+    source: Mapped[str] = mapped_column(String(300))
+    #: HTTP status, or None for a job.
+    status: Mapped[int | None] = mapped_column()
+    #: The error's kind and its first line, never a token, a secret or a learner's answer.
+    summary: Mapped[str] = mapped_column(String(500))

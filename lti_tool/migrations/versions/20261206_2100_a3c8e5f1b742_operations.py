@@ -2,10 +2,11 @@
 
 Dynamic Registration records a registration (and its deployment) as pending until an
 operator approves it; a launch from an unknown deployment of a known registration is
-recorded as a pending deployment. Operator accounts with their sessions and recovery codes, the audit
-log, worker heartbeats, received Platform Notification Service notices (once per notice
-id), and the course a context or link was copied from. Existing registrations and
-deployments are neither pending nor dynamic.
+recorded as a pending deployment. Operator accounts with their sessions and recovery
+codes, the audit log, reports of failed requests and jobs by reference id, worker
+heartbeats, received Platform Notification Service notices (once per notice id), and the
+course a context or link was copied from. Existing registrations and deployments are
+neither pending nor dynamic.
 
 Revision ID: a3c8e5f1b742
 Revises: 9d6f3b8a2e41
@@ -153,6 +154,18 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_operator_audit_at"), "operator_audit", ["at"])
     op.create_table(
+        "error_report",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", TIMESTAMP, nullable=False),
+        sa.Column("reference", sa.String(length=40), nullable=False),
+        sa.Column("source", sa.String(length=300), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=True),
+        sa.Column("summary", sa.String(length=500), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_error_report")),
+    )
+    op.create_index(op.f("ix_error_report_at"), "error_report", ["at"])
+    op.create_index(op.f("ix_error_report_reference"), "error_report", ["reference"])
+    op.create_table(
         "worker_heartbeat",
         sa.Column("worker_id", sa.String(length=200), nullable=False),
         sa.Column("hostname", sa.String(length=255), nullable=False),
@@ -166,6 +179,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("worker_heartbeat")
+    op.drop_index(op.f("ix_error_report_reference"), table_name="error_report")
+    op.drop_index(op.f("ix_error_report_at"), table_name="error_report")
+    op.drop_table("error_report")
     op.drop_index(op.f("ix_operator_audit_at"), table_name="operator_audit")
     op.drop_table("operator_audit")
     op.drop_table("operator_recovery_code")
