@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lti_tool import csrf, db, i18n, ratelimit, security
+from lti_tool import csrf, db, error_reports, i18n, ratelimit, security
 from lti_tool.errors import SkillCertError
 from lti_tool.lti.platform_keys import PlatformKeyCache
 from lti_tool.observability import logs
@@ -62,6 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         )
 
     db.init_app(app)
+    error_reports.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     csrf.init_app(app)
@@ -78,12 +79,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
         demo.init_app(app)
 
-    from lti_tool import cli, credentials, gradesync, roster
+    from lti_tool import cli, credentials, gradesync, notice_handlers, roster
     from lti_tool.grading import labs
 
     labs.init_app(app)
     gradesync.init_app(app)
     roster.init_app(app)
+    notice_handlers.init_app(app)
     credentials.init_app(app)
     cli.init_app(app)
     _register_error_pages(app)
@@ -103,18 +105,24 @@ def _register_error_pages(app: Flask) -> None:
         )
         return html, status
 
+    def report(error: Exception, status: int, reference: str) -> None:
+        where = f"{request.method} {request.path}"
+        error_reports.note_request_error(error, status, reference, where)
+
     @app.errorhandler(SkillCertError)
     def skillcert_error(error: SkillCertError) -> ResponseReturnValue:
         reference = current_reference()
         with force_locale("en"):  # the log is read by operators, in one language
             logged = error.message
         log.warning("ref=%s %s %s: %s", reference, request.method, request.path, logged)
+        report(error, error.status_code, reference)
         return page(error.status_code, error.message, error.advice, reference)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
         reference = current_reference()
         log.info("ref=%s %s %s: HTTP %s", reference, request.method, request.path, error.code)
+        report(error, error.code or 500, reference)
         advice = gettext("Check the address, or open SkillCert again from your course.")
         return page(error.code or 500, _http_message(error), advice, reference)
 
@@ -122,6 +130,7 @@ def _register_error_pages(app: Flask) -> None:
     def unexpected_error(error: Exception) -> ResponseReturnValue:
         reference = current_reference()
         log.exception("ref=%s %s %s: unexpected error", reference, request.method, request.path)
+        report(error, 500, reference)
         return page(
             500,
             gettext("Something went wrong in SkillCert."),

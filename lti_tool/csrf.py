@@ -48,7 +48,12 @@ def csrf_token() -> str:
     """The token for forms on this page (empty without a session): from the launch
     session, or on the operator console's pages from the console's session cookie."""
     cookie = OPERATOR_COOKIE if request.blueprint == "operator" else SESSION_COOKIE
-    session_token = request.cookies.get(cookie, "")
+    return token_for(request.cookies.get(cookie, ""))
+
+
+def token_for(session_token: str) -> str:
+    """The forms' token for a session cookie's value (empty for none), for a page whose
+    response sets that cookie: the operator console's sign-in page."""
     if not session_token:
         return ""
     key = current_app.config["SECRET_KEY"].encode()

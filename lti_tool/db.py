@@ -18,7 +18,8 @@ from flask import Flask, Response, current_app, g, has_app_context, has_request_
 from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from lti_tool.settings import Settings, make_private
+from lti_tool.private_files import make_private
+from lti_tool.settings import Settings
 
 #: Execution option: False for views marked @read_only, so SQLite need not lock.
 WRITES = "skillcert_writes"

@@ -66,6 +66,8 @@ main = _SkillCertGroup(
 )
 for command in cli.COMMANDS:
     main.add_command(command)
+# The installed package's version (importlib.metadata), answered before any app is built.
+click.version_option(package_name="skillcert", prog_name="skillcert")(main)
 
 if __name__ == "__main__":  # python -m lti_tool.entry
     main()

@@ -17,7 +17,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from flask_babel import lazy_gettext as _l
 
 from lti_tool.errors import SettingsError
-from lti_tool.settings import Settings, make_private, private_file_text
+from lti_tool.private_files import make_private, private_file_text
+from lti_tool.settings import Settings
 
 #: The KEK's file in the instance folder, used when the setting is empty.
 KEK_FILE = "key_encryption_key"

@@ -36,7 +36,8 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 from urllib3.util.connection import allowed_gai_family
 from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
-from lti_tool.settings import Settings, is_loopback_host, parse_outbound_allowed_hosts
+from lti_tool.host_names import is_loopback_host, parse_outbound_allowed_hosts
+from lti_tool.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ _LOCAL_NAMES = re.compile(r"(?:.*\.)?localhost\.?", re.IGNORECASE)
 #: IPv4 in the forms inet_aton reads: 2130706433, 127.1, 0x7f.1, 0177.0.0.1.
 _NUMERIC_V4 = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}\.?", re.I)
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+#: A query parameter whose name ends in "token", up to its value's end.
+_TOKEN_PARAMETER = re.compile(r"((?:[?&]|\b)[\w.-]*token=)[^&\s'\"]+", re.IGNORECASE)
 _UNIQUE_LOCAL = ipaddress.IPv6Network("fc00::/7")
 
 
@@ -319,10 +322,17 @@ def _checked(http: requests.Session, settings: Settings) -> requests.Session:
 
 
 def safe_url(url: str) -> str:
-    """``url`` for a log line: without a user name or password."""
+    """``url`` for a log line: without a user name or password, or a token in its query."""
     parts = urlsplit(url)
     netloc = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    return redact_tokens(urlunsplit((parts.scheme, netloc, parts.path, parts.query, "")))
+
+
+def redact_tokens(text: str) -> str:
+    """``text`` with the value of every ``…token=`` query parameter in it hidden: an LMS
+    passes Dynamic Registration's one-time registration token in the configuration URL
+    (Canvas), and a failed call's message repeats the URL."""
+    return _TOKEN_PARAMETER.sub(r"\1[hidden]", text)
 
 
 def exchange(
@@ -342,19 +352,25 @@ def exchange(
         ) as response:
             return response, read_limited(response, settings.http_max_response_bytes)
     except AddressRefusedError as exc:
-        log.warning("Outbound call refused: %s %s: %s", method, safe_url(url), exc)
+        log.warning(
+            "Outbound call refused: %s %s: %s", method, safe_url(url), redact_tokens(str(exc))
+        )
         raise
     except ValueError as exc:
-        log.warning("Outbound call refused: %s %s: %s", method, safe_url(url), exc)
+        log.warning(
+            "Outbound call refused: %s %s: %s", method, safe_url(url), redact_tokens(str(exc))
+        )
         raise OutboundError(str(exc)) from exc
     except OutboundError as exc:
-        log.warning("Outbound call failed: %s %s: %s", method, safe_url(url), exc)
+        log.warning(
+            "Outbound call failed: %s %s: %s", method, safe_url(url), redact_tokens(str(exc))
+        )
         raise
     except requests.TooManyRedirects as exc:
         log.warning("Outbound call failed: %s %s: too many redirects", method, safe_url(url))
         raise OutboundError(f"{url} redirected too many times") from exc
     except requests.RequestException as exc:
-        detail = f"{type(exc).__name__}: {str(exc)[:300]}"
+        detail = f"{type(exc).__name__}: {redact_tokens(str(exc))[:300]}"
         log.warning("Outbound call failed: %s %s: %s", method, safe_url(url), detail)
         timed_out = isinstance(exc, requests.Timeout)
         raise UnreachableError(f"{url} could not be reached", timed_out=timed_out) from exc

@@ -85,7 +85,7 @@ class LocalCounter:
         self._lock = threading.Lock()
         self._windows: dict[int, tuple[int, dict[str, int]]] = {}
 
-    def count(self, windows: Sequence[Window], key: str, now: float) -> list[int]:
+    def count(self, windows: Sequence[Window], key: str, now: float, amount: int = 1) -> list[int]:
         counts = []
         with self._lock:
             for window in windows:
@@ -93,7 +93,7 @@ class LocalCounter:
                 current, per_key = self._windows.get(window.seconds, (index, {}))
                 if current != index:
                     per_key = {}
-                per_key[key] = per_key.get(key, 0) + 1
+                per_key[key] = per_key.get(key, 0) + amount
                 self._windows[window.seconds] = (index, per_key)
                 counts.append(per_key[key])
         return counts
@@ -122,24 +122,29 @@ class RedisCounter:
         if parts.port:
             self.where += f":{parts.port}"
 
-    def count(self, windows: Sequence[Window], key: str, now: float) -> list[int]:
+    def count(self, windows: Sequence[Window], key: str, now: float, amount: int = 1) -> list[int]:
         pipe = self.client.pipeline(transaction=True)
         for window in windows:
             name = f"{self.prefix}{window.seconds}:{int(now // window.seconds)}:{key}"
-            pipe.incr(name)
+            pipe.incrby(name, amount)
             pipe.expire(name, window.seconds)
         replies = pipe.execute()
         return [int(reply) for reply in replies[0::2]]
 
 
 class RateLimiter:
-    """Counts a request against each window and decides whether it may go on."""
+    """Counts a request against each window and decides whether it may go on.
 
-    def __init__(self, settings: Settings) -> None:
-        windows = (
-            Window(BURST_SECONDS, settings.rate_limit_burst),
-            Window(MINUTE_SECONDS, settings.rate_limit_per_minute),
-        )
+    The login and launch limits, unless given other ``windows`` (the operator console's
+    failed sign-ins: lti_tool.views.operator.sign_in_limits).
+    """
+
+    def __init__(self, settings: Settings, windows: Sequence[Window] | None = None) -> None:
+        if windows is None:
+            windows = (
+                Window(BURST_SECONDS, settings.rate_limit_burst),
+                Window(MINUTE_SECONDS, settings.rate_limit_per_minute),
+            )
         self.windows = tuple(window for window in windows if window.limit)
         self._secret = settings.secret_key.encode()
         self.local = LocalCounter()
@@ -150,30 +155,33 @@ class RateLimiter:
         self._redis_down = False
         self._ask_redis_at = 0.0
 
-    def hit(self, address: str, now: float | None = None) -> Decision:
-        """Count one login or launch from ``address``; refused when over a limit."""
+    def hit(self, address: str, now: float | None = None, *, amount: int = 1) -> Decision:
+        """Count one login or launch from ``address``; refused when over a limit.
+
+        ``amount`` -1 takes back one counted earlier in the same windows.
+        """
         if not self.windows:
             return Decision(True)
         now = time.time() if now is None else now
         key = hmac.new(self._secret, address.encode(), hashlib.sha256).hexdigest()[:32]
-        counts = self._count(key, now)
+        counts = self._count(key, now, amount)
         over = [w for w, count in zip(self.windows, counts, strict=True) if count > w.limit]
         if not over:
             return Decision(True)
         wait = max(window.seconds - now % window.seconds for window in over)
         return Decision(False, max(1, math.ceil(wait)))
 
-    def _count(self, key: str, now: float) -> list[int]:
+    def _count(self, key: str, now: float, amount: int) -> list[int]:
         shared = self.shared
         if shared is not None and time.monotonic() >= self._ask_redis_at:
             try:
-                counts = shared.count(self.windows, key, now)
+                counts = shared.count(self.windows, key, now, amount)
             except (redis.RedisError, OSError) as exc:
                 self._redis_failed(shared, exc)
             else:
                 self._redis_answered(shared)
                 return counts
-        return self.local.count(self.windows, key, now)
+        return self.local.count(self.windows, key, now, amount)
 
     def _redis_failed(self, shared: RedisCounter, exc: Exception) -> None:
         with self._lock:

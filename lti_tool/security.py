@@ -10,7 +10,12 @@
   the registration the request names (``iss`` and ``client_id``, or the id token's
   ``iss`` and ``aud``/``azp``), since no session exists yet. An id token whose signature
   fails only lets that registered LMS frame an error page, which offers no action;
+- a page whose view names the LMS framing it (``g.frame_origins``): Dynamic Registration's
+  pages, framed by the LMS being registered (lti_tool.views.registration);
 - everything else (the public pages, a browser without a launch): ``'self'`` only.
+
+A registration waiting for an operator's approval (Dynamic Registration) counts for the
+login and the launch post: its logins are refused, and the LMS must be able to show why.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from urllib.parse import urlsplit
 import jwt
 from cachetools import TTLCache
 from flask import Flask, Response, current_app, g, request
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from lti_tool.db import get_connection
@@ -88,8 +93,13 @@ class FramingOrigins:
         return found
 
 
+#: A registration whose LMS may frame SkillCert: active, or pending approval.
+_MAY_FRAME = or_(Registration.is_active, Registration.pending_since.is_not(None))
+
+
 def _registration_origins(registration_id: int) -> tuple[str, ...]:
-    """The origins an active registration's LMS frames the tool from (none if inactive)."""
+    """The origins an active (or pending) registration's LMS frames the tool from (none if
+    switched off)."""
     row = (
         get_connection()
         .execute(
@@ -98,7 +108,7 @@ def _registration_origins(registration_id: int) -> tuple[str, ...]:
                 Registration.auth_login_url,
                 Registration.preset,
                 Registration.frame_origins,
-            ).where(Registration.id == registration_id, Registration.is_active)
+            ).where(Registration.id == registration_id, _MAY_FRAME)
         )
         .first()
     )
@@ -114,10 +124,11 @@ def _registration_origins(registration_id: int) -> tuple[str, ...]:
 
 
 def _registration_named(issuer: Any, client_id: Any) -> int | None:
-    """The active registration of ``issuer`` and ``client_id`` (or the issuer's only one)."""
+    """The active (or pending) registration of ``issuer`` and ``client_id`` (or the issuer's
+    only one)."""
     if not isinstance(issuer, str) or not issuer or len(issuer) > _MAX_PARAM:
         return None
-    query = select(Registration.id).where(Registration.issuer == issuer, Registration.is_active)
+    query = select(Registration.id).where(Registration.issuer == issuer, _MAY_FRAME)
     if isinstance(client_id, str) and client_id and len(client_id) <= _MAX_PARAM:
         return get_connection().execute(query.where(Registration.client_id == client_id)).scalar()
     if client_id:  # not a string, or far too long
@@ -185,6 +196,7 @@ def frame_ancestors() -> str:
             sources.extend(origins)
             if return_origin and return_origin not in origins and admits(origins, return_origin):
                 sources.append(return_origin)
+        sources.extend(o for o in g.get("frame_origins", ()) if _ORIGIN.fullmatch(o))
     except SQLAlchemyError:  # an error page for a failing database: frameable by us only
         pass
     return "frame-ancestors " + " ".join(sources)

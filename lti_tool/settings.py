@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.resources
-import ipaddress
 import logging
 import os
 import secrets
@@ -22,6 +21,12 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 from lti_tool.errors import SettingsError
+from lti_tool.host_names import (
+    is_loopback_host,
+    parse_auto_approve_hosts,
+    parse_outbound_allowed_hosts,
+)
+from lti_tool.private_files import private_file_text
 
 log = logging.getLogger(__name__)
 
@@ -173,15 +178,6 @@ _ACCEPTED: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def is_loopback_host(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def load_settings(
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
@@ -274,27 +270,19 @@ def _complete(settings: Settings) -> Settings:
     _check_words(settings)
     _check_smtp(settings)
     _check_outbound(settings)
+    _check_auto_approve(settings)
     return settings
 
 
-def parse_outbound_allowed_hosts(
-    value: str,
-) -> tuple[frozenset[str], tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]]:
-    """``outbound_allowed_hosts`` as host names (lower case) and networks; a ValueError
-    names the first entry that is neither."""
-    hosts, networks = set(), []
-    for entry in filter(None, (e.strip() for e in value.split(","))):
-        try:
-            networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
-        except ValueError:
-            name = entry.rstrip(".").lower()
-            if len(name) > 253 or not all(
-                0 < len(x) <= 63 and x.isascii() and x.replace("-", "").replace("_", "").isalnum()
-                for x in name.split(".")
-            ):
-                raise ValueError(entry) from None
-            hosts.add(name)
-    return frozenset(hosts), tuple(networks)
+def _check_auto_approve(settings: Settings) -> None:
+    try:
+        parse_auto_approve_hosts(settings.dynamic_registration_auto_approve)
+    except ValueError as exc:
+        raise SettingsError(
+            f"Setting dynamic_registration_auto_approve: {str(exc)!r} is not a host name. Give "
+            "the LMS hosts whose registrations need no operator, like canvas.school.edu or "
+            "*.school.edu, separated by commas (no https://, port or path)."
+        ) from None
 
 
 def _check_outbound(settings: Settings) -> None:
@@ -415,44 +403,6 @@ def _check_smtp(settings: Settings) -> None:
 def _stored_secret_key(instance: Path) -> str:
     """Read the instance's secret key, creating it (readable by this user only) on first run."""
     return private_file_text(instance / "secret_key", secrets.token_urlsafe(48))
-
-
-def private_file_text(path: Path, new_text: str) -> str:
-    """The text of a secret file of ours; on first use ``new_text``, written there 0600."""
-    if path.exists():
-        make_private(path)
-        return path.read_text(encoding="ascii").strip()
-    make_private(path.parent, folder=True)
-    # Write a private temporary file, then link it into place: a concurrent first start
-    # (two gunicorn workers) either wins the link or reads the winner's complete file.
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}"
-    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
-        f.write(new_text)
-        f.flush()
-        os.fsync(f.fileno())  # on disk before anything it encrypts is committed
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
-    return path.read_text(encoding="ascii").strip()
-
-
-def make_private(path: Path, *, folder: bool = False) -> None:
-    """Take group and others' permissions away from a file or folder of ours, saying so in
-    the log; ``folder``: create the folder (0700) if it is missing."""
-    try:
-        if folder:
-            path.mkdir(mode=0o700, parents=True, exist_ok=True)  # the umask only takes bits away
-        mode = path.stat().st_mode & 0o777
-        if mode & 0o077:
-            os.chmod(path, mode & 0o700)
-            log.warning("%s was readable by other users (mode %03o): made it private.", path, mode)
-    except FileNotFoundError:
-        pass
-    except OSError as exc:  # not ours, or a read-only install: whatever needs it says so later
-        log.warning("Cannot make %s private (%s): run `chmod go-rwx` on it.", path, exc.strerror)
 
 
 def current_settings() -> Settings:

@@ -1,4 +1,5 @@
-"""INSERT … ON CONFLICT DO UPDATE … RETURNING id, on SQLite and PostgreSQL alike.
+"""INSERT … ON CONFLICT DO UPDATE … RETURNING id (and ON CONFLICT DO NOTHING: insert once),
+on SQLite and PostgreSQL alike.
 
 Concurrent launches of the same user and course (several tabs) race to create the same
 rows; an upsert lets every one of them succeed without a retry loop. Statements are built
@@ -33,3 +34,21 @@ def upsert_returning_id(
 ) -> int:
     statement = _statement(conn.dialect.name, table, tuple(conflict), tuple(update))
     return conn.execute(statement, values).scalar_one()
+
+
+@functools.cache
+def _once_statement(dialect: str, table: Table, conflict: tuple[str, ...]):
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return insert.on_conflict_do_nothing(index_elements=list(conflict)).returning(
+        *(table.c[name] for name in conflict)
+    )
+
+
+def insert_once(
+    conn: Connection, table: Table, values: Mapping[str, Any], conflict: Sequence[str]
+) -> bool:
+    """Insert ``values`` unless a row with the same ``conflict`` columns exists; True when
+    this call inserted it. An insert of the same key in a concurrent transaction waits
+    for that one to end, and inserts nothing if it committed."""
+    statement = _once_statement(conn.dialect.name, table, tuple(conflict))
+    return conn.execute(statement, values).first() is not None

@@ -20,8 +20,9 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Iterator
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
+import pyotp
 import pytest
 import requests
 from sqlalchemy import select
@@ -29,20 +30,27 @@ from sqlalchemy import select
 from assessments import case
 from assessments.catalog import list_tracks
 from assessments.labs.results import LabResult, ResultStatus, TestResult, TestStatus, Visibility
+from lti_tool import error_reports
 from lti_tool.credentials import issuing
 from lti_tool.credentials.document import Award
-from lti_tool.csrf import HEADER, csrf_token
+from lti_tool.csrf import HEADER, OPERATOR_COOKIE, csrf_token, token_for
 from lti_tool.db import transaction
+from lti_tool.jobs import heartbeats, queue
 from lti_tool.jobs.worker import Worker
+from lti_tool.lti.registrations import add_platform
 from lti_tool.models import (
     Attempt,
+    Deployment,
     FrameworkItem,
     LabSubmission,
+    RegisteredVia,
+    Registration,
     ResourceLink,
     SubmissionStatus,
     User,
     utcnow,
 )
+from lti_tool.operations import accounts
 from lti_tool.sessions import SESSION_COOKIE
 from tests import loopback
 from tests.conftest import INSTRUCTOR, SAMPLE_CONTENT, LmsDriver
@@ -274,10 +282,13 @@ def _grade(base: str, instructor: requests.Session, attempt: int, key: str, **le
     post(instructor, f"{base}/teach/grading/{attempt}/{key}", **form)
 
 
-def _cookieless_launch(base: str, lms: LmsDriver, claims: dict) -> dict[str, str]:
-    """The LMS's launch form for a browser that lost its login cookie (blocked in a frame)."""
-    spec = lms.spec(target_link_uri=f"{base}/lti/launch", claims=claims)
-    login = requests.get(
+def _cookieless_launch(
+    base: str, lms: LmsDriver, claims: dict, browser: requests.Session | None = None, **fields
+) -> dict[str, str]:
+    """The LMS's launch form for a browser that lost its login cookie (blocked in a frame),
+    or for ``browser``, which keeps it."""
+    spec = lms.spec(target_link_uri=f"{base}/lti/launch", claims=claims, **fields)
+    login = (browser or requests).get(
         f"{base}/lti/login",
         params={
             "iss": lms.issuer,
@@ -289,6 +300,122 @@ def _cookieless_launch(base: str, lms: LmsDriver, claims: dict) -> dict[str, str
         timeout=10,
     )
     return lms.sim.authorize(login.headers["Location"])
+
+
+def _invited(lms: LmsDriver, email: str) -> tuple[str, str]:
+    """An operator account as `skillcert operator add` makes it, its setup page visited
+    once: the link's token and the TOTP secret that page shows."""
+    with transaction(lms.app) as session:
+        operator, token = accounts.invite(session, email)
+        return token, accounts.setup_secret(session, operator)
+
+
+def _operator_console(base: str, lms: LmsDriver, locale: str) -> tuple[Visitor, tuple[Stop, ...]]:
+    """An operator signed in to the console, with a registration waiting for approval, a
+    deployment waiting to be enabled, rotated keys and audit entries to show; and the
+    console's pages for someone not signed in (sign-in, a setup link, a used-up one).
+
+    Made last: the setup form's TOTP code is good for a minute, and the operator visits first.
+    """
+    settings = lms.app.config["SETTINGS"]
+    _, secret = _invited(lms, "operator@example.edu")
+    with transaction(lms.app) as session:
+        (ours,) = session.scalars(
+            select(Registration).where(Registration.client_id == lms.client_id)
+        )
+        session.add(
+            Deployment(
+                registration=ours,
+                deployment_id="deployment-9",
+                is_active=False,
+                pending_since=utcnow(),
+            )
+        )
+        waiting = add_platform(
+            session,
+            settings,
+            preset="moodle",
+            issuer=lms.sim.url + "/moodle",
+            client_id="dynamic-1",
+            deployment_id="1",
+            auth_login_url=lms.sim.auth_login_url,
+            auth_token_url=lms.sim.token_url,
+            key_set_url=lms.sim.key_set_url,
+        )
+        waiting.is_active, waiting.pending_since = False, utcnow()
+        waiting.registered_via = RegisteredVia.DYNAMIC
+        waiting.platform_configuration = {"issuer": waiting.issuer, "scopes_supported": ["openid"]}
+        waiting.registration_warnings = ["Stored the issuer without its trailing '/'."]
+        operator = accounts.find_operator(session, "operator@example.edu")
+        code = pyotp.TOTP(secret).now()
+        accounts.activate(session, operator, password="x" * 12, totp_secret=secret, code=code)
+        token = accounts.start_session(session, settings, operator)
+        ours_id, waiting_id = ours.id, waiting.id
+    browser = requests.Session()
+    browser.headers["Accept-Language"] = locale
+    browser.cookies.set(OPERATOR_COOKIE, token, domain=urlsplit(base).hostname, path="/")
+    with lms.app.test_request_context():
+        browser.headers[HEADER] = token_for(token)
+    post(browser, f"{base}/operator/keys/tool/rotate")
+    post(browser, f"{base}/operator/keys/tool/rotate")
+    post(browser, f"{base}/operator/keys/issuer/rotate")
+    post(browser, f"{base}/operator/keys/issuer/rotate")
+    setup, _ = _invited(lms, "new-operator@example.edu")
+    finishing, secret = _invited(lms, "finishing@example.edu")
+    activation = {"password": "x" * 12, "password_again": "x" * 12}
+    refused = {"csrf_token": browser.headers[HEADER], "preset": "generic", "client_id": ""}
+    registrations = "/operator/registrations"
+    console = Visitor(
+        "operator",
+        browser,
+        (
+            Stop(
+                "operator-setup-done",
+                f"/operator/setup/{finishing}",
+                form={**activation, "code": pyotp.TOTP(secret).now()},
+            ),
+            Stop("operator-registrations", registrations),
+            Stop("operator-registration", f"{registrations}/{waiting_id}"),
+            Stop("operator-registration-edit", f"{registrations}/{ours_id}/edit"),
+            Stop("operator-registration-new", f"{registrations}/new"),
+            Stop("operator-registration-refused", f"{registrations}/new", form=refused, status=422),
+            Stop("operator-lms-setup", f"{registrations}/lms-setup?lms=canvas"),
+            Stop("operator-keys", "/operator/keys"),
+            Stop("operator-audit-log", "/operator/audit"),
+        ),
+    )
+    public = (
+        Stop("operator-sign-in", "/operator/sign-in"),
+        Stop("operator-setup", f"/operator/setup/{setup}"),
+        Stop("operator-setup-gone", "/operator/setup/used-up", status=410),
+    )
+    return console, public
+
+
+def _health_stops(lms: LmsDriver, credential: str) -> tuple[Stop, ...]:
+    """The console's health and credentials pages, with something in each list: a worker's
+    heartbeat, a dead job with its history, an error report (found by its reference), and
+    a search by an id that is not a credential's."""
+    reference = "1a2b3c4d"
+    with transaction(lms.app) as session:
+        conn = session.connection()
+        heartbeats.beat(
+            conn, "tour:4242", hostname="tour", pid=4242, started_at=utcnow(), jobs_done=3
+        )
+        queue.enqueue(conn, "roster-sync", {"context": 0}, lock_key="tour", dedupe_key="tour")
+    with transaction(lms.app) as session:
+        conn = session.connection()
+        job = queue.claim(conn, "page-tour", ["roster-sync"])
+        queue.fail(conn, job, "page-tour", "HTTP 403: the LMS refused the roster.", permanent=True)
+        summary = "LaunchExpiredError: This launch link was already used."
+        error_reports.add(conn, error_reports.Report(reference, "POST /lti/launch", 400, summary))
+    return (
+        Stop("operator-health", "/operator/health"),
+        Stop("operator-health-reference", f"/operator/health?reference={reference}"),
+        Stop("operator-credentials", "/operator/credentials"),
+        Stop("operator-credentials-found", f"/operator/credentials?q=urn:uuid:{credential}"),
+        Stop("operator-credentials-bad-id", "/operator/credentials?q=not-an-id"),
+    )
 
 
 # -- the tour ------------------------------------------------------------------------------
@@ -344,7 +471,10 @@ def tour(base: str, lms: LmsDriver, locale: str) -> list[Visitor]:
     (debrief,) = _attempts(lms, learner_id, "ethics-scenario")
     (half_played,) = _attempts(lms, latecomer_id, "ethics-scenario")
     work = f"/teach/learner/{learner_id}/sample"
+    console, console_public = _operator_console(base, lms, locale)
+    console = dataclasses.replace(console, stops=(*console.stops, *_health_stops(lms, credential)))
     visitors = [
+        console,  # first: its setup form's TOTP code is good for a minute
         Visitor(
             "learner",
             learner,
@@ -417,6 +547,7 @@ def tour(base: str, lms: LmsDriver, locale: str) -> list[Visitor]:
             nobody,
             (
                 Stop("site-home", "/"),
+                *console_public,
                 Stop("credential", f"/credentials/{credential}"),
                 Stop("achievement", "/credentials/tracks/sample"),
                 Stop("not-found", "/no-such-page", status=404),
@@ -426,6 +557,22 @@ def tour(base: str, lms: LmsDriver, locale: str) -> list[Visitor]:
                     "/lti/launch",
                     form=_cookieless_launch(base, lms, presentation),
                     status=401,
+                ),
+                Stop(
+                    "deployment-pending",
+                    "/lti/launch",
+                    form=_cookieless_launch(
+                        base,
+                        lms,
+                        {
+                            LTI + "launch_presentation": {
+                                "locale": locale,
+                                "return_url": lms.sim.url + "/course",
+                            }
+                        },
+                        browser=nobody,
+                        deployment_id="deployment-new",
+                    ),
                 ),
             ),
         ),

@@ -12,7 +12,10 @@ revoked. ``add_course`` makes a gradebook (line items, scores, results) and a ro
 paged with ``Link: rel="next"`` (mixed-case query names, so a client that changes the URL
 reads the wrong page); ``moodle=True`` gives line item URLs with a query string. Fault
 knobs (``fail_next``, ``hang_next``, ``revoke_tokens``, ``delete_line_item``) act on the
-next service requests; every score received is kept on its course. ``override_result``
+next service requests; every score received is kept on its course. Each registered tool
+(:class:`ToolClient`) counts the scope sets its token requests asked for and the most of
+its service requests answered at once; ``token_delay`` slows its token endpoint, so
+concurrent requests overlap. ``override_result``
 is a teacher overriding a learner's grade in the gradebook: results report it whatever is
 posted later, until ``remove_override`` (Moodle's behaviour for an LTI activity's grade
 item: see ``Course.overrides``).
@@ -106,6 +109,13 @@ class ToolClient:
     token_lifetime: int
     #: Verified assertions, in order (their claims).
     assertions: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    #: The scope set each of those token requests asked for, in the same order.
+    token_scopes: list[frozenset[str]] = dataclasses.field(default_factory=list)
+    #: Seconds the token endpoint takes to answer this tool (a slow LMS: requests overlap).
+    token_delay: float = 0.0
+    #: Service requests of this tool being answered now, and the most there ever were at once.
+    in_flight: int = 0
+    most_in_flight: int = 0
 
 
 @dataclasses.dataclass
@@ -237,6 +247,7 @@ class Fault:
     status: int = 500
     retry_after: str | None = None
     hang_seconds: float = 0.0
+    body: str = "simulated failure"
 
 
 class SimulatedLMS:
@@ -333,13 +344,24 @@ class SimulatedLMS:
                 claims.pop(name, None)
             else:
                 claims[name] = value
-        header = {"kid": self.current_kid, **spec.header}
-        if spec.signing == "none":
+        return self.sign(claims, header=spec.header, signing=spec.signing)
+
+    def sign(
+        self,
+        claims: dict[str, Any],
+        *,
+        header: dict[str, Any] | None = None,
+        signing: str = "platform",
+    ) -> str:
+        """``claims`` as a JWT signed as ``signing`` says (see :attr:`LaunchSpec.signing`),
+        with the current key's kid unless ``header`` overrides it."""
+        header = {"kid": self.current_kid, **(header or {})}
+        if signing == "none":
             return jwt.encode(claims, None, algorithm="none", headers=header)
-        if spec.signing == "hs256-public":
+        if signing == "hs256-public":
             public_pem = self._public_pem(self.current_kid)
             return _hs256_with_secret(claims, header, public_pem)
-        key = self._stranger if spec.signing == "stranger" else self._keys[self.current_kid]
+        key = self._stranger if signing == "stranger" else self._keys[self.current_kid]
         return jwt.encode(claims, key, algorithm="RS256", headers=header)
 
     def _public_pem(self, kid: str) -> bytes:
@@ -422,10 +444,17 @@ class SimulatedLMS:
         self.courses[course.id] = course
         return course
 
-    def fail_next(self, count: int = 1, status: int = 500, retry_after: str | None = None):
-        """The next ``count`` service requests answer ``status`` (with Retry-After if given)."""
+    def fail_next(
+        self,
+        count: int = 1,
+        status: int = 500,
+        retry_after: str | None = None,
+        body: str = "simulated failure",
+    ):
+        """The next ``count`` service requests answer ``status`` with ``body`` (and
+        Retry-After if given)."""
         with self._lock:
-            self._faults.extend(Fault(status, retry_after) for _ in range(count))
+            self._faults.extend(Fault(status, retry_after, body=body) for _ in range(count))
 
     def hang_next(self, seconds: float, count: int = 1) -> None:
         """The next ``count`` service requests wait ``seconds`` (at most 5) before answering."""
@@ -448,6 +477,18 @@ class SimulatedLMS:
     def delete_line_item(self, course: Course, lineitem_url: str) -> None:
         """An instructor deletes the column in the LMS."""
         del course.line_items[course.line_item_number(lineitem_url)]
+
+    def _count_in(self, tool: ToolClient | None) -> None:
+        """A service request of ``tool`` is being answered (see ``ToolClient.in_flight``)."""
+        if tool is not None:
+            with self._lock:
+                tool.in_flight += 1
+                tool.most_in_flight = max(tool.most_in_flight, tool.in_flight)
+
+    def _count_out(self, tool: ToolClient | None) -> None:
+        if tool is not None:
+            with self._lock:
+                tool.in_flight -= 1
 
     def _take_fault(self) -> Fault | None:
         with self._lock:
@@ -472,6 +513,7 @@ class SimulatedLMS:
         tool = self.tools.get(str(unverified.get("iss")))
         if tool is None:
             return refuse(401, "invalid_client", "unknown client")
+        time.sleep(tool.token_delay)
         keys = {k.get("kid"): k for k in tool.jwks.get("keys", [])}
         if kid not in keys:
             return refuse(401, "invalid_client", f"unknown kid {kid!r}")
@@ -496,6 +538,7 @@ class SimulatedLMS:
         if not granted:
             return refuse(400, "invalid_scope", "none of the requested scopes is granted")
         tool.assertions.append(claims)
+        tool.token_scopes.append(frozenset(form.get("scope", "").split()))
         token = secrets.token_urlsafe(16)
         with self._lock:
             self._tokens[token] = (tool.client_id, granted, time.time() + tool.token_lifetime)
@@ -506,14 +549,22 @@ class SimulatedLMS:
             "scope": " ".join(sorted(granted)),
         }
 
-    def _authorised(self, header: str, course: Course, scopes: tuple[str, ...]) -> int:
-        """200 if the bearer token may act on ``course`` with one of ``scopes``, else 401/403."""
+    def token_grant(self, header: str) -> tuple[str, frozenset[str]] | None:
+        """The client_id and scopes of the unexpired bearer token in an Authorization
+        header, or None."""
         token = header.removeprefix("Bearer ") if header.startswith("Bearer ") else ""
         with self._lock:
             grant = self._tokens.get(token)
         if grant is None or grant[2] < time.time():
+            return None
+        return grant[0], grant[1]
+
+    def _authorised(self, header: str, course: Course, scopes: tuple[str, ...]) -> int:
+        """200 if the bearer token may act on ``course`` with one of ``scopes``, else 401/403."""
+        grant = self.token_grant(header)
+        if grant is None:
             return 401
-        client_id, granted, _ = grant
+        client_id, granted = grant
         if client_id != course.client_id or not granted.intersection(scopes):
             return 403
         return 200
@@ -584,11 +635,19 @@ class SimulatedLMS:
                     self._send(404, "not found", "text/plain")
                     return
                 course.requests.append((method, self.path))
+                tool = lms.tools.get(course.client_id)
+                lms._count_in(tool)
+                try:
+                    self._answer(course, method, query, body, match, nrps)
+                finally:
+                    lms._count_out(tool)
+
+            def _answer(self, course: Course, method: str, query, body: bytes, match, nrps) -> None:
                 fault = lms._take_fault()
                 if fault is not None and fault.hang_seconds:
                     time.sleep(fault.hang_seconds)
                 elif fault is not None:
-                    self._send(fault.status, "simulated failure", "text/plain", fault.retry_after)
+                    self._send(fault.status, fault.body, "text/plain", fault.retry_after)
                     return
                 if nrps:
                     self._memberships(course, method, query)

@@ -135,12 +135,44 @@ def test_platform_config_other_lms_prints_urls(runner, lms):
     assert "http://localhost/lti/jwks.json" in result.output
 
 
-def test_platform_config_names_the_deep_linking_url_and_moodles_own_words_for_it(runner):
+def test_platform_config_for_moodle_lists_every_field_of_its_form_in_its_words(runner):
+    """Moodle's "configure a tool manually" form, label by label (Moodle's lang strings),
+    the Content Selection URL (Deep Linking) among them."""
     result = runner.invoke(args=["platform", "config", "--lms", "moodle"])
     assert result.exit_code == 0, result.output
-    assert "Deep Linking URL:             http://localhost/lti/launch" in result.output
-    assert '"Content Selection URL"' in result.output
-    assert "Supports Deep Linking (Content-Item Message)" in result.output
+    indented = (line for line in result.output.splitlines() if line.startswith("  "))
+    fields = {
+        label.strip(): value.strip()
+        for label, sep, value in (line.partition(": ") for line in indented)
+        if sep
+    }
+    launch = "http://localhost/lti/launch"
+    assert fields["Tool name"] == "SkillCert"
+    assert fields["Tool URL"] == launch
+    assert fields["LTI version"] == "LTI 1.3"
+    assert fields["Public key type"] == "Keyset URL"
+    assert fields["Public keyset"] == "http://localhost/lti/jwks.json"
+    assert fields["Initiate login URL"] == "http://localhost/lti/login"
+    assert fields["Redirection URI(s)"] == launch
+    assert fields["Supports Deep Linking (Content-Item Message)"] == "ticked"
+    assert fields["Content Selection URL"] == launch
+    assert fields["IMS LTI Assignment and Grade Services"].startswith("Use this service")
+    assert fields["IMS LTI Names and Role Provisioning"].startswith("Use this service")
+    assert fields["Share launcher's name with tool"].startswith("Always")
+    assert fields["Accept grades from the tool"].startswith("Always")
+    for label in (
+        "Tool description",
+        "Custom parameters",
+        "Tool configuration usage",
+        "Default launch container",
+        "Icon URL",
+        "Secure icon URL",
+        "Share launcher's email with tool",
+    ):
+        assert fields.get(label), label
+    # Every custom parameter, one name=value per line as the field takes them.
+    assert "context_history=$Context.id.history" in result.output
+    assert "skillcert_due_at=$ResourceLink.submission.endDateTime" in result.output
 
 
 @pytest.fixture
@@ -194,4 +226,4 @@ def test_roster_commands_list_the_ids_other_commands_take(lms, runner):
     assert any("LMS user user-1\tAda Lovelace\tlearner\tActive" in line for line in lines)
     assert any("LMS user teacher-1\tGrace Hopper\tinstructor\tActive" in line for line in lines)
     missing = runner.invoke(args=["roster", "people", "--context", str(context_id + 99)])
-    assert missing.exit_code == 1 and "skillcert roster courses" in missing.output
+    assert missing.exit_code == 1 and "skillcert course list" in missing.output

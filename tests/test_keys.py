@@ -6,7 +6,7 @@ import datetime as dt
 
 from lti_tool.db import transaction
 from lti_tool.lti import keys
-from lti_tool.models import ToolKey, utcnow
+from lti_tool.models import AuditEntry, ToolKey, utcnow
 
 
 def published_kids(client) -> list[str]:
@@ -35,6 +35,9 @@ def test_rotate_keeps_old_key_published_during_overlap_and_launches_work(runner,
     assert len(kids) == 2 and old in kids and kids[0] != old  # newest first: it signs
     with transaction(app) as session:
         assert keys.ensure_key(session).kid == kids[0]
+        [entry] = session.query(AuditEntry).filter_by(action="key.rotate").all()
+        assert (entry.actor, entry.target) == ("cli", f"tool key {kids[0]}")
+        assert entry.details == {"overlap_days": 7}
 
     assert lms.launch().status_code == 302  # launches keep working during the overlap
 

@@ -53,11 +53,8 @@ NOW = int(time.time())
             403,
             "register issuer https://unknown-lms.example",
         ),
-        (
-            {LTI + "deployment_id": "deployment-unknown"},
-            403,
-            "This LMS deployment (deployment-unknown) is not enabled",
-        ),
+        # A new deployment_id of a registered LMS is held for an operator, not refused:
+        # tests/test_pending_deployments.py (and its refusals: switched off, over the cap).
         ({"nonce": "not-the-login-nonce"}, 400, "nonce does not match"),
         ({"sub": DELETE}, 400, "token failed verification"),
         ({"nonce": DELETE}, 400, "token failed verification"),

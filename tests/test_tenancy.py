@@ -58,11 +58,15 @@ def test_second_blackboard_deployment_is_isolated(app, client, simulated_lms):
     assert "Student of B" in b_page and "Student of A" not in b_page
 
 
-def test_unknown_deployment_of_known_registration_is_refused(lms):
+def test_unknown_deployment_of_known_registration_gets_no_session(lms):
+    """It is held for an operator to enable (tests/test_pending_deployments.py), and sees
+    nothing of the deployment its LMS already has."""
     lms.deployment_id = "never-added"
     response = lms.launch()
-    assert response.status_code == 403
-    assert "never-added" in response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<code>never-added</code>" in response.get_data(as_text=True)
+    assert lms.session_info().status_code == 401
+    assert lms.client.get("/learn/").status_code == 401
 
 
 def test_same_user_launching_in_many_tabs_at_once(lms, app):

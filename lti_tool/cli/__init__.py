@@ -11,11 +11,13 @@ import click
 from flask import Flask
 
 from lti_tool.cli.content import content_cli
+from lti_tool.cli.courses import course_cli
 from lti_tool.cli.credentials import credentials_cli
 from lti_tool.cli.db import db_cli, prepare_database
 from lti_tool.cli.gradesync import gradesync_cli
 from lti_tool.cli.keys import keys_cli
 from lti_tool.cli.labs import labs
+from lti_tool.cli.operators import operator_cli
 from lti_tool.cli.platforms import deployment_cli, platform_cli
 from lti_tool.cli.privacy import privacy_cli
 from lti_tool.cli.reminders import reminders_cli
@@ -35,6 +37,8 @@ def init_app(app: Flask) -> None:
         keys_cli,
         platform_cli,
         deployment_cli,
+        course_cli,
+        operator_cli,
         gradesync_cli,
         roster_cli,
         credentials_cli,

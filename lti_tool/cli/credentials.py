@@ -11,14 +11,14 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from lti_tool.cli.common import fail
+from lti_tool.cli.people import describe, find_user, user_options
 from lti_tool.credentials import issuing, reminders
 from lti_tool.credentials import keys as issuer_keys
+from lti_tool.credentials.administration import normalise_credential_id
 from lti_tool.db import transaction
-from lti_tool.models import Credential
+from lti_tool.models import Credential, User
 
 #: How a credential names itself: ``"id": "urn:uuid:<its id>"``.
-URN_UUID = "urn:uuid:"
-
 credentials_cli = click.Group(
     "credentials", help="Open Badges 3.0 credentials (docs/credentials.md)."
 )
@@ -29,9 +29,9 @@ def _operator(by: str | None) -> str:
     return by or f"operator:{getpass.getuser()}"
 
 
-def _credential_line(credential: Credential) -> str:
+def _credential_line(credential: Credential, learner: User) -> str:
     return (
-        f"{credential.id}\tuser {credential.user_id}\t{credential.track_id} "
+        f"{credential.id}\t{describe(learner)}\t{credential.track_id} "
         f"{credential.track_version}\t{credential.state.value}\t"
         f"valid {credential.valid_from:%Y-%m-%d}..{credential.valid_until:%Y-%m-%d}\t"
         f"by {credential.issued_by}"
@@ -44,26 +44,23 @@ def _echo_document(credential: Credential) -> None:
 
 
 @credentials_cli.command("issue")
-@click.option(
-    "--user",
-    "user_id",
-    type=int,
-    required=True,
-    help="The learner's user id here (`skillcert roster people --context N` lists them).",
-)
+@user_options("The learner:", required=True)
 @click.option("--track", "track_id", required=True, help="The track id.")
 @click.option("--reason", required=True, help="Why it is issued by hand (recorded).")
 @click.option("--by", help="Who issues it (default: operator:<your login>).")
 @click.option("--json", "as_json", is_flag=True, help="Print the signed credential.")
 @with_appcontext
-def credentials_issue(user_id: int, track_id: str, reason: str, by: str | None, as_json: bool):
+def credentials_issue(
+    user: str, platform: str | None, track_id: str, reason: str, by: str | None, as_json: bool
+):
     """Issue a credential by hand (for example, recognised prior certification)."""
     try:
         with transaction(current_app) as session:
+            learner = find_user(session, user, platform)
             credential = issuing.issue_manually(
                 session,
                 current_app.config["SETTINGS"],
-                user_id,
+                learner.id,
                 track_id,
                 by=_operator(by),
                 reason=reason,
@@ -73,16 +70,11 @@ def credentials_issue(user_id: int, track_id: str, reason: str, by: str | None, 
     if as_json:
         _echo_document(credential)
     else:
-        click.echo(_credential_line(credential))
+        click.echo(_credential_line(credential, learner))
 
 
 def _credential_id(_context: click.Context, _param: click.Parameter, value: str) -> str:
-    """A credential's id as the credential itself names it (``urn:uuid:…``, its ``id``) or
-    bare, in any case: the stored form."""
-    value = value.strip()
-    if value.lower().startswith(URN_UUID):
-        value = value[len(URN_UUID) :]
-    return value.lower()
+    return normalise_credential_id(value)
 
 
 @credentials_cli.command("show")
@@ -93,14 +85,16 @@ def credentials_show(credential_id: str, as_json: bool) -> None:
     """Show one credential (with --json: exactly as issued and signed)."""
     with transaction(current_app) as session:
         credential = session.get(Credential, credential_id)
-    if credential is None:
-        fail(
-            f"There is no credential {credential_id}. List them with `skillcert credentials list`."
-        )
+        if credential is None:
+            fail(
+                f"There is no credential {credential_id}. "
+                "List them with `skillcert credentials list`."
+            )
+        learner = session.get_one(User, credential.user_id)
     if as_json:
         _echo_document(credential)
         return
-    click.echo(_credential_line(credential))
+    click.echo(_credential_line(credential, learner))
     if credential.issue_reason:
         click.echo(f"issue reason: {credential.issue_reason}")
     if credential.state_reason:
@@ -111,16 +105,22 @@ def credentials_show(credential_id: str, as_json: bool) -> None:
 
 
 @credentials_cli.command("list")
-@click.option("--user", "user_id", type=int, help="Only this learner's.")
+@user_options("Only this learner's:", required=False)
 @with_appcontext
-def credentials_list(user_id: int | None) -> None:
-    """List issued credentials, newest first."""
-    query = select(Credential).order_by(Credential.created_at.desc())
-    if user_id is not None:
-        query = query.where(Credential.user_id == user_id)
+def credentials_list(user: str | None, platform: str | None) -> None:
+    """List issued credentials, newest first, with each learner's ids and name."""
+    query = (
+        select(Credential, User)
+        .join(User, User.id == Credential.user_id)
+        .order_by(Credential.created_at.desc())
+    )
     with transaction(current_app) as session:
-        for credential in session.scalars(query):
-            click.echo(_credential_line(credential))
+        if user is not None:
+            query = query.where(Credential.user_id == find_user(session, user, platform).id)
+        elif platform is not None:
+            fail("--platform names the LMS of a --user: give --user too.")
+        for credential, learner in session.execute(query):
+            click.echo(_credential_line(credential, learner))
 
 
 @credentials_cli.command("revoke")

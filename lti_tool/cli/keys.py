@@ -18,7 +18,9 @@ from lti_tool.credentials import keys as issuer_keys
 from lti_tool.db import transaction
 from lti_tool.errors import SettingsError
 from lti_tool.lti import keys as tool_keys
-from lti_tool.settings import Settings, private_file_text
+from lti_tool.operations import audit
+from lti_tool.private_files import private_file_text
+from lti_tool.settings import Settings
 
 keys_cli = click.Group("keys", help="The tool's signing keys.")
 
@@ -33,6 +35,9 @@ def keys_rotate(overlap_days: int | None) -> None:
         fail("--overlap-days must not be negative.")
     with transaction(current_app) as session:
         key = tool_keys.rotate(session, dt.timedelta(days=days))
+        audit.record(
+            session, "key.rotate", actor=audit.CLI, target=f"tool key {key.kid}", overlap_days=days
+        )
         click.echo(f"New signing key {key.kid}; previous keys stay published for {days} day(s).")
 
 

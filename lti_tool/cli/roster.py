@@ -5,12 +5,14 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lti_tool import roster as course_roster
 from lti_tool.cli.common import fail
+from lti_tool.cli.courses import course_list
+from lti_tool.cli.people import NO_NAME
 from lti_tool.db import transaction
-from lti_tool.models import Context, Deployment, Membership, User
+from lti_tool.models import Context, Membership, User
 
 roster_cli = click.Group("roster", help="Course rosters read from LMSs (NRPS).")
 
@@ -21,7 +23,7 @@ roster_cli = click.Group("roster", help="Course rosters read from LMSs (NRPS).")
     "context_id",
     type=int,
     required=True,
-    help="The course's id here (`skillcert roster courses` lists them).",
+    help="The course's id here (`skillcert course list` lists them).",
 )
 @with_appcontext
 def roster_sync(context_id: int) -> None:
@@ -36,32 +38,8 @@ def roster_sync(context_id: int) -> None:
     )
 
 
-@roster_cli.command("courses")
-@with_appcontext
-def roster_courses() -> None:
-    """List the courses SkillCert knows: the id other commands take (`--context`), the LMS
-    registration, the LMS's own course id and title, and how many members are listed."""
-    with transaction(current_app) as session:
-        rows = session.execute(
-            select(
-                Context.id,
-                Deployment.registration_id,
-                Context.context_id,
-                Context.title,
-                func.count(Membership.id),
-            )
-            .join(Deployment, Deployment.id == Context.deployment_id)
-            .outerjoin(Membership, Membership.context_id == Context.id)
-            .group_by(Context.id, Deployment.registration_id)
-            .order_by(Context.id)
-        ).all()
-    if not rows:
-        click.echo("No course has launched SkillCert yet.")
-    for context_id, registration_id, lms_id, title, members in rows:
-        click.echo(
-            f"{context_id}\tregistration {registration_id}\tLMS course {lms_id} {title!r}"
-            f"\t{members} members"
-        )
+# The same listing as `skillcert course list`, where roster commands are looked for.
+roster_cli.add_command(course_list, "courses")
 
 
 @roster_cli.command("people")
@@ -72,7 +50,7 @@ def roster_people(context_id: int) -> None:
     user id, the name the LMS sent, role and status."""
     with transaction(current_app) as session:
         if session.get(Context, context_id) is None:
-            fail(f"There is no course {context_id}. List them with `skillcert roster courses`.")
+            fail(f"There is no course {context_id}. List them with `skillcert course list`.")
         rows = session.execute(
             select(User.id, User.sub, User.name, Membership.role, Membership.status)
             .join(Membership, Membership.user_id == User.id)
@@ -80,4 +58,4 @@ def roster_people(context_id: int) -> None:
             .order_by(User.name, User.id)
         ).all()
     for user_id, sub, name, role, status in rows:
-        click.echo(f"{user_id}\tLMS user {sub}\t{name or '(no name sent)'}\t{role}\t{status}")
+        click.echo(f"{user_id}\tLMS user {sub}\t{name or NO_NAME}\t{role}\t{status}")

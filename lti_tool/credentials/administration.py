@@ -1,9 +1,11 @@
-"""What an LMS administrator sees of credentials: this tenant's, filtered, a page at a time.
+"""Credentials as administrators see them, filtered, a page at a time: an LMS
+administrator their tenant's, the operator console every tenant's.
 
-Tenant-scoped, and no wider than the administrator's reach: credentials of this
-registration's learners who are members of a course in this launch's deployment (an
-institution or system administrator), or of this launch's course (a course's own
-Administrator).
+An LMS administrator's list is tenant-scoped, and no wider than the administrator's reach:
+credentials of this registration's learners who are members of a course in this launch's
+deployment (an institution or system administrator), or of this launch's course (a
+course's own Administrator). The console's list is the host's view of all of them, naming
+learners by their LMS user id rather than their name.
 """
 
 from __future__ import annotations
@@ -12,22 +14,37 @@ import dataclasses
 import datetime as dt
 
 from sqlalchemy import ColumnElement, exists, false, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from lti_tool.credentials import wallet
-from lti_tool.models import Context, Credential, CredentialState, Membership, User
+from lti_tool.models import Context, Credential, CredentialState, Membership, Registration, User
 from lti_tool.scope import CurrentLaunch
 
 PAGE_SIZE = 50
 #: The status filter's choices (a renewed credential is listed as active or expiring).
 FILTERS = ("active", "expiring", "expired", "revoked")
+#: How a credential names itself: ``"id": "urn:uuid:<its id>"``.
+URN_UUID = "urn:uuid:"
+
+
+def normalise_credential_id(text: str) -> str:
+    """A credential's id as the credential itself names it (``urn:uuid:…``, its ``id``) or
+    bare, in any case: the stored form."""
+    text = text.strip()
+    if text.lower().startswith(URN_UUID):
+        text = text[len(URN_UUID) :]
+    return text.lower()
 
 
 @dataclasses.dataclass(frozen=True)
 class Listing:
-    #: (credential, learner's name, standing as the page names it), newest first.
+    #: (credential, the learner as the list names them, standing as the page names it),
+    #: newest first. An LMS administrator's list names learners by name, the console's by
+    #: their LMS user id.
     rows: list[tuple[Credential, str | None, str]]
     total: int
+    #: The registrations of the listed credentials by id ("name (issuer)"): the console's.
+    registrations: dict[int, str] = dataclasses.field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -66,12 +83,46 @@ def listing(
     session: Session, launch: CurrentLaunch, track: str, status: str, page: int, now: dt.datetime
 ) -> Listing:
     """One page of this tenant's credentials, of ``track`` and ``status`` when given."""
-    conditions = [*in_tenant(launch), *_status_filter(status, now)]
+    return _listing(session, list(in_tenant(launch)), track, status, page, now, User.name)
+
+
+def host_listing(
+    session: Session, track: str, status: str, page: int, now: dt.datetime, credential_id: str = ""
+) -> Listing:
+    """One page of every tenant's credentials (the operator console), of ``track`` and
+    ``status`` when given; only the credential ``credential_id`` (any form
+    :func:`normalise_credential_id` takes) when given."""
+    conditions: list[ColumnElement[bool]] = []
+    if credential_id:
+        conditions.append(Credential.id == normalise_credential_id(credential_id))
+    found = _listing(session, conditions, track, status, page, now, User.sub)
+    ids = {credential.registration_id for credential, _learner, _standing in found.rows}
+    names = {
+        registration_id: f"{name} ({issuer})"
+        for registration_id, name, issuer in session.execute(
+            select(Registration.id, Registration.name, Registration.issuer).where(
+                Registration.id.in_(ids)
+            )
+        )
+    }
+    return dataclasses.replace(found, registrations=names)
+
+
+def _listing(
+    session: Session,
+    conditions: list[ColumnElement[bool]],
+    track: str,
+    status: str,
+    page: int,
+    now: dt.datetime,
+    learner: InstrumentedAttribute[str],
+) -> Listing:
+    conditions = [*conditions, *_status_filter(status, now)]
     if track:
         conditions.append(Credential.track_id == track)
     total = session.scalar(select(func.count()).select_from(Credential).where(*conditions)) or 0
     rows = session.execute(
-        select(Credential, User.name)
+        select(Credential, learner)
         .join(User, User.id == Credential.user_id)
         .where(*conditions)
         .order_by(Credential.created_at.desc(), Credential.id)

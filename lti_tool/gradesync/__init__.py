@@ -13,11 +13,13 @@ from flask import Flask
 
 from lti_tool.gradesync import lineitems
 from lti_tool.gradesync.delivery import deliver
-from lti_tool.gradesync.outbox import JOB_KIND
+from lti_tool.gradesync.outbox import JOB_KIND, serial_groups
+from lti_tool.jobs import serial
 from lti_tool.jobs.worker import register_handler
 
 
 def init_app(app: Flask) -> None:
     stalled_after = dt.timedelta(seconds=app.config["SETTINGS"].gradesync_stall_seconds)
     register_handler(app, JOB_KIND, deliver, stalled_after=stalled_after, concurrent=True)
+    serial.register(app, serial_groups)
     lineitems.init_app(app)

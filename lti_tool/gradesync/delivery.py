@@ -7,6 +7,11 @@ line item (the link's own, else found by resourceLinkId, else created and rememb
 the score. Failures are sorted for the queue: worth another try later (timeouts, 5xx, 429
 with its Retry-After) or final, with a reason an instructor can act on.
 
+A column deleted in the LMS (404 or 410 on the score) is forgotten, so Send again finds or
+makes a new one — when the link still grades the score and the LMS lets SkillCert make
+columns in the course (:mod:`lti_tool.gradesync.columns`); otherwise the reason says why
+none will be made, and none is.
+
 A worker sends thousands of scores to a few courses, so it keeps each course's AGS client
 for a minute (:class:`_Clients`) instead of building it per score from five more queries
 and the tool's key; a client is rebuilt sooner when any row it was built from changed.
@@ -29,18 +34,22 @@ from sqlalchemy.orm import Session
 
 from assessments.catalog import list_tracks
 from lti_tool.db import WRITES, rowcount, transaction
+from lti_tool.gradesync.columns import (
+    cannot_make_column,
+    column,
+    not_graded_here,
+    submission_window,
+)
 from lti_tool.jobs.worker import PermanentJobError, RetryLaterError
 from lti_tool.lti.constants import ActivityProgress, GradingProgress
+from lti_tool.lti.deep_linking import Window
 from lti_tool.models import Context, Deployment, Registration, ResourceLink, User
 from lti_tool.observability import metrics
 from lti_tool.observability.events import current_attempt, elapsed_ms, event
-from lti_tool.placements import SCORE_MAXIMUM, resolve
-from lti_tool.services.ags import AgsClient, CanvasSubmission, LineItem, Score
+from lti_tool.placements import SCORE_MAXIMUM, Placement, resolve
+from lti_tool.services.ags import AgsClient, CanvasSubmission, Score
 from lti_tool.services.clients import ags_client, app_options
 from lti_tool.services.errors import ServiceError
-
-#: The tag on line items SkillCert creates, so they can be told apart in the LMS.
-LINE_ITEM_TAG = "skillcert"
 
 #: How long a worker reuses a course's AGS client: a rotated tool key, or a line item on a
 #: host no launch had named when it was built, is picked up by then.
@@ -57,13 +66,16 @@ _FINAL_REASONS = {
     400: "The LMS rejected the score as sent",
     401: "The LMS refused SkillCert's access even with a new token; check the registration",
     403: "The LMS does not let SkillCert send grades in this course",
-    404: "The line item was deleted in the LMS (Send again makes a new one)",
-    410: "The line item was deleted in the LMS (Send again makes a new one)",
     422: "The LMS rejected the score as sent",
 }
 
 #: The LMS's answers for a line item that is gone.
 _DELETED = (404, 410)
+#: Why a score to a deleted line item is final, and what Send again will do.
+_DELETED_REASON = "The line item was deleted in the LMS ({})"
+_MAKES_NEW = "Send again makes a new one"
+#: A 404 before any line item was known: the course's line item container was not found.
+_CONTAINER_GONE = "The LMS did not find this course's gradebook"
 
 # One line item per link: deliveries in this process for a link without one wait for the
 # first to find or create it (other processes are handled by ``_remember``).
@@ -82,6 +94,10 @@ _TARGET = (
         _link.c.ags_lineitem_url,
         _link.c.title,
         _link.c.target,
+        _link.c.available_from,
+        _link.c.available_until,
+        _link.c.submission_from,
+        _link.c.due_at,
         _context.c.id.label("context_id"),
         _context.c.ags_lineitems_url,
         _context.c.ags_scopes,
@@ -110,9 +126,13 @@ class _Target:
     link_id: int
     resource_link_id: str
     lineitem_url: str | None
-    #: The link's placement target and title (a line item created for it is named after it).
-    target: str | None
-    title: str
+    #: What the link opens now (None: its content is gone from SkillCert).
+    placement: Placement | None
+    #: The line item dates its stored dates give (see ``columns.submission_window``).
+    window: Window
+    #: The course's line item container and the AGS scopes the LMS granted there.
+    lineitems_url: str | None
+    scopes: frozenset[str]
     user_sub: str
     #: The registration's LMS preset (moodle, canvas, …): the deliveries metric's label.
     preset: str
@@ -125,7 +145,7 @@ def deliver(app: Flask, payload: dict[str, Any]) -> None:
     try:
         status = _send(app, payload, sent)
     except ServiceError as exc:
-        error = _classified(exc)
+        error = _classified(exc, sent)
         sent.done(error, exc.status, started)
         if exc.status in _DELETED and sent.line_item is not None:
             # Forget the column the LMS no longer has: sent again, the score finds or makes
@@ -145,6 +165,8 @@ class _Delivery:
     payload: dict[str, Any]
     preset: str = ""
     line_item: str | None = None
+    #: Why Send again could make no new column if this one is gone (None: it can).
+    no_new_column: str | None = None
 
     def done(self, error: Exception | None, status: int | None, started: float) -> None:
         outcome = "delivered" if error is None else "failed"
@@ -168,7 +190,19 @@ def _send(app: Flask, payload: dict[str, Any], sent: _Delivery) -> int:
     """Post the score to the link's line item (found or created first); the LMS's status."""
     target = _target(app, payload)
     sent.preset = target.preset
-    lineitem_url = target.lineitem_url or _line_item(app, target)
+    placement = target.placement
+    elsewhere = not_graded_here(placement, payload["track"], payload["activity"])
+    cannot_make = cannot_make_column(target.lineitems_url, target.scopes)
+    sent.no_new_column = elsewhere or cannot_make
+    # A link whose content is gone from SkillCert keeps its column as it is, and the
+    # scores for it; one placed on something else since has a column that now stands for
+    # that, and one without a column gets a column only while it grades the score.
+    if target.lineitem_url is not None and (placement is None or elsewhere is None):
+        lineitem_url = target.lineitem_url
+    elif placement is not None and elsewhere is None:
+        lineitem_url = _line_item(app, target, placement, cannot_make)
+    else:
+        raise PermanentJobError(f"{elsewhere}; the score was not sent anywhere.")
     sent.line_item = lineitem_url
     timestamp = dt.datetime.fromisoformat(payload["timestamp"])
     # Jobs queued before the payload carried the hand-in time fall back to the score's.
@@ -209,13 +243,21 @@ def _target(app: Flask, payload: dict[str, Any]) -> _Target:
             "The LMS registration or deployment of this course is no longer active; "
             "the score was not sent anywhere. Activate it again, then send again."
         )
+    if row.ags_lineitem_url is None and row.ags_lineitems_url is None:
+        # The link's own column was deleted in the LMS, and its launches name nowhere to
+        # look for or make another.
+        raise PermanentJobError(f"{cannot_make_column(None, ())}; the score was not sent anywhere.")
     return _Target(
         client=_clients(app).get(row),
         link_id=row.id,
         resource_link_id=row.resource_link_id,
         lineitem_url=row.ags_lineitem_url,
-        target=row.target,
-        title=row.title,
+        placement=resolve(row.target, list_tracks(app.config["SETTINGS"].tracks_dir)),
+        window=submission_window(
+            row.available_from, row.available_until, row.submission_from, row.due_at
+        ),
+        lineitems_url=row.ags_lineitems_url,
+        scopes=frozenset(row.ags_scopes or ()),
         user_sub=row.user_sub,
         preset=row.preset,
     )
@@ -271,8 +313,10 @@ def _clients(app: Flask) -> _Clients:
     return clients
 
 
-def _line_item(app: Flask, target: _Target) -> str:
-    """The link's line item in the LMS: found by its resourceLinkId, else created."""
+def _line_item(app: Flask, target: _Target, placement: Placement, cannot_make: str | None) -> str:
+    """The link's line item in the LMS: found by its resourceLinkId, else created for
+    ``placement``; a final error saying why when the LMS lets SkillCert make none.
+    (``_target`` made sure the course has a line item container to look in.)"""
     with _locks_guard:
         lock = _line_item_locks.setdefault(target.link_id, threading.Lock())
     with lock:
@@ -283,15 +327,10 @@ def _line_item(app: Flask, target: _Target) -> str:
         item = target.client.find_line_item(resource_link_id=target.resource_link_id)
         created = item is None
         if item is None:
-            placement = resolve(target.target, list_tracks(app.config["SETTINGS"].tracks_dir))
+            if cannot_make is not None:
+                raise PermanentJobError(f"{cannot_make}; the score was not sent anywhere.")
             item = target.client.create_line_item(
-                LineItem(
-                    label=placement.title if placement else target.title,
-                    score_maximum=SCORE_MAXIMUM,
-                    resource_link_id=target.resource_link_id,
-                    resource_id=placement.resource_id if placement else None,
-                    tag=LINE_ITEM_TAG,
-                )
+                column(placement, target.resource_link_id, target.window)
             )
         return _remember(app, target, item.url, created=created)
 
@@ -325,11 +364,17 @@ def _stored_line_item(session: Session, link_id: int) -> str | None:
     return link.ags_lineitem_url
 
 
-def _classified(exc: ServiceError) -> Exception:
-    """A transient failure is retried (not before the LMS's Retry-After); others are final."""
+def _classified(exc: ServiceError, sent: _Delivery) -> Exception:
+    """A transient failure is retried (not before the LMS's Retry-After); others are final.
+    A deleted line item's reason says whether Send again will make a new one."""
     if exc.transient:
         return RetryLaterError(exc.message, retry_after=exc.retry_after)
     reason = _FINAL_REASONS.get(exc.status or 0)
+    if exc.status in _DELETED:
+        if sent.line_item is None:
+            reason = _CONTAINER_GONE
+        else:
+            reason = _DELETED_REASON.format(sent.no_new_column or _MAKES_NEW)
     return PermanentJobError(f"{reason}. {exc.message}" if reason else exc.message)
 
 

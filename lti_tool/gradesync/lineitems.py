@@ -1,13 +1,14 @@
 """A link's gradebook column follows what the link opens (``line-item-sync`` jobs).
 
 When what a link opens changes — an instructor's choice (``set_link_target``) or a launch
-whose Deep Linking custom parameter names another target — :func:`queue_sync` queues a
-job in the same transaction, keyed per link (a newer change replaces a waiting one) and
-grouped per registration (it shares the LMS's concurrency cap with score deliveries).
-The job reads the link as it is when it runs, then:
+whose Deep Linking custom parameter names another target — or a launch reports new dates
+for it, :func:`queue_sync` queues a job in the same transaction, keyed per link (a newer
+change replaces a waiting one) and grouped per registration (it shares the LMS's
+concurrency cap with score deliveries). The job reads the link as it is when it runs, then:
 
-- the link opens something graded: the line item's label, scoreMaximum and resourceId are
-  brought to the placement's (a PUT, only when they differ);
+- the link opens something graded: the line item's label, scoreMaximum, resourceId and
+  dates (``columns.submission_window``) are brought to the link's (a PUT, only when they
+  differ);
 - it opens something ungraded (a lesson, a module without assessed activities): the line
   item is deleted and forgotten, so no later score goes to it;
 - its content is gone from SkillCert: nothing is touched (the column keeps its grades);
@@ -36,13 +37,15 @@ from sqlalchemy.orm import Session
 from assessments.catalog import list_tracks
 from assessments.model import Track
 from lti_tool.db import transaction
-from lti_tool.gradesync.delivery import LINE_ITEM_TAG, forget_line_item
+from lti_tool.gradesync.columns import LINE_ITEM_TAG, column, submission_window
+from lti_tool.gradesync.delivery import forget_line_item
 from lti_tool.gradesync.outbox import JOB_KIND as SCORE_JOB_KIND
 from lti_tool.gradesync.outbox import group_key
 from lti_tool.jobs import queue
 from lti_tool.jobs.worker import PermanentJobError, RetryLaterError, register_handler
+from lti_tool.lti.deep_linking import Window
 from lti_tool.models import Context, Deployment, Job, JobStatus, Registration, ResourceLink
-from lti_tool.placements import SCORE_MAXIMUM, Placement, resolve
+from lti_tool.placements import Placement, resolve
 from lti_tool.scope import CurrentLaunch
 from lti_tool.services.ags import AgsClient, LineItem
 from lti_tool.services.clients import ags_client, app_options
@@ -68,19 +71,24 @@ def sync_key(link_id: int) -> str:
     return f"line-item:{link_id}"
 
 
-def queue_sync(conn: Connection, link_id: int, registration_id: int) -> int:
+def queue_sync(
+    conn: Connection, link_id: int, registration_id: int, *, retargeted: bool = True
+) -> int:
     """Queue the link's line item sync in the caller's transaction; the job's id.
 
-    Scores still queued for the link are dropped: they were worked out for what it opened
-    before, and must not reach its column now.
+    When the link was ``retargeted`` (it opens something else now), scores still queued
+    for it are dropped: they were worked out for what it opened before, and must not reach
+    its column now. New dates alone leave them be.
     """
-    dropped = conn.execute(
-        delete(Job).where(
-            Job.kind == SCORE_JOB_KIND,
-            Job.status == JobStatus.QUEUED,
-            Job.lock_key.like(f"score:{link_id}:%"),
-        )
-    ).rowcount
+    dropped = 0
+    if retargeted:
+        dropped = conn.execute(
+            delete(Job).where(
+                Job.kind == SCORE_JOB_KIND,
+                Job.status == JobStatus.QUEUED,
+                Job.lock_key.like(f"score:{link_id}:%"),
+            )
+        ).rowcount
     if dropped:
         log.info("Link %s now opens something else: %d queued scores dropped", link_id, dropped)
     return queue.enqueue(
@@ -114,6 +122,8 @@ class _Link:
     resource_link_id: str
     lineitem_url: str | None
     placement: Placement | None
+    #: The line item dates the link's stored dates give.
+    window: Window
 
 
 def sync_line_item(app: Flask, payload: dict[str, Any]) -> None:
@@ -130,11 +140,15 @@ def sync_line_item(app: Flask, payload: dict[str, Any]) -> None:
         if item.tag != LINE_ITEM_TAG:
             return  # the LMS's or the instructor's column: not ours to change
         if link.placement.graded:
+            made = column(link.placement, link.resource_link_id, link.window)
             wanted = dataclasses.replace(
                 item,
-                label=link.placement.title,
-                score_maximum=SCORE_MAXIMUM,
-                resource_id=link.placement.resource_id,
+                label=made.label,
+                score_maximum=made.score_maximum,
+                resource_id=made.resource_id,
+                # A date the LMS never reported for the link stays as the column has it.
+                start=made.start or item.start,
+                end=made.end or item.end,
             )
             if wanted != item:
                 link.client.update_line_item(wanted)
@@ -200,6 +214,9 @@ def _load(app: Flask, payload: dict[str, Any]) -> _Link:
             resource_link_id=link.resource_link_id,
             lineitem_url=link.ags_lineitem_url,
             placement=resolve(link.target, list_tracks(settings.tracks_dir)),
+            window=submission_window(
+                link.available_from, link.available_until, link.submission_from, link.due_at
+            ),
         )
 
 

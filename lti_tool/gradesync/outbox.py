@@ -27,6 +27,7 @@ from lti_tool.models import (
     Context,
     Job,
     LabSubmission,
+    Registration,
     ResourceLink,
     utcnow,
 )
@@ -47,6 +48,14 @@ def score_key(resource_link_id: int, user_id: int) -> str:
 def group_key(registration_id: int) -> str:
     """Deliveries to one LMS registration share its concurrency cap."""
     return f"registration:{registration_id}"
+
+
+def serial_groups(conn: Connection) -> list[str]:
+    """The groups of registrations whose calls go one at a time
+    (``Registration.serial_requests``): every job of theirs that calls the LMS — score
+    deliveries, line item syncs, roster reads — runs alone, across all workers."""
+    registrations = conn.execute(select(Registration.id).where(Registration.serial_requests))
+    return [group_key(registration_id) for registration_id in registrations.scalars()]
 
 
 def queue_scores(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.jobs.retry import RetryPolicy
+from lti_tool.jobs.serial import taken as serial_group_taken
 from lti_tool.models import Job, JobEvent, JobStatus, utcnow
 
 log = logging.getLogger(__name__)
@@ -109,14 +110,21 @@ def enqueue(
 
 
 def claim(
-    conn: Connection, worker_id: str, kinds: Iterable[str], *, group_cap: int | None = None
+    conn: Connection,
+    worker_id: str,
+    kinds: Iterable[str],
+    *,
+    group_cap: int | None = None,
+    serial_groups: Collection[str] = (),
 ) -> ClaimedJob | None:
     """Take one due job: the oldest of the first of ``kinds`` that has one, or None
     (see :func:`claim_batch`; a lock key clash with another worker is None here)."""
     for kind in kinds:
         try:
             with conn.begin_nested():
-                jobs = claim_batch(conn, worker_id, kind, 1, group_cap=group_cap)
+                jobs = claim_batch(
+                    conn, worker_id, kind, 1, group_cap=group_cap, serial_groups=serial_groups
+                )
         except IntegrityError:
             return None  # another worker started this lock key's job first; try again later
         if jobs:
@@ -124,9 +132,10 @@ def claim(
     return None
 
 
-def _candidates(capped: bool) -> Select:
+def _candidates(capped: bool, serial: bool) -> Select:
     """Due jobs of one kind whose lock key is free (and, ``capped``, whose group is not
-    full), oldest first, locked for the claim; each with its group's running count."""
+    full; ``serial``, whose group is not one of the ``serial_groups`` with a job running),
+    oldest first, locked for the claim; each with its group's running count."""
     candidate, other, running = _job.alias("candidate"), _job.alias("other"), _job.alias("run")
     # The running keys and full groups are few and computed once per claim; the ordered
     # walk of ix_job_claim (one kind, by run_after) stops after ``limit`` jobs that may
@@ -165,6 +174,14 @@ def _candidates(capped: bool) -> Select:
             .where(other.c.group_key == candidate.c.group_key, other.c.status == JobStatus.RUNNING)
             .scalar_subquery()
         )
+    if serial:
+        busy_serial = select(running.c.group_key).where(
+            running.c.status == JobStatus.RUNNING,
+            running.c.group_key.in_(bindparam("serial_groups", expanding=True)),
+        )
+        conditions.append(
+            or_(candidate.c.group_key.is_(None), candidate.c.group_key.not_in(busy_serial))
+        )
     return (
         select(
             candidate.c.id,
@@ -182,7 +199,11 @@ def _candidates(capped: bool) -> Select:
 
 # Built once: a claim runs many times a second, and building these costs more CPU than
 # running them (each execution is then a compiled-cache lookup).
-_CANDIDATES = {capped: _candidates(capped) for capped in (False, True)}
+_CANDIDATES = {
+    (capped, serial): _candidates(capped, serial)
+    for capped in (False, True)
+    for serial in (False, True)
+}
 
 _START = (
     update(_job)
@@ -198,7 +219,13 @@ _START = (
 
 
 def claim_batch(
-    conn: Connection, worker_id: str, kind: str, limit: int, *, group_cap: int | None = None
+    conn: Connection,
+    worker_id: str,
+    kind: str,
+    limit: int,
+    *,
+    group_cap: int | None = None,
+    serial_groups: Collection[str] = (),
 ) -> list[ClaimedJob]:
     """Take up to ``limit`` due jobs of ``kind`` whose lock keys are free, oldest first.
 
@@ -207,22 +234,38 @@ def claim_batch(
     running, so one learner's (or one line item's) jobs run in order, one at a time. With
     ``group_cap``, a group (one LMS) never gets more than that many running, this batch
     included (across workers; two claiming at the same instant may each see one slot
-    left, so the cap can be passed by one per extra worker, briefly).
+    left, so the cap can be passed by one per extra worker, briefly). A group in
+    ``serial_groups`` (an LMS that throttles parallel calls) runs one job at a time across
+    all workers, strictly (:func:`lti_tool.jobs.serial.taken`).
 
     Raises ``IntegrityError`` when another worker has just started a job of one of the
     picked lock keys (the caller's transaction is then lost: try again later).
     """
     now = utcnow()
-    statement = _CANDIDATES[group_cap is not None]
+    serial = frozenset(serial_groups)
+    statement = _CANDIDATES[group_cap is not None, bool(serial)]
     room: dict[str, int] = {}  # slots left per group, as this batch fills them
     claimed: list[ClaimedJob] = []
     while len(claimed) < limit:
         wanted = limit - len(claimed)
-        params = {"kind": kind, "now": now, "limit": wanted, "group_cap": group_cap}
+        params = {
+            "kind": kind,
+            "now": now,
+            "limit": wanted,
+            "group_cap": group_cap,
+            "serial_groups": list(serial),
+        }
         rows = conn.execute(statement, params).all()
         ids = []
         for row in rows:
-            if row.group_key is not None and group_cap is not None:
+            if row.group_key in serial:
+                # None of its jobs ran when the candidates were read: this one may start,
+                # unless this batch or another worker has just started one.
+                taken = room.get(row.group_key, 1) <= 0 or serial_group_taken(conn, row.group_key)
+                room[row.group_key] = 0
+                if taken:
+                    continue
+            elif row.group_key is not None and group_cap is not None:
                 left = room.get(row.group_key, group_cap - row.running_in_group)
                 if left <= 0:
                     continue  # its group filled up in this batch; the next round skips it

@@ -9,6 +9,10 @@ The handlers run in the pool's threads; the database work of the queue happens i
 worker's own loop, one transaction per turn: store how the jobs that ended since the last
 turn went (the done ones in one statement), then claim a batch to fill the free places.
 Grade delivery spends its CPU there, not in the LMS's 50 ms (docs/performance.md).
+
+The same turns keep the worker's own heartbeat row fresh (lti_tool.jobs.heartbeats: the
+health page lists workers alive or silent) and store an error report for a handler that
+failed unexpectedly (lti_tool.error_reports); a clean stop deletes the row.
 """
 
 from __future__ import annotations
@@ -29,13 +33,14 @@ from flask import Flask
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from lti_tool import error_reports
 from lti_tool.db import transaction
 from lti_tool.errors import SkillCertError
-from lti_tool.jobs import queue
+from lti_tool.jobs import heartbeats, queue, serial
 from lti_tool.jobs.retry import RetryPolicy
-from lti_tool.models import JobStatus
+from lti_tool.models import JobStatus, utcnow
 from lti_tool.observability import metrics
-from lti_tool.observability.events import event, job_context
+from lti_tool.observability.events import current_reference, event, job_context
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +49,8 @@ Handler = Callable[[Flask, dict[str, Any]], None]
 
 #: How often a worker looks for stalled jobs (each claim did: a third of its queries).
 RECOVER_EVERY_SECONDS = 1.0
+#: How often a worker reads again which groups run one job at a time.
+SERIAL_GROUPS_EVERY_SECONDS = 1.0
 #: Longer than any job may run (lab grading has its own wall-time limit, far below this).
 STALLED_AFTER = dt.timedelta(minutes=15)
 
@@ -94,22 +101,17 @@ class _Outcome:
     min_delay: dt.timedelta | None = None
     #: The error's class, for the log (its message may quote the LMS or the learner's code).
     error_type: str | None = None
-
-
-def _error_type(error: BaseException) -> str:
-    """The class of what went wrong, and of its cause when it wraps one (a PermanentJobError
-    raised from the LMS's ServiceError)."""
-    cause = error.__cause__
-    name = type(error).__name__
-    return f"{name}({type(cause).__name__})" if cause is not None else name
+    #: The error report of a handler that failed unexpectedly (not a job error it raised).
+    report: error_reports.Report | None = None
 
 
 @dataclasses.dataclass
 class _Run:
     """Where one :meth:`Worker.run` is: its jobs, and the connection it keeps."""
 
-    #: When the heartbeat of the jobs in flight is next due.
+    #: When the heartbeats (the worker's, and its jobs' in flight) are next due.
     next_beat: float
+    started_at: dt.datetime
     in_flight: dict[Future[_Outcome], queue.ClaimedJob] = dataclasses.field(default_factory=dict)
     #: Jobs that ended but whose outcome is not stored yet.
     ended: list[tuple[queue.ClaimedJob, _Outcome]] = dataclasses.field(default_factory=list)
@@ -129,9 +131,9 @@ class Worker:
         retry: RetryPolicy = queue.DEFAULT_RETRY,
     ) -> None:
         self.app = app
-        self.worker_id = (
-            worker_id or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-        )
+        self.hostname = socket.gethostname()
+        self.pid = os.getpid()
+        self.worker_id = worker_id or f"{self.hostname}:{self.pid}:{threading.get_ident()}"
         #: Most jobs in flight at once (only concurrent kinds ever share the pool).
         self.concurrency = concurrency
         #: Most running jobs of one group (one LMS), counted across all workers.
@@ -139,6 +141,9 @@ class Worker:
         self.retry = retry
         self._turn = 0
         self._next_recovery = 0.0
+        #: The groups that run one job at a time, and when to read them again.
+        self._serial_groups: frozenset[str] = frozenset()
+        self._serial_groups_until = 0.0
         #: Kinds that had no due job, and when ``run`` asks for them again (each empty
         #: kind costs a query per turn, and a turn comes with every job that ends).
         self._quiet_until: dict[str, float] = {}
@@ -179,12 +184,27 @@ class Worker:
             wanted = room - len(claimed) if concurrent else 0 if exclusive_busy else 1
             if wanted <= 0:
                 continue
-            jobs = queue.claim_batch(conn, self.worker_id, name, wanted, group_cap=self.group_cap)
+            jobs = queue.claim_batch(
+                conn,
+                self.worker_id,
+                name,
+                wanted,
+                group_cap=self.group_cap,
+                serial_groups=self._serial(conn, now),
+            )
             if not jobs:
                 self._quiet_until[name] = now + quiet_for
             claimed.extend(jobs)
             exclusive_busy = exclusive_busy or (bool(jobs) and not concurrent)
         return claimed
+
+    def _serial(self, conn: Connection, now: float) -> frozenset[str]:
+        """The groups that run one job at a time (``jobs.serial``), read again once a
+        second: a registration switched to serial requests is obeyed by then."""
+        if now >= self._serial_groups_until:
+            self._serial_groups = serial.read(self.app, conn)
+            self._serial_groups_until = now + SERIAL_GROUPS_EVERY_SECONDS
+        return self._serial_groups
 
     def _recover_stalled(self, conn: Connection) -> None:
         """Re-queue the jobs of dead workers; once a second is plenty (stalls take minutes)."""
@@ -205,16 +225,26 @@ class Worker:
         try:
             job_kinds(self.app)[job.kind].handler(self.app, job.payload)
         except PermanentJobError as exc:
-            return _Outcome(exc.message, permanent=True, error_type=_error_type(exc))
+            kind = error_reports.error_kind(exc)
+            return _Outcome(exc.message, permanent=True, error_type=kind)
         except RetryLaterError as exc:
             wait_at_least = (
                 None if exc.retry_after is None else dt.timedelta(seconds=exc.retry_after)
             )
-            return _Outcome(exc.message, min_delay=wait_at_least, error_type=_error_type(exc))
+            kind = error_reports.error_kind(exc)
+            return _Outcome(exc.message, min_delay=wait_at_least, error_type=kind)
         except Exception as exc:  # a handler's bug or a transient failure: retry, then dead
-            log.warning("Job %s (%s) failed: %s", job.id, job.kind, exc)
+            reference = current_reference()
+            log.warning("ref=%s Job %s (%s) failed: %s", reference, job.id, job.kind, exc)
             log.debug("%s", traceback.format_exc())
-            return _Outcome(f"{type(exc).__name__}: {exc}", error_type=_error_type(exc))
+            report = error_reports.Report(
+                reference, f"job {job.id} ({job.kind})", None, error_reports.summary_of(exc)
+            )
+            return _Outcome(
+                f"{type(exc).__name__}: {exc}",
+                error_type=error_reports.error_kind(exc),
+                report=report,
+            )
         return _Outcome()
 
     def _store(self, outcomes: list[tuple[queue.ClaimedJob, _Outcome]]) -> None:
@@ -227,6 +257,8 @@ class Worker:
             conn, [job for job, outcome in outcomes if outcome.error is None], self.worker_id
         )
         for job, outcome in outcomes:
+            if outcome.report is not None:
+                error_reports.add(conn, outcome.report)
             if outcome.error is None:
                 continue
             status = queue.fail(
@@ -256,17 +288,21 @@ class Worker:
 
         Each turn is one transaction (see :meth:`_step`), on a connection kept for the
         whole run (a checkout pings the database: a round trip per turn). On stop, the jobs
-        in flight are finished (each is bounded by its own timeouts).
+        in flight are finished (each is bounded by its own timeouts); so they are on Ctrl-C
+        (KeyboardInterrupt, raised again after), and either way the worker leaves the
+        health page.
         """
-        run = _Run(next_beat=time.monotonic() + poll_seconds)
-        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="job") as pool:
-            while not stop.is_set() and (max_jobs is None or run.ran < max_jobs):
-                self._collect_ended(run)
-                for job in self._take_turn(run, self._room(run, max_jobs), poll_seconds):
-                    run.in_flight[pool.submit(self._execute, job)] = job
-                self._back_off(run, stop, poll_seconds)
-            wait(run.in_flight)
-        return self._stop(run)
+        run = _Run(next_beat=time.monotonic(), started_at=utcnow())  # first beat at once
+        try:
+            with ThreadPoolExecutor(self.concurrency, thread_name_prefix="job") as pool:
+                while not stop.is_set() and (max_jobs is None or run.ran < max_jobs):
+                    self._collect_ended(run)
+                    for job in self._take_turn(run, self._room(run, max_jobs), poll_seconds):
+                        run.in_flight[pool.submit(self._execute, job)] = job
+                    self._back_off(run, stop, _beat_every(poll_seconds))
+        finally:  # leaving the pool waited for the jobs in flight
+            ran = self._stop(run)
+        return ran
 
     def _collect_ended(self, run: _Run) -> None:
         """Move the jobs that ended out of flight; their kinds may have due jobs again."""
@@ -287,11 +323,13 @@ class Worker:
 
         When the database fails, the ended jobs stay in ``run`` for the next turn.
         """
-        beat = bool(run.in_flight) and time.monotonic() >= run.next_beat
+        beat = time.monotonic() >= run.next_beat
         claimed: list[queue.ClaimedJob] = []
         try:
             run.conn = run.conn or self.app.extensions["skillcert.engine"].connect()
             with run.conn.begin():
+                if beat:
+                    self._beat(run.conn, run, jobs_done=run.ran + len(run.ended))
                 claimed = self._step(
                     run.conn, run.ended, run.in_flight.values(), beat, room, poll_seconds
                 )
@@ -306,8 +344,19 @@ class Worker:
             run.ran += len(run.ended)
             run.ended.clear()
             if beat:
-                run.next_beat = time.monotonic() + poll_seconds
+                run.next_beat = time.monotonic() + _beat_every(poll_seconds)
         return claimed
+
+    def _beat(self, conn: Connection, run: _Run, jobs_done: int) -> None:
+        """Refresh this worker's heartbeat row (the health page's "alive")."""
+        heartbeats.beat(
+            conn,
+            self.worker_id,
+            hostname=self.hostname,
+            pid=self.pid,
+            started_at=run.started_at,
+            jobs_done=jobs_done,
+        )
 
     @staticmethod
     def _back_off(run: _Run, stop: threading.Event, poll_seconds: float) -> None:
@@ -318,15 +367,17 @@ class Worker:
             stop.wait(poll_seconds)
 
     def _stop(self, run: _Run) -> int:
-        """Close the connection and store how the last jobs ended; how many jobs ran."""
+        """Close the connection, store how the last jobs ended and take the worker off the
+        health page; how many jobs ran."""
         if run.conn is not None:
             run.conn.close()
         run.ended.extend((run.in_flight[f], f.result()) for f in run.in_flight)
-        if run.ended:
-            try:
-                self._store(run.ended)
-            except Exception:  # stall recovery will run these jobs again
-                log.exception("Worker %s could not store how its last jobs ended", self.worker_id)
+        try:
+            with transaction(self.app) as session:
+                self._record(session.connection(), run.ended)
+                heartbeats.forget(session.connection(), self.worker_id)
+        except Exception:  # stall recovery will run these jobs again; the row goes silent
+            log.exception("Worker %s could not store how its last jobs ended", self.worker_id)
         return run.ran + len(run.ended)
 
     def _step(
@@ -347,3 +398,9 @@ class Worker:
         if room <= 0:
             return []
         return self._claim(conn, in_flight, room, quiet_for=poll_seconds)
+
+
+def _beat_every(poll_seconds: float) -> float:
+    """How often the loop takes a turn at the least, and beats: a long poll must not leave
+    the worker silent on the health page."""
+    return min(poll_seconds, heartbeats.HEARTBEAT_SECONDS)

@@ -21,6 +21,14 @@ class Claim(StrEnum):
     DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
     #: The learner whose work a submission review launch is about (``user_id`` = their sub).
     FOR_USER = "https://purl.imsglobal.org/spec/lti/claim/for_user"
+    #: LTI Platform Notification Service 1.0: the service a launch offers (its URL, scope
+    #: and the notice types the platform sends), a notice's id/type/timestamp, and the
+    #: courses an LtiContextCopyNotice's course was copied from.
+    PLATFORM_NOTIFICATION_SERVICE = (
+        "https://purl.imsglobal.org/spec/lti/claim/platformnotificationservice"
+    )
+    NOTICE = "https://purl.imsglobal.org/spec/lti/claim/notice"
+    ORIGIN_CONTEXTS = "https://purl.imsglobal.org/spec/lti/claim/origin_contexts"
 
 
 class MessageType(StrEnum):
@@ -49,6 +57,31 @@ class AgsScope(StrEnum):
 
 
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+#: Registering notice handlers with the Platform Notification Service.
+NOTICE_HANDLERS_SCOPE = "https://purl.imsglobal.org/spec/lti/scope/noticehandlers"
+#: The service scopes SkillCert asks every LMS for, in this order (the notice handlers'
+#: only where the LMS offers it).
+TOOL_SCOPES = (AgsScope.LINEITEM, AgsScope.RESULT_READONLY, AgsScope.SCORE, NRPS_SCOPE)
+
+#: Custom parameters that ask the LMS which links and courses a link or course was copied
+#: from (LTI substitution variables, most recent copy first). Presets and Dynamic
+#: Registration declare them; a launch reads them to carry a copied link's placement
+#: over (lti.course_copy; docs/operator-guide.md, "Course copy").
+RESOURCE_LINK_HISTORY = "resource_link_history"
+CONTEXT_HISTORY = "context_history"
+HISTORY_PARAMETERS = {
+    RESOURCE_LINK_HISTORY: "$ResourceLink.id.history",
+    CONTEXT_HISTORY: "$Context.id.history",
+}
+
+
+class NoticeType(StrEnum):
+    """The PNS notices SkillCert registers a handler for."""
+
+    #: The platform checks the handler works; nothing to do but say so.
+    HELLO_WORLD = "LtiHelloWorldNotice"
+    #: A course was copied (or imported into): its placements follow (docs: Course copy).
+    CONTEXT_COPY = "LtiContextCopyNotice"
 
 
 class MediaType(StrEnum):

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, object_session
 
 from lti_tool import keyring
 from lti_tool.db import rowcount, settings_of
-from lti_tool.models import IssuerKey, ToolKey, utcnow
+from lti_tool.models import IssuerKey, Operator, ToolKey, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,24 @@ def rotate(session: Session, overlap: dt.timedelta) -> ToolKey:
     return key
 
 
+def retire(session: Session, kid: str) -> ToolKey | None:
+    """Stop publishing a rotated-out key now instead of at the end of its overlap (it leaked,
+    or no platform caches it any more). None if no published key has this kid.
+
+    Raises ValueError for the key that signs: rotate first, so that a key always signs.
+    """
+    now = utcnow()
+    keys = published_keys(session, now)
+    key = next((k for k in keys if k.kid == kid), None)
+    if key is None:
+        return None
+    if key is keys[0]:
+        raise ValueError(f"Key {kid} signs the tool's messages: rotate first, then retire it.")
+    key.retire_after = now
+    log.warning("Retired tool key kid=%s", kid)
+    return key
+
+
 def jwks(session: Session) -> dict[str, list[dict[str, Any]]]:
     """The public JWKS: every published key, newest first. Never a private member."""
     return {"keys": [dict(key.public_jwk) for key in published_keys(session)]}
@@ -128,21 +146,28 @@ def ring_for_new_key(session: Session) -> keyring.KeyRing:
 
 
 def reencrypt(session: Session, current: keyring.KeyRing, new: keyring.KeyRing) -> int:
-    """Encrypt every stored private key, the tool's and the issuer's, with ``new``.
+    """Encrypt every stored private key, the tool's and the issuer's, with ``new``, and the
+    operator console's TOTP secrets with them.
 
     All are decrypted first, so a wrong ``current`` raises before anything changes; the
     caller's transaction makes it all or nothing. Returns how many keys were re-encrypted.
     """
     if session.get_bind().dialect.name == "postgresql":
         # No process adds a key sealed with the old KEK while this runs (reads go on).
-        session.execute(text("LOCK TABLE tool_key, issuer_key IN EXCLUSIVE MODE"))
+        session.execute(text("LOCK TABLE tool_key, issuer_key, operator IN EXCLUSIVE MODE"))
     rows: list[ToolKey | IssuerKey] = [
         *session.scalars(select(ToolKey).order_by(ToolKey.id)),
         *session.scalars(select(IssuerKey).order_by(IssuerKey.id)),
     ]
+    operators = session.scalars(
+        select(Operator).where(Operator.totp_secret_encrypted.is_not(None)).order_by(Operator.id)
+    ).all()
     pems = [current.decrypt(row.private_key_encrypted) for row in rows]
+    totp_secrets = [current.decrypt(operator.totp_secret_encrypted or "") for operator in operators]
     for row, pem in zip(rows, pems, strict=True):
         row.private_key_encrypted = new.encrypt(pem)
+    for operator, secret in zip(operators, totp_secrets, strict=True):
+        operator.totp_secret_encrypted = new.encrypt(secret)
     session.flush()
     return len(rows)
 

@@ -5,8 +5,13 @@ state and nonce live in the database and are consumed exactly once; the platform
 come from a bounded, cached fetch; the signature check pins RS256 and checks ``aud``,
 ``azp``, ``iss``, ``exp`` and ``iat``; the token's size is capped before it is parsed.
 :class:`DatabaseToolConfig` (pylti1p3's tool-config interface over our rows) finds the
-registration and its deployment in one query, and pylti1p3's per-message-type validators
-still run.
+registration and its deployment in one query; the message's claims are checked in
+:mod:`lti_tool.lti.message_checks`, pylti1p3's per-message-type validators last.
+
+The registration's keys validate the token before its deployment is looked at: a launch
+from a deployment an operator has not enabled yet is told so (:class:`DeploymentPending`)
+only once the token, its state and its nonce have all passed, so a forged or replayed
+token can never make SkillCert record a deployment.
 """
 
 from __future__ import annotations
@@ -18,33 +23,32 @@ import logging
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 from flask_babel import lazy_gettext as _l
 from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
-from pylti1p3.message_validators import get_validators
 from sqlalchemy import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.errors import LaunchError, LaunchExpiredError, NotRegisteredError
-from lti_tool.lti import statements
-from lti_tool.lti.constants import LTI_VERSION, Claim, MessageType
-from lti_tool.lti.deep_linking import DeepLinkingSettings
+from lti_tool.lti import message_checks, statements
+from lti_tool.lti.constants import Claim
 from lti_tool.lti.login import hash_secret
 from lti_tool.lti.platform_keys import PlatformKeyCache
 from lti_tool.lti.tool_config import DatabaseToolConfig
-from lti_tool.lti.urls import is_on_this_tool
 from lti_tool.models import utcnow
 from lti_tool.settings import Settings
 
 log = logging.getLogger(__name__)
 
-_SUPPORTED_MESSAGES = frozenset(MessageType)
-#: Messages launched from a link in the course, which they must identify.
-_LINK_MESSAGES = frozenset({MessageType.RESOURCE_LINK, MessageType.SUBMISSION_REVIEW})
 #: How long a used nonce is remembered: longer than any id_token we accept stays valid.
 _NONCE_KEEP = dt.timedelta(days=1)
+#: Deployments one registration may have waiting for an operator. Each takes a valid launch
+#: from the LMS to record, but an LMS (or someone holding its keys) that invents deployment
+#: ids must not fill the operator's list: beyond this, new ones are refused unrecorded.
+MAX_PENDING_DEPLOYMENTS = 100
 
 
 class BrowserNotBound(LaunchError):
@@ -59,6 +63,33 @@ class BrowserNotBound(LaunchError):
     def __init__(self, state: Row) -> None:
         super().__init__()
         self.state = state
+
+
+class DeploymentPending(LaunchError):
+    """A fully validated launch from a deployment of a registered LMS that an operator has
+    not enabled yet: the first one records it as pending, and each one gets a page saying
+    the administrator has been asked (the launch view catches it)."""
+
+    status_code = 403
+
+    def __init__(
+        self, registration: Row, deployment_id: str, presentation: Mapping[str, Any]
+    ) -> None:
+        super().__init__(
+            _l(
+                "This LMS deployment (%(deployment)s) is waiting for SkillCert's administrator "
+                "to enable it.",
+                deployment=deployment_id,
+            )
+        )
+        #: The registration row, with ``deployment_pk`` None when the deployment is new.
+        self.registration = registration
+        self.deployment_id = deployment_id
+        #: The launch's ``launch_presentation.return_url`` if it is an http(s) URL.
+        self.return_url = _http_url(presentation.get("return_url"))
+        #: The language the LMS asked for (``launch_presentation.locale``), if any.
+        locale = presentation.get("locale")
+        self.locale = locale if isinstance(locale, str) else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,6 +125,8 @@ class SkillCertMessageLaunch(MessageLaunch):
         self._settings = settings
         self._keys = keys
         self._tool_conf = DatabaseToolConfig(conn)
+        #: The token's deployment_id claim, once check_deployment_named found one.
+        self._deployment_id = ""
         super().__init__(
             request=None,
             tool_config=self._tool_conf,
@@ -106,7 +139,8 @@ class SkillCertMessageLaunch(MessageLaunch):
         return self._form.get(key, "")
 
     def run(self) -> ValidatedLaunch:
-        """Every check, cheapest and stateless first; the state and nonce are consumed last."""
+        """Every check, cheapest and stateless first; the state and nonce are consumed after
+        them, and only then does the deployment decide (pending: :class:`DeploymentPending`)."""
         self._validated = True  # stops pylti1p3 from re-entering validate() on claim access
         try:
             self.check_token_size()
@@ -114,9 +148,10 @@ class SkillCertMessageLaunch(MessageLaunch):
             self.check_header()
             self.check_registration()
             self.validate_jwt_signature()
-            self.check_deployment()
+            self.check_deployment_named()
             self.check_message()
             self.take_login_state()
+            self.check_deployment_enabled()
         except LtiException as exc:
             raise LaunchError(
                 _l("The LMS sent a launch SkillCert cannot accept: %(problem)s.", problem=exc)
@@ -248,12 +283,26 @@ class SkillCertMessageLaunch(MessageLaunch):
             raise LaunchError(_l("The launch token was issued in the future."))
         return self
 
-    def check_deployment(self) -> None:
+    def check_deployment_named(self) -> None:
         deployment_id = self._jwt["body"].get(Claim.DEPLOYMENT_ID)
         if not isinstance(deployment_id, str) or not deployment_id:
             raise LaunchError(_l("The launch does not name its deployment (deployment_id)."))
+        self._deployment_id = deployment_id
+
+    def check_deployment_enabled(self) -> None:
+        """Last, once the token is verified and its state and nonce consumed: a deployment
+        an operator switched off is refused; one they have not enabled yet (new, or already
+        pending) raises :class:`DeploymentPending`, up to ``MAX_PENDING_DEPLOYMENTS``."""
         registration = self._tenant
-        if not registration.deployment_active:  # None: not added; False: switched off
+        if registration.deployment_active:
+            return
+        deployment_id = self._deployment_id
+        switched_off = (
+            registration.deployment_pk is not None and registration.deployment_pending_since is None
+        )
+        if switched_off or (
+            registration.deployment_pk is None and self._pending_limit_reached(registration)
+        ):
             raise NotRegisteredError(
                 _l(
                     "This LMS deployment (%(deployment)s) is not enabled in SkillCert: ask your "
@@ -262,24 +311,32 @@ class SkillCertMessageLaunch(MessageLaunch):
                     issuer=registration.issuer,
                 ),
                 advice=_l(
-                    "Your SkillCert administrator can add it with `skillcert deployment add`."
+                    "Your SkillCert administrator can enable it with `skillcert deployment "
+                    "enable`, or add it with `skillcert deployment add`."
                 ),
             )
+        body: Mapping[str, Any] = self._jwt["body"]
+        # check_message made sure the claim, when present, is an object.
+        presentation = body.get(Claim.LAUNCH_PRESENTATION) or {}
+        raise DeploymentPending(registration, deployment_id, presentation)
+
+    def _pending_limit_reached(self, registration: Row) -> bool:
+        waiting = self._conn.execute(
+            statements.PENDING_DEPLOYMENT_COUNT, {"registration_id": registration.id}
+        ).scalar_one()
+        if waiting < MAX_PENDING_DEPLOYMENTS:
+            return False
+        log.warning(
+            "Registration %s already has %s deployments waiting to be enabled: a launch from "
+            "a further new one was refused unrecorded (`skillcert deployment list --pending`)",
+            registration.id,
+            waiting,
+        )
+        return True
 
     def check_message(self) -> None:
         """The claims SkillCert relies on, in our words first, then pylti1p3's own checks."""
-        body = self._jwt["body"]
-        _check_message_type(body)
-        _check_version(body)
-        _check_roles(body)
-        _check_subject(body)
-        _check_resource_link(body)
-        _check_target_link_given(body)
-        _check_for_user(body)
-        _check_target_link_ours(body, self._settings)
-        _check_object_claims(body)
-        _check_deep_linking_settings(body)
-        _run_pylti1p3_validators(body)
+        message_checks.check_message(self._jwt["body"], self._settings)
 
     def take_login_state(self) -> None:
         """Consume the login: its state must exist, be unexpired, be ours, match this browser.
@@ -336,84 +393,13 @@ class SkillCertMessageLaunch(MessageLaunch):
         )
 
 
-# -- the checks of check_message, one per claim or rule, in the order it runs them -------
-# Each takes the token's body (a JSON object: check_header made sure) and raises LaunchError;
-# which of several faults a hostile launch is told about depends on this order.
-
-
-def _check_message_type(body: Mapping[str, Any]) -> None:
-    message_type = body.get(Claim.MESSAGE_TYPE)
-    if message_type not in _SUPPORTED_MESSAGES:
-        raise LaunchError(
-            _l(
-                "SkillCert does not support LTI messages of type %(type)s.",
-                type=repr(message_type),
-            )
-        )
-
-
-def _check_version(body: Mapping[str, Any]) -> None:
-    if body.get(Claim.VERSION) != LTI_VERSION:
-        raise LaunchError(
-            _l("SkillCert supports LTI %(version)s launches only.", version=LTI_VERSION)
-        )
-
-
-def _check_roles(body: Mapping[str, Any]) -> None:
-    roles = body.get(Claim.ROLES)
-    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-        raise LaunchError(_l("The launch's roles claim is missing or not a list of roles."))
-
-
-def _check_subject(body: Mapping[str, Any]) -> None:
-    if not isinstance(body.get("sub"), str) or not body["sub"] or len(body["sub"]) > 255:
-        raise LaunchError(_l("The launch does not identify the user (sub)."))
-
-
-def _check_resource_link(body: Mapping[str, Any]) -> None:
-    if body.get(Claim.MESSAGE_TYPE) not in _LINK_MESSAGES:
-        return
-    link = body.get(Claim.RESOURCE_LINK)
-    if not isinstance(link, dict) or not isinstance(link.get("id"), str) or not link["id"]:
-        raise LaunchError(_l("The launch does not identify its resource link."))
-
-
-def _check_target_link_given(body: Mapping[str, Any]) -> None:
-    target = body.get(Claim.TARGET_LINK_URI)
-    if body.get(Claim.MESSAGE_TYPE) in _LINK_MESSAGES and not isinstance(target, str):
-        raise LaunchError(_l("The launch has no target_link_uri."))
-
-
-def _check_for_user(body: Mapping[str, Any]) -> None:
-    if body.get(Claim.MESSAGE_TYPE) != MessageType.SUBMISSION_REVIEW:
-        return
-    for_user = body.get(Claim.FOR_USER)
-    user_id = for_user.get("user_id") if isinstance(for_user, dict) else None
-    if not isinstance(user_id, str) or not 0 < len(user_id) <= 255:
-        raise LaunchError(_l("The submission review launch does not name the learner (for_user)."))
-
-
-def _check_target_link_ours(body: Mapping[str, Any], settings: Settings) -> None:
-    target = body.get(Claim.TARGET_LINK_URI)
-    if isinstance(target, str) and not is_on_this_tool(target, settings):
-        raise LaunchError(_l("The launch's target_link_uri is not a page of SkillCert."))
-
-
-def _check_object_claims(body: Mapping[str, Any]) -> None:
-    for claim in (Claim.CONTEXT, Claim.LAUNCH_PRESENTATION, Claim.CUSTOM):
-        if claim in body and not isinstance(body[claim], dict):
-            raise LaunchError(_l("The launch's claim %(claim)s is not an object.", claim=claim))
-
-
-def _check_deep_linking_settings(body: Mapping[str, Any]) -> None:
-    if body.get(Claim.MESSAGE_TYPE) == MessageType.DEEP_LINKING:
-        DeepLinkingSettings.from_claims(body)  # our clearer words before pylti1p3's
-
-
-def _run_pylti1p3_validators(body: Mapping[str, Any]) -> None:
-    for validator in get_validators():  # pylti1p3's per-message checks
-        if validator.can_validate(body):
-            validator.validate(body)
+def _http_url(url: Any) -> str | None:
+    """``url`` if it is an absolute http(s) URL (a link back to the LMS: anything else,
+    ``javascript:`` above all, is dropped)."""
+    if not isinstance(url, str) or len(url) > 2048:
+        return None
+    parts = urlsplit(url)
+    return url if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def state_cookie_name(state: str) -> str:

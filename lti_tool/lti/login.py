@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 
 from lti_tool.errors import LaunchError, NotRegisteredError
 from lti_tool.lti import statements
+from lti_tool.lti.pending_registrations import refuse_if_pending
 from lti_tool.lti.tool_config import DatabaseToolConfig
 from lti_tool.lti.urls import is_on_this_tool, launch_url
 from lti_tool.models import utcnow
@@ -100,6 +101,7 @@ def start_login(
     config = DatabaseToolConfig(conn)
     registration = config.find_registration_row(login["iss"], login.get("client_id"))
     if registration is None:
+        refuse_if_pending(conn, login["iss"], login.get("client_id"))
         raise NotRegisteredError(
             _l(
                 "This LMS is not registered: ask your administrator to register issuer "

@@ -14,6 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.lti import platform_input
+from lti_tool.lti.constants import NOTICE_HANDLERS_SCOPE, TOOL_SCOPES
+from lti_tool.lti.custom_parameters import as_lines, tool_custom_parameters
+from lti_tool.lti.moodle_form import moodle_tool_form
 from lti_tool.lti.platform_input import option_name
 from lti_tool.lti.presets import Preset, get_preset
 from lti_tool.lti.urls import jwks_url, launch_url, login_url
@@ -85,12 +88,7 @@ def add_platform(
         template, issuer, urls, site=site_url, client_id=client_id
     )
     check_platform_url(issuer, settings, "The issuer")
-    for option, url in urls.items():
-        if url and option != "auth_audience":
-            # SkillCert itself calls the token and key set URLs: what their host names
-            # resolve to is checked now too (and again on every call).
-            fetched = option in {"auth_token_url", "key_set_url"}
-            check_platform_url(url, settings, f"--{option.replace('_', '-')}", resolve=fetched)
+    _check_endpoints(urls, settings)
     origins = [_origin_of(url, settings) for url in frame_origins]
     if session.scalar(
         select(Registration.id).where(
@@ -138,12 +136,25 @@ def _endpoint_urls(
     }
     if static_keys:
         urls["key_set_url"] = None
+    _require_endpoints(template, urls, static_keys=static_keys)
+    return urls
+
+
+def _require_endpoints(template: Preset, urls: dict[str, str | None], *, static_keys: bool) -> None:
     for field in ("auth_login_url", "auth_token_url"):
         if not urls[field]:
             raise ValueError(f"{option_name(field)} is required for the {template.title} preset.")
     if not urls["key_set_url"] and not static_keys:
         raise ValueError("--key-set-url is required (or static keys).")
-    return urls
+
+
+def _check_endpoints(urls: dict[str, str | None], settings: Settings) -> None:
+    for option, url in urls.items():
+        if url and option != "auth_audience":
+            # SkillCert itself calls the token and key set URLs: what their host names
+            # resolve to is checked now too (and again on every call).
+            fetched = option in {"auth_token_url", "key_set_url"}
+            check_platform_url(url, settings, f"--{option.replace('_', '-')}", resolve=fetched)
 
 
 def _origin_of(url: str, settings: Settings) -> str:
@@ -151,7 +162,68 @@ def _origin_of(url: str, settings: Settings) -> str:
     url = platform_input.clean_url(url, "--frame-origin") or ""
     check_platform_url(url, settings, "--frame-origin")
     parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(
+            f"--frame-origin {url} contains a user name or password: give the LMS's address "
+            "only, like https://canvas.school.edu."
+        )
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def update_platform(
+    settings: Settings,
+    registration: Registration,
+    *,
+    name: str,
+    auth_login_url: str | None,
+    auth_token_url: str | None,
+    key_set_url: str | None,
+    auth_audience: str | None,
+    frame_origins: tuple[str, ...],
+    serial_requests: bool,
+    warn: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Change what may change after registering, through ``add_platform``'s checks; returns
+    the fields that changed, with their new values.
+
+    The issuer, client id and preset stay: launches and tokens are matched on them (a new
+    pair is a new registration). Raises ValueError, having changed nothing, as
+    ``add_platform`` does.
+    """
+    template = get_preset(registration.preset)
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ValueError("The name must be 1 to 200 characters: a name people recognise.")
+    static_keys = registration.key_set is not None
+    given = {
+        "auth_login_url": auth_login_url,
+        "auth_token_url": auth_token_url,
+        "key_set_url": None if static_keys else key_set_url,
+    }
+    urls = {
+        field: platform_input.clean_url(value, option_name(field)) for field, value in given.items()
+    }
+    _require_endpoints(template, urls, static_keys=static_keys)
+    _check_endpoints(urls, settings)
+    origins = [_origin_of(url, settings) for url in frame_origins]
+    wanted: dict[str, Any] = {
+        "name": name,
+        **urls,
+        "auth_audience": auth_audience.strip() if auth_audience and auth_audience.strip() else None,
+        "frame_origins": origins,
+        "serial_requests": serial_requests,
+    }
+    changed = {f: v for f, v in wanted.items() if getattr(registration, f) != v}
+    for field, value in changed.items():
+        setattr(registration, field, value)
+    log.info("Changed registration %s: %s", registration.id, ", ".join(changed) or "nothing")
+    for warning in platform_input.preset_warnings(
+        template, registration.issuer, urls, site=None, client_id=registration.client_id
+    ):
+        log.warning("Registration %s: %s", registration.id, warning)
+        if warn is not None:
+            warn(warning)
+    return changed
 
 
 def find_registration(session: Session, issuer: str, client_id: str | None = None) -> Registration:
@@ -201,11 +273,29 @@ def enable_deployment(deployment: Deployment) -> None:
     log.info("Enabled deployment %s", deployment.id)
 
 
+def disable_deployment(deployment: Deployment) -> None:
+    """Refuse a deployment's launches until it is enabled again (it is no longer pending)."""
+    deployment.is_active = False
+    deployment.pending_since = None
+    log.info("Disabled deployment %s", deployment.id)
+
+
+def set_registration_active(registration: Registration, active: bool) -> None:
+    """Switch a registration that is not pending off (its launches are refused) or back
+    on; a pending one is approved instead (``approve_registration``)."""
+    if registration.pending_since is not None:
+        raise ValueError(f"Registration {registration.id} is pending: approve it instead.")
+    registration.is_active = active
+    log.info("%s registration %s", "Enabled" if active else "Disabled", registration.id)
+
+
 def platform_setup(lms: str, settings: Settings) -> str | dict[str, Any]:
     """What the LMS administrator enters on their side: Canvas's developer-key JSON, or text."""
     preset = get_preset(lms)
     if preset.name == "canvas":
         return canvas_developer_key(settings)
+    if preset.name == "moodle":
+        return "\n".join([*moodle_tool_form(settings), "", preset.notes])
     lines = [
         f"Settings for registering SkillCert in {preset.title}:",
         f"  Tool URL / target link URI:   {launch_url(settings)}",
@@ -217,6 +307,8 @@ def platform_setup(lms: str, settings: Settings) -> str | dict[str, Any]:
         "  Services:                     Assignment and Grade Services; Names and Role",
         "                                Provisioning Services; Deep Linking",
         "  Share launcher's name:        yes (shown to instructors; email is not needed)",
+        "  Custom parameters:            (one per line)",
+        *(f"    {line}" for line in as_lines(tool_custom_parameters(preset.name))),
         "",
         preset.notes,
     ]
@@ -234,12 +326,9 @@ def canvas_developer_key(settings: Settings) -> dict[str, Any]:
         "oidc_initiation_url": login_url(settings),
         "target_link_uri": launch_url(settings),
         "public_jwk_url": jwks_url(settings),
-        "scopes": [
-            "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
-            "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
-            "https://purl.imsglobal.org/spec/lti-ags/scope/score",
-            "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
-        ],
+        # Canvas wants the notice handlers' scope on the key for PNS (its API docs,
+        # "Platform Notification Service" > "Tool Configuration", read 2026-12-06).
+        "scopes": [*map(str, TOOL_SCOPES), NOTICE_HANDLERS_SCOPE],
         "extensions": [
             {
                 "domain": host,
@@ -270,5 +359,5 @@ def canvas_developer_key(settings: Settings) -> dict[str, Any]:
                 },
             }
         ],
-        "custom_fields": {},
+        "custom_fields": tool_custom_parameters("canvas"),
     }

@@ -8,7 +8,7 @@ compiled-cache lookup, and results are plain rows.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, delete, insert, select
+from sqlalchemy import and_, bindparam, delete, func, insert, select
 
 from lti_tool.models import (
     ConsumedNonce,
@@ -42,13 +42,14 @@ REGISTRATIONS_OF_ISSUER = (
 )
 
 #: A launch's tenant in one query: the active registration of an issuer and client_id,
-#: with its deployment ``deployment_id`` (deployment_pk and deployment_active are None
-#: when the registration has no such deployment).
+#: with its deployment ``deployment_id`` (deployment_pk, deployment_active and
+#: deployment_pending_since are None when the registration has no such deployment).
 TENANT = (
     select(
         _registration,
         _deployment.c.id.label("deployment_pk"),
         _deployment.c.is_active.label("deployment_active"),
+        _deployment.c.pending_since.label("deployment_pending_since"),
     )
     .outerjoin(
         _deployment,
@@ -68,6 +69,16 @@ TENANT = (
 DEPLOYMENT = select(_deployment).where(
     _deployment.c.registration_id == bindparam("registration_id"),
     _deployment.c.deployment_id == bindparam("deployment_id"),
+)
+
+#: How many of a registration's deployments wait for an operator to enable them.
+PENDING_DEPLOYMENT_COUNT = (
+    select(func.count())
+    .select_from(_deployment)
+    .where(
+        _deployment.c.registration_id == bindparam("registration_id"),
+        _deployment.c.pending_since.is_not(None),
+    )
 )
 
 INSERT_LOGIN_STATE = insert(_login_state)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from lti_tool.deadlines import parse_moment
-from lti_tool.lti import sections
+from lti_tool.lti import course_copy, sections
 from lti_tool.lti.constants import Claim
 from lti_tool.lti.launch import ValidatedLaunch
 from lti_tool.lti.roles import administers_deployment, skillcert_role
@@ -42,7 +42,8 @@ _KEPT_CLAIMS = (
 )
 
 
-def _text(value: Any, limit: int) -> str:
+def claim_text(value: Any, limit: int) -> str:
+    """A claim's text cut to its column's length; empty when it is not text."""
     return value[:limit] if isinstance(value, str) else ""
 
 
@@ -114,6 +115,9 @@ class RecordedLaunch:
     #: The resource link, when Deep Linking placed it again on something else: its LMS
     #: column needs the new activity's name and points.
     retargeted_link_id: int | None = None
+    #: The resource link, when the launch reports other dates than stored: a column
+    #: SkillCert made for it carries them (``startDateTime``/``endDateTime``).
+    redated_link_id: int | None = None
 
 
 def record_launch(conn: Connection, launch: ValidatedLaunch) -> RecordedLaunch:
@@ -126,7 +130,7 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> RecordedLaunch:
         {
             "registration_id": launch.registration.id,
             "sub": claims["sub"],
-            "name": _text(claims.get("name"), 500),
+            "name": claim_text(claims.get("name"), 500),
             "updated_at": now,
         },
         conflict=("registration_id", "sub"),
@@ -134,7 +138,7 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> RecordedLaunch:
     )
     lti_roles = claims[Claim.ROLES]
     role = skillcert_role(lti_roles)
-    context_id = resource_link_id = retargeted_link_id = None
+    context_id = resource_link_id = retargeted_link_id = redated_link_id = None
     context = claims.get(Claim.CONTEXT)
     services, lineitem_url = _service_endpoints(claims)
     if context and isinstance(context.get("id"), str) and context["id"]:
@@ -144,8 +148,8 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> RecordedLaunch:
             {
                 "deployment_id": launch.deployment_pk,
                 "context_id": context["id"][:255],
-                "title": _text(context.get("title"), 500),
-                "label": _text(context.get("label"), 255),
+                "title": claim_text(context.get("title"), 500),
+                "label": claim_text(context.get("label"), 255),
                 "updated_at": now,
                 **services,
             },
@@ -171,7 +175,7 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> RecordedLaunch:
             values = {
                 "context_id": context_id,
                 "resource_link_id": link["id"][:255],
-                "title": _text(link.get("title"), 500),
+                "title": claim_text(link.get("title"), 500),
                 "updated_at": now,
             }
             update = ["title", "updated_at"]
@@ -179,6 +183,7 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> RecordedLaunch:
                 values["ags_lineitem_url"] = lineitem_url
                 update.append("ags_lineitem_url")
             dates = _link_dates(claims)
+            dated_before = _stored_dates(conn, context_id, values["resource_link_id"], dates)
             values.update(dates)
             update.extend(dates)
             target = _placed_target(claims)
@@ -201,6 +206,12 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> RecordedLaunch:
             )
             if before is not None and before != target:  # placed again on something else
                 retargeted_link_id = resource_link_id
+            if dated_before is not None and dated_before != dates:  # the LMS changed them
+                redated_link_id = resource_link_id
+            if target is None:  # not placed by Deep Linking: maybe a course copy's link
+                course_copy.carry_placement(
+                    conn, launch.deployment_pk, resource_link_id, claims.get(Claim.CUSTOM)
+                )
         listed = sections.from_launch(claims.get(Claim.CUSTOM))
         if listed is not None:
             sections.store_for_user(conn, context_id, user_id, listed)
@@ -219,7 +230,24 @@ def record_launch(conn: Connection, launch: ValidatedLaunch) -> RecordedLaunch:
             **({ADMINISTERS_DEPLOYMENT: True} if administers_deployment(lti_roles) else {}),
         },
     }
-    return RecordedLaunch(session_fields, retargeted_link_id)
+    return RecordedLaunch(session_fields, retargeted_link_id, redated_link_id)
+
+
+def _stored_dates(
+    conn: Connection, context_id: int, resource_link_id: str, dates: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The link's stored values of the date columns in ``dates`` (None: a new link, or a
+    launch that reports no dates)."""
+    if not dates:
+        return None
+    columns = [ResourceLink.__table__.c[name] for name in dates]
+    row = conn.execute(
+        select(*columns).where(
+            ResourceLink.context_id == context_id,
+            ResourceLink.resource_link_id == resource_link_id,
+        )
+    ).first()
+    return None if row is None else dict(row._mapping)
 
 
 def _reviewed_user(claims: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,11 @@ def jwks_url(settings: Settings) -> str:
     return settings.url_for("/lti/jwks.json")
 
 
+def notices_url(settings: Settings) -> str:
+    """Where the LMS's Platform Notification Service sends notices."""
+    return settings.url_for("/lti/notices")
+
+
 def is_on_this_tool(url: str, settings: Settings) -> bool:
     """True if ``url`` is an absolute URL on this tool's public origin (no open redirects)."""
     target, base = urlsplit(url), urlsplit(settings.base_url)

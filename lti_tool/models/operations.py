@@ -55,7 +55,7 @@ class OperatorSession(Base):
 
 
 class OperatorRecoveryCode(Base):
-    """A single-use code that stands in for a TOTP code (argon2id hash)."""
+    """A single-use code that stands in for a TOTP code (SHA-256 of its 80 random bits)."""
 
     __tablename__ = "operator_recovery_code"
 

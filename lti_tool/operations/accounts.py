@@ -14,10 +14,14 @@ import secrets
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lti_tool import keyring
+from lti_tool.db import rowcount
+from lti_tool.lti.keys import ring_for_new_key
 from lti_tool.models import Operator, OperatorRecoveryCode, OperatorSession, utcnow
 from lti_tool.settings import Settings
 
@@ -34,7 +38,8 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(ValueError):
-    """Why an account could not be set up; the message is for the person setting it up."""
+    """Why an account could not be set up; the message is for the person setting it up
+    (worded in the request's language, in English outside a request)."""
 
 
 def _sha256(token: str) -> str:
@@ -45,7 +50,7 @@ def normalise_email(email: str) -> str:
     email = email.strip().lower()
     local, _, domain = email.partition("@")
     if not local or "." not in domain or len(email) > 320 or any(c.isspace() for c in email):
-        raise AccountError(f"{email!r} is not an email address.")
+        raise AccountError(_l("“%(email)s” is not an email address.", email=email))
     return email
 
 
@@ -77,6 +82,24 @@ def invite(session: Session, email: str) -> tuple[Operator, str]:
     return operator, token
 
 
+def find_operator(session: Session, email: str) -> Operator | None:
+    """The account of this email address (any letter case), if there is one."""
+    try:
+        email = normalise_email(email)
+    except AccountError:
+        return None
+    return session.scalar(select(Operator).where(Operator.email == email))
+
+
+def disable(session: Session, operator: Operator) -> None:
+    """Switch an account off: its sessions end and it cannot sign in or use its setup link
+    (``invite`` switches it on again, with a new link)."""
+    operator.is_active = False
+    operator.invite_token_hash = None
+    operator.invite_expires_at = None
+    session.execute(delete(OperatorSession).where(OperatorSession.operator_id == operator.id))
+
+
 def invited_operator(session: Session, token: str) -> Operator | None:
     """The operator whose unexpired setup link this is."""
     operator = session.scalar(select(Operator).where(Operator.invite_token_hash == _sha256(token)))
@@ -94,6 +117,19 @@ def new_totp_secret() -> str:
     return pyotp.random_base32()
 
 
+def setup_secret(session: Session, operator: Operator) -> str:
+    """The TOTP secret an invited operator's setup page shows, made on the first visit.
+
+    It is kept encrypted on the operator's row until activation, never in the browser: the
+    page's form cannot choose its own secret, and reloading the page after scanning the QR
+    code shows the same one. It signs nobody in: an account without a password cannot.
+    """
+    ring = ring_for_new_key(session)
+    if operator.totp_secret_encrypted is None:
+        operator.totp_secret_encrypted = ring.encrypt(new_totp_secret())
+    return ring.decrypt(operator.totp_secret_encrypted)
+
+
 def provisioning_uri(operator: Operator, secret: str) -> str:
     """The otpauth:// URI an authenticator app reads from a QR code."""
     return pyotp.TOTP(secret).provisioning_uri(name=operator.email, issuer_name=TOTP_ISSUER)
@@ -101,7 +137,6 @@ def provisioning_uri(operator: Operator, secret: str) -> str:
 
 def activate(
     session: Session,
-    settings: Settings,
     operator: Operator,
     *,
     password: str,
@@ -114,12 +149,21 @@ def activate(
     secret the person was shown.
     """
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    step = _matching_step(totp_secret, code, after=None)
+        raise AccountError(
+            _l("The password needs at least %(num)d characters.", num=MIN_PASSWORD_LENGTH)
+        )
+    step = _matching_step(totp_secret, code.strip(), after=None)
     if step is None:
-        raise AccountError("The code does not match: check the authenticator app's clock.")
+        raise AccountError(
+            _l(
+                "The code does not match: enter the code the app shows now, and check that "
+                "the phone's clock is right."
+            )
+        )
     operator.password_hash = _hasher.hash(password)
-    operator.totp_secret_encrypted = keyring.load(settings).encrypt(totp_secret)
+    # The private keys' KEK (the first secret makes it on a new installation), which
+    # `skillcert keys reencrypt` rotates for both.
+    operator.totp_secret_encrypted = ring_for_new_key(session).encrypt(totp_secret)
     operator.last_totp_step = step
     operator.activated_at = utcnow()
     operator.invite_token_hash = None
@@ -132,10 +176,12 @@ def new_recovery_codes(session: Session, operator: Operator) -> list[str]:
     session.execute(
         delete(OperatorRecoveryCode).where(OperatorRecoveryCode.operator_id == operator.id)
     )
-    codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODES)]
+    # 80 random bits each: beyond any offline search, so a plain SHA-256 keeps them (as it
+    # keeps the session and setup tokens) and a code is found by its hash, instead of
+    # running argon2 over every unused code at each sign-in.
+    codes = [f"{secrets.token_hex(5)}-{secrets.token_hex(5)}" for _ in range(RECOVERY_CODES)]
     session.add_all(
-        OperatorRecoveryCode(operator_id=operator.id, code_hash=_hasher.hash(code))
-        for code in codes
+        OperatorRecoveryCode(operator_id=operator.id, code_hash=_sha256(code)) for code in codes
     )
     return codes
 
@@ -147,11 +193,7 @@ def authenticate(
 
     ``code`` is a TOTP code (each accepted once) or an unused recovery code (used up).
     """
-    try:
-        email = normalise_email(email)
-    except AccountError:
-        email = ""
-    operator = session.scalar(select(Operator).where(Operator.email == email)) if email else None
+    operator = find_operator(session, email)
     stored = operator.password_hash if operator is not None else None
     if not _password_matches(stored or _DUMMY_HASH, password) or stored is None:
         return None
@@ -179,20 +221,52 @@ def _second_factor(
     if code.isdigit() and len(code) == 6:
         secret = keyring.load(settings).decrypt(totp_secret)
         step = _matching_step(secret, code, after=operator.last_totp_step)
-        if step is None:
-            return False
-        operator.last_totp_step = step
-        return True
-    for recovery in session.scalars(
+        return step is not None and _claim_step(session, operator, step)
+    recovery = session.scalar(
         select(OperatorRecoveryCode).where(
             OperatorRecoveryCode.operator_id == operator.id,
+            OperatorRecoveryCode.code_hash == _sha256(code.lower()),
             OperatorRecoveryCode.used_at.is_(None),
         )
-    ):
-        if _password_matches(recovery.code_hash, code.lower()):
-            recovery.used_at = utcnow()
-            return True
-    return False
+    )
+    return recovery is not None and _use_up(session, recovery)
+
+
+# Two sign-ins racing with one code both pass the checks above on the rows they read; the
+# guarded UPDATEs below let one of them have it (on PostgreSQL the second waits for the
+# first's row lock, then finds the condition false).
+
+
+def _claim_step(session: Session, operator: Operator, step: int) -> bool:
+    claimed = rowcount(
+        session.execute(
+            update(Operator)
+            .where(
+                Operator.id == operator.id,
+                or_(Operator.last_totp_step.is_(None), Operator.last_totp_step < step),
+            )
+            .values(last_totp_step=step)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if claimed:
+        set_committed_value(operator, "last_totp_step", step)
+    return claimed == 1
+
+
+def _use_up(session: Session, recovery: OperatorRecoveryCode) -> bool:
+    now = utcnow()
+    used = rowcount(
+        session.execute(
+            update(OperatorRecoveryCode)
+            .where(OperatorRecoveryCode.id == recovery.id, OperatorRecoveryCode.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if used:
+        set_committed_value(recovery, "used_at", now)
+    return used == 1
 
 
 def _matching_step(secret: str, code: str, *, after: int | None) -> int | None:

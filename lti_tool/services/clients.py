@@ -14,13 +14,14 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lti_tool.lti.constants import NRPS_SCOPE, AgsScope
+from lti_tool.lti.constants import NOTICE_HANDLERS_SCOPE, NRPS_SCOPE, AgsScope
 from lti_tool.lti.keys import ensure_key, signing_jwk
 from lti_tool.models import Context, Deployment, Registration, ResourceLink
 from lti_tool.services.ags import AgsClient
 from lti_tool.services.errors import ServiceError
 from lti_tool.services.http import ServiceConnection
 from lti_tool.services.nrps import NrpsClient
+from lti_tool.services.pns import PnsClient
 from lti_tool.services.tokens import ClientCredentials, TokenCache
 from lti_tool.settings import Settings
 
@@ -125,3 +126,27 @@ def nrps_client(
         known_urls=[context.nrps_memberships_url],
     )
     return NrpsClient(connection, context.nrps_memberships_url)
+
+
+def pns_client(
+    session: Session,
+    deployment: Deployment,
+    service_url: str,
+    *,
+    tokens: TokenCache,
+    settings: Settings,
+    http: requests.Session,
+) -> PnsClient:
+    """PNS for ``deployment``: the notice handler service URL one of its launches named."""
+    registration = session.get(Registration, deployment.registration_id)
+    if registration is None or not registration.is_active or not deployment.is_active:
+        raise ServiceError(f"The LMS registration or deployment {deployment.id} is not active.")
+    connection = ServiceConnection(
+        credentials_for(session, registration),
+        tokens,
+        settings,
+        http,
+        scopes={NOTICE_HANDLERS_SCOPE},
+        known_urls=[service_url],
+    )
+    return PnsClient(connection, service_url)

@@ -26,6 +26,11 @@ UNREACHABLE_ADVICE = (
 )
 #: Answers that can succeed if the same request is sent again later.
 _TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+#: Canvas's throttle refuses a request with "403 Forbidden (Rate Limit Exceeded)" and
+#: says to retry it later (Canvas API docs, "Throttling",
+#: https://developerdocs.instructure.com/services/canvas/basics/file.throttling, checked
+#: 2026-12-06; a newer copy of the page names 429, which is transient anyway).
+_THROTTLED = b"Rate Limit Exceeded"
 
 
 class ServiceError(SkillCertError):
@@ -58,10 +63,11 @@ def error_from_response(
     status = response.status_code
     reason = readable_reason(body, secret)
     message = f"{what}: the LMS answered HTTP {status}" + (f" ({reason})" if reason else "")
+    throttled = status == 403 and _THROTTLED in body[: REASON_LIMIT * 4]
     return ServiceError(
         message,
         status=status,
-        transient=status in _TRANSIENT_STATUSES,
+        transient=status in _TRANSIENT_STATUSES or throttled,
         retry_after=parse_retry_after(response.headers.get("Retry-After")),
     )
 

@@ -5,7 +5,9 @@ JWT signed by its current key — ``iss`` and ``sub`` are its client_id, ``aud``
 platform's token audience (the token URL unless the registration names another, as
 Brightspace does), a fresh ``jti`` and a short ``exp``. Tokens are cached per registration
 and scope set until shortly before they expire; a 401 from a service drops the token once
-(:meth:`TokenCache.invalidate`) so the next call fetches a new one.
+(:meth:`TokenCache.invalidate`) so the next call fetches a new one. Fetches are single-flight
+per registration and scope set: when the LMS revokes a token, the deliveries in flight that
+all see the 401 at once wait for one new token instead of each asking for its own.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import Future
 
 import jwt
 import requests
@@ -104,6 +107,8 @@ class TokenCache:
             maxsize=maxsize, ttu=lambda _key, token, now: now + token.lifetime
         )
         self._lock = threading.Lock()
+        #: The fetch under way for a key: callers that miss the cache meanwhile wait for it.
+        self._fetching: dict[tuple, Future[_Token]] = {}
         #: Token requests sent (for tests and the worker's status).
         self.requests_sent = 0
 
@@ -118,22 +123,37 @@ class TokenCache:
         )
 
     def get(self, credentials: ClientCredentials, scopes: Iterable[str]) -> str:
-        """A valid access token for ``scopes``, from the cache or the platform."""
+        """A valid access token for ``scopes``: from the cache, else from the fetch another
+        thread has under way for them, else from the platform."""
         key = self._key(credentials, scopes)
         with self._lock:
             token = self._tokens.get(key)
-        if token is not None:
-            return token.value
+            if token is not None:
+                return token.value
+            fetching = self._fetching.get(key)
+            leader = fetching is None
+            if fetching is None:
+                fetching = self._fetching[key] = Future()
+        if not leader:
+            # Bounded: the leader's request has the outbound timeout, and it always settles
+            # the future (with its token or its error).
+            return fetching.result().value
         # Fetch outside the lock: a slow LMS must not hold up tokens for the others.
         started = time.monotonic()
         try:
             token = self._fetch(credentials, key[-1])
-        except ServiceError as exc:
-            _log_fetch(credentials, key[-1], started, exc)
+        except BaseException as exc:
+            with self._lock:
+                del self._fetching[key]
+            fetching.set_exception(exc)
+            if isinstance(exc, ServiceError):
+                _log_fetch(credentials, key[-1], started, exc)
             raise
         _log_fetch(credentials, key[-1], started, None)
         with self._lock:
             self._tokens[key] = token
+            del self._fetching[key]
+        fetching.set_result(token)
         return token.value
 
     def invalidate(self, credentials: ClientCredentials, scopes: Iterable[str], token: str) -> None:

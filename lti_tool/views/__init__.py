@@ -2,6 +2,8 @@
 service and renders; queries live in the services.
 
 - ``lti``: login, launch, hand-off, submission review routing, the tool's JWKS;
+- ``notices``: where the LMS's Platform Notification Service delivers notices;
+- ``registration``: ``/lti/register``, where an LMS registers SkillCert (Dynamic Registration);
 - ``learner/``: tracks, activities, attempts, labs, progress, the credentials wallet;
 - ``instructor/``: the course, gradebook, grading, grade sync, Deep Linking, item analysis;
 - ``admin/``: the LMS administrator's pages (credentials, privacy);
@@ -19,7 +21,17 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
-from lti_tool.views import admin, case, instructor, learner, lti, operator, public
+from lti_tool.views import (
+    admin,
+    case,
+    instructor,
+    learner,
+    lti,
+    notices,
+    operator,
+    public,
+    registration,
+)
 
 #: The largest id a database column holds (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
@@ -58,6 +70,8 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
     for blueprint in (
         lti.bp,
+        notices.bp,
+        registration.bp,
         public.bp,
         case.bp,
         learner.bp,

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row
 from werkzeug.wrappers import Response
 
 from assessments.catalog import list_tracks
-from lti_tool import csrf, roster
+from lti_tool import csrf, notice_handlers, roster
 from lti_tool.db import get_connection, get_session, read_only, rollback
 from lti_tool.errors import (
     ForbiddenError,
@@ -25,11 +27,13 @@ from lti_tool.errors import (
     SkillCertError,
 )
 from lti_tool.gradesync import lineitems
+from lti_tool.i18n import supported_language
 from lti_tool.lti import keys
 from lti_tool.lti.constants import Claim, MessageType
 from lti_tool.lti.housekeeping import maybe_purge_expired
 from lti_tool.lti.launch import (
     BrowserNotBound,
+    DeploymentPending,
     SkillCertMessageLaunch,
     ValidatedLaunch,
     state_cookie_name,
@@ -39,6 +43,7 @@ from lti_tool.lti.sync import record_launch
 from lti_tool.models import Registration, Role
 from lti_tool.observability import metrics
 from lti_tool.observability.events import elapsed_ms, event
+from lti_tool.operations import pending_deployments
 from lti_tool.placements import Placement, resolve
 from lti_tool.ratelimit import client_address, rate_limited
 from lti_tool.sessions import (
@@ -99,12 +104,19 @@ def launch() -> ResponseReturnValue:
     except BrowserNotBound as unbound:
         rollback()  # keep the login state for the second post
         return _complete_without_cookie(unbound)
+    except DeploymentPending as pending:
+        return _deployment_pending(pending, started)
     except LaunchError as refused:
         _log_refused(refused, checks.tenant_found, started)
         raise
     recorded = record_launch(conn, validated)
     if recorded.retargeted_link_id is not None:
         lineitems.queue_sync(conn, recorded.retargeted_link_id, validated.registration.id)
+    elif recorded.redated_link_id is not None:
+        lineitems.queue_sync(
+            conn, recorded.redated_link_id, validated.registration.id, retargeted=False
+        )
+    notice_handlers.queue_registration(conn, validated)
     fields = recorded.session_fields
     if state_cookie_name(validated.state) not in request.cookies:
         # Validated through platform storage: this frame keeps no cookie of ours, so the
@@ -124,6 +136,7 @@ def launch() -> ResponseReturnValue:
 
 #: Why a launch was refused, by the class of its error (the most specific first).
 _REFUSAL_REASONS: tuple[tuple[type[LaunchError], str], ...] = (
+    (DeploymentPending, "deployment_pending"),
     (NotRegisteredError, "not_registered"),
     (LaunchExpiredError, "expired"),
     (PlatformFetchError, "platform_keys_unavailable"),
@@ -144,18 +157,57 @@ def _log_accepted(validated: ValidatedLaunch, fields: dict[str, Any], started: f
     )
 
 
-def _log_refused(error: LaunchError, tenant: Row | None, started: float) -> None:
+def _log_refused(
+    error: LaunchError, tenant: Row | None, started: float, status: int | None = None
+) -> None:
     """The refusal's reason code and, when the launch got that far, its tenant's ids (the
-    error page tells the person why, in words; the ``ref=`` line has the English text)."""
+    error page tells the person why, in words; the ``ref=`` line has the English text).
+    ``status`` is the response's when it is not the error's own (a page, not an error)."""
     metrics.launch("refused", time.monotonic() - started)
     event(
         "launch.refused",
         reason=next(code for kind, code in _REFUSAL_REASONS if isinstance(error, kind)),
-        status=error.status_code,
+        status=status or error.status_code,
         registration_id=None if tenant is None else tenant.id,
         deployment_id=None if tenant is None else tenant.deployment_pk,
         duration_ms=elapsed_ms(started),
     )
+
+
+#: What the LMS may show when the person goes back from the pending-deployment page: a
+#: tool may add ``lti_msg`` to the launch's return URL (LTI 1.3 Core, "Launch presentation
+#: claim", imsglobal.org/spec/lti/v1p3#launch-presentation-claim; Moodle's
+#: mod/lti/return.php shows it; both read 2026-12-06).
+_PENDING_LMS_MESSAGE = _l("SkillCert's administrator has been asked to enable this tool.")
+
+
+def _deployment_pending(pending: DeploymentPending, started: float) -> ResponseReturnValue:
+    """The polite page for a valid launch from a deployment not enabled yet, shown in the
+    LMS's frame; the first such launch records the deployment for an operator. The
+    launch's state and nonce stay consumed (the page succeeds, so the request commits)."""
+    registration = pending.registration
+    if registration.deployment_pk is None:
+        pending_deployments.hold(get_session(), registration.id, pending.deployment_id)
+    _log_refused(pending, registration, started, status=200)
+    # No session says which language the LMS asked for: the launch's own claim does.
+    language = supported_language(pending.locale)
+    with force_locale(language) if language else contextlib.nullcontext():
+        page = render_template(
+            "lti/deployment_pending.html",
+            deployment_id=pending.deployment_id,
+            return_url=_with_lti_msg(pending.return_url, str(_PENDING_LMS_MESSAGE)),
+        )
+    response = current_app.make_response(page)
+    response.delete_cookie(state_cookie_name(request.form["state"]), path="/")
+    return response
+
+
+def _with_lti_msg(url: str | None, message: str) -> str | None:
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    query = urlencode([*parse_qsl(parts.query, keep_blank_values=True), ("lti_msg", message)])
+    return urlunsplit(parts._replace(query=query))
 
 
 @bp.get("/handoff")

@@ -51,16 +51,22 @@ def healthz() -> ResponseReturnValue:
     return jsonify(status="ok", database="ok")
 
 
+def metrics_token_given() -> bool:
+    """The request carries the ``metrics_token`` setting (when set) as a bearer token: the
+    monitoring credential of ``/metrics`` and of the console's ``/operator/health.json``."""
+    token = current_settings().metrics_token
+    given = request.headers.get("Authorization", "").encode()
+    return bool(token) and hmac.compare_digest(given, f"Bearer {token}".encode())
+
+
 @bp.get("/metrics")
 @read_only
 def metrics_page() -> ResponseReturnValue:
     """Prometheus's scrape, when the ``metrics_token`` setting turns it on; the scraper
     sends ``Authorization: Bearer <token>``."""
-    token = current_settings().metrics_token
-    if not token:
+    if not current_settings().metrics_token:
         abort(404)
-    given = request.headers.get("Authorization", "").encode()
-    if not hmac.compare_digest(given, f"Bearer {token}".encode()):
+    if not metrics_token_given():
         return Response(
             "A valid bearer token is required.\n",
             status=401,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, g, redirect, request, url_for
 from werkzeug.wrappers import Response
@@ -48,6 +49,25 @@ def current_operator() -> Operator | None:
             get_session(), current_settings(), request.cookies.get(COOKIE, "")
         )
     return g.operator
+
+
+@bp.context_processor
+def _signed_in_operator() -> dict[str, Any]:
+    """Every console page's layout shows its navigation to the signed-in operator."""
+    return {"operator": current_operator()}
+
+
+def console_path(value: str | None) -> str | None:
+    """``value`` if it is a path on the console (where sign-in may send the browser
+    next), else None: never another site, nor another part of SkillCert."""
+    if not value or any(ord(char) < 0x20 or char == "\\" for char in value):
+        return None
+    parts = urlsplit(value)
+    prefix = bp.url_prefix or ""
+    inside = parts.path == prefix or parts.path.startswith(prefix + "/")
+    if parts.scheme or parts.netloc or not inside or ".." in parts.path.split("/"):
+        return None
+    return value
 
 
 def operator_required(view: Callable[..., Any]) -> Callable[..., Any]:
