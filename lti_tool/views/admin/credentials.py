@@ -9,12 +9,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from assessments.catalog import list_tracks
-from lti_tool.credentials import administration, issuing
-from lti_tool.db import get_session, read_only, rollback
+from lti_tool.credentials import administration
+from lti_tool.db import get_session, read_only
 from lti_tool.models import utcnow
 from lti_tool.sessions import required_launch
 from lti_tool.settings import current_settings
 from lti_tool.views.admin.base import administrator_required, bp
+from lti_tool.views.revocation import revoke_from_form
 
 
 def _page(status_code: int = 200, **form: Any) -> ResponseReturnValue:
@@ -57,20 +58,8 @@ def revoke_credential(credential_id: str) -> ResponseReturnValue:
     session = get_session()
     if not administration.in_this_tenant(session, launch, credential_id):
         abort(404, gettext("There is no such credential here."))
-    reason = request.form.get("reason", "")
-    if not reason.strip():
-        error = gettext("Give the reason for revoking: it is recorded with the revocation.")
-        return _page(422, credential_id=credential_id, reason=reason, error=error)
-    try:
-        issuing.revoke(
-            session,
-            current_settings(),
-            credential_id,
-            by=f"lms-administrator:user-{launch.user_id}",
-            reason=reason,
-        )
-    except issuing.CredentialError:  # revoked meanwhile (the only refusal left)
-        rollback()
-        error = gettext("This credential is already revoked.")
-        return _page(422, credential_id=credential_id, reason=reason, error=error)
+    outcome = revoke_from_form(credential_id, by=f"lms-administrator:user-{launch.user_id}")
+    if isinstance(outcome, str):
+        reason = request.form.get("reason", "")
+        return _page(422, credential_id=credential_id, reason=reason, error=outcome)
     return redirect(url_for("admin.credentials", revoked=credential_id))

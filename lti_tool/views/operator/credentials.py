@@ -12,11 +12,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from assessments.catalog import list_tracks
-from lti_tool.credentials import administration, issuing
-from lti_tool.db import get_session, rollback
+from lti_tool.credentials import administration
+from lti_tool.db import get_session
 from lti_tool.models import Credential, utcnow
 from lti_tool.settings import current_settings
 from lti_tool.views.operator.access import bp, current_operator, operator_required, record
+from lti_tool.views.revocation import revoke_from_form
 
 
 def _is_credential_id(text: str) -> bool:
@@ -70,23 +71,12 @@ def revoke_credential(credential_id: str) -> ResponseReturnValue:
     session = get_session()
     if session.get(Credential, credential_id) is None:
         abort(404, gettext("There is no such credential."))
-    reason = request.form.get("reason", "")
-    if not reason.strip():
-        error = gettext("Give the reason for revoking: it is recorded with the revocation.")
-        return _page(422, credential_id=credential_id, reason=reason, error=error)
     operator = current_operator()
-    try:
-        credential = issuing.revoke(
-            session,
-            current_settings(),
-            credential_id,
-            by=f"operator:{operator.email if operator is not None else ''}",
-            reason=reason,
-        )
-    except issuing.CredentialError:  # revoked meanwhile (the only refusal left)
-        rollback()
-        error = gettext("This credential is already revoked.")
-        return _page(422, credential_id=credential_id, reason=reason, error=error)
+    by = f"operator:{operator.email if operator is not None else ''}"
+    reason = request.form.get("reason", "")
+    credential = revoke_from_form(credential_id, by=by)
+    if isinstance(credential, str):
+        return _page(422, credential_id=credential_id, reason=reason, error=credential)
     record(
         "credential.revoke",
         f"credential {credential_id}",
