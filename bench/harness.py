@@ -334,51 +334,29 @@ def skillcert_executable() -> str:
     return found
 
 
-class ToolServer:
-    """``skillcert serve`` on a fresh instance folder, in its own process group."""
+class GunicornApp:
+    """An app served by gunicorn on loopback from a fresh folder, in its own process group:
+    what SkillCert's ``skillcert serve`` and the launch bench's baseline tool share."""
 
-    def __init__(self, workers: int, database_url: str | None) -> None:
+    def __init__(self, workers: int, prefix: str) -> None:
         self.workers = workers
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.instance = Path(tempfile.mkdtemp(prefix="skillcert-bench-"))
-        self.database_url = database_url or f"sqlite:///{self.instance / 'skillcert.db'}"
+        self.instance = Path(tempfile.mkdtemp(prefix=prefix))
         self.log_path = self.instance / "server.log"
         self.process: subprocess.Popen[bytes] | None = None
-        self._cli = skillcert_executable()
-
-    def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLCERT_")}
-        env.update(
-            SKILLCERT_BASE_URL=self.base_url,
-            SKILLCERT_INSTANCE_PATH=str(self.instance),
-            SKILLCERT_DATABASE_URL=self.database_url,
-        )
-        return env
-
-    def cli(self, *args: str) -> None:
-        done = subprocess.run(
-            [self._cli, *args], env=self.env(), capture_output=True, text=True, check=False
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"skillcert {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
 
     def prepare(self, platform: Platform) -> None:
-        self.cli("db", "upgrade")
-        self.cli(
-            "platform", "add", "--preset", "generic", "--issuer", platform.issuer,
-            "--client-id", CLIENT_ID, "--deployment-id", DEPLOYMENT_ID,
-            "--auth-login-url", platform.auth_url,
-            "--auth-token-url", platform.issuer + "/token",
-            "--key-set-url", platform.issuer + "/jwks.json",
-        )  # fmt: skip
+        """What the app needs before it starts: its storage, the platform's registration."""
+        raise NotImplementedError
 
     def start(self) -> None:
-        bind = f"127.0.0.1:{self.port}"
-        argv = [self._cli, "serve", "--workers", str(self.workers), "--bind", bind]
+        raise NotImplementedError
+
+    def spawn(self, argv: list[str], env: dict[str, str]) -> None:
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                argv, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
 
     def wait_healthy(self, timeout: float = 60.0) -> None:
@@ -432,6 +410,45 @@ class ToolServer:
             pass
 
 
+class ToolServer(GunicornApp):
+    """``skillcert serve`` on a fresh instance folder."""
+
+    def __init__(self, workers: int, database_url: str | None) -> None:
+        super().__init__(workers, prefix="skillcert-bench-")
+        self.database_url = database_url or f"sqlite:///{self.instance / 'skillcert.db'}"
+        self._cli = skillcert_executable()
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLCERT_")}
+        env.update(
+            SKILLCERT_BASE_URL=self.base_url,
+            SKILLCERT_INSTANCE_PATH=str(self.instance),
+            SKILLCERT_DATABASE_URL=self.database_url,
+        )
+        return env
+
+    def cli(self, *args: str) -> None:
+        done = subprocess.run(
+            [self._cli, *args], env=self.env(), capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"skillcert {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+
+    def prepare(self, platform: Platform) -> None:
+        self.cli("db", "upgrade")
+        self.cli(
+            "platform", "add", "--preset", "generic", "--issuer", platform.issuer,
+            "--client-id", CLIENT_ID, "--deployment-id", DEPLOYMENT_ID,
+            "--auth-login-url", platform.auth_url,
+            "--auth-token-url", platform.issuer + "/token",
+            "--key-set-url", platform.issuer + "/jwks.json",
+        )  # fmt: skip
+
+    def start(self) -> None:
+        bind = f"127.0.0.1:{self.port}"
+        self.spawn([self._cli, "serve", "--workers", str(self.workers), "--bind", bind], self.env())
+
+
 # -- a browser's side of a launch -------------------------------------------------------
 
 
@@ -444,12 +461,20 @@ class CycleError(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class Target:
+    """A tool to launch, and how its LTI endpoints are laid out (SkillCert's by default)."""
+
     tool_url: str
     platform: Platform
+    login_path: str = "/lti/login"
+    launch_path: str = "/lti/launch"
+    #: The state cookie's name is this followed by the state.
+    state_cookie_prefix: str = "lti_"
+    #: The cookie that holds the user's session after the launch.
+    session_cookie: str = SESSION_COOKIE
 
     @property
     def launch_url(self) -> str:
-        return self.tool_url + "/lti/launch"
+        return self.tool_url + self.launch_path
 
 
 def text_snippet(body: bytes, limit: int = 240) -> str:
@@ -472,10 +497,14 @@ def cookie_header(jar: dict[str, str]) -> dict[str, str]:
     return {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())}
 
 
-async def expect(response: aiohttp.ClientResponse, status: int, step: str) -> None:
+async def expect(
+    response: aiohttp.ClientResponse, status: int | tuple[int, ...], step: str
+) -> bytes:
+    """The response's body, if its status is ``status`` (or one of them)."""
     body = await response.read()
-    if response.status != status:
+    if response.status not in (status if isinstance(status, tuple) else (status,)):
         raise CycleError(f"{step}: HTTP {response.status}", text_snippet(body))
+    return body
 
 
 def parse_auth_redirect(location: str, target: Target) -> tuple[str, str]:
@@ -490,7 +519,11 @@ def parse_auth_redirect(location: str, target: Target) -> tuple[str, str]:
 
 
 async def login(
-    http: aiohttp.ClientSession, target: Target, jar: dict[str, str], sub: str
+    http: aiohttp.ClientSession,
+    target: Target,
+    jar: dict[str, str],
+    sub: str,
+    headers: dict[str, str] | None = None,
 ) -> tuple[str, str]:
     """The OIDC login a launch starts with: its state and nonce, its cookies in ``jar``."""
     login = {
@@ -500,13 +533,13 @@ async def login(
         "client_id": CLIENT_ID,
         "lti_deployment_id": DEPLOYMENT_ID,
     }
-    login_url = target.tool_url + "/lti/login?" + urlencode(login)
-    async with http.get(login_url, allow_redirects=False) as response:
+    login_url = target.tool_url + target.login_path + "?" + urlencode(login)
+    async with http.get(login_url, headers=headers, allow_redirects=False) as response:
         await expect(response, 302, "login")
         take_cookies(jar, response, "login")
         state, nonce = parse_auth_redirect(response.headers.get("Location", ""), target)
-    if f"lti_{state}" not in jar:
-        raise CycleError("login: no lti_<state> cookie")
+    if target.state_cookie_prefix + state not in jar:
+        raise CycleError(f"login: no {target.state_cookie_prefix}<state> cookie")
     return state, nonce
 
 
@@ -518,13 +551,28 @@ async def post_launch(
     state: str,
 ) -> str:
     """The signed id_token POSTed as the platform's form does; where the tool redirects to."""
+    _, location, _ = await post_id_token(http, target, jar, claims, state, status=302)
+    return location
+
+
+async def post_id_token(
+    http: aiohttp.ClientSession,
+    target: Target,
+    jar: dict[str, str],
+    claims: dict[str, Any],
+    state: str,
+    status: int | tuple[int, ...],
+    headers: dict[str, str] | None = None,
+) -> tuple[int, str, bytes]:
+    """The launch POST, expecting ``status``: the status, the Location header and the body."""
     form = {"id_token": target.platform.sign(claims), "state": state}
+    headers = cookie_header(jar) | (headers or {})
     async with http.post(
-        target.launch_url, data=form, headers=cookie_header(jar), allow_redirects=False
+        target.launch_url, data=form, headers=headers, allow_redirects=False
     ) as response:
-        await expect(response, 302, "launch")
+        body = await expect(response, status, "launch")
         take_cookies(jar, response, "launch")
-        return response.headers.get("Location", "")
+        return response.status, response.headers.get("Location", ""), body
 
 
 class ConnectionCounter:

@@ -16,10 +16,13 @@ loopback, with the tool exactly as it is deployed:
   nonce (done here, locally, as the LMS would) -> ``POST /lti/launch`` with the cookie
   (302 to ``/learn/`` plus the ``skillcert_session`` cookie) -> ``GET /learn/`` (200).
 
-Launches run at concurrency 1, 16 and 300 (300 = waves of simultaneous launches, each on
-its own new connection). For each level we report launches/s, p50/p95/p99 latency of the
-whole cycle, errors (any unexpected status, missing cookie or exception), and CPU seconds
-per launch read from /proc before and after the level:
+Launches run at concurrency 1, 16, 16 by one student (every launch the same ``sub``, as
+double clicks and several tabs make) and 300 (300 = waves of simultaneous launches, each on
+its own new connection). Each student's browser has its own address, forwarded by a proxy
+(X-Forwarded-For; the tool trusts one proxy, as deployed), and the tool's per-address rate
+limit is set out of reach. For each level we report launches/s,
+p50/p95/p99 latency of the whole cycle, errors (any unexpected status, missing cookie or
+exception), and CPU seconds per launch read from /proc before and after the level:
 
 * tool: utime+stime of the gunicorn master and its workers (the target is about this);
 * DB: the PostgreSQL server processes (with SQLite the database works inside the tool);
@@ -35,7 +38,17 @@ reported too). The targets: tool CPU per launch at most 15 such verifications; a
 simultaneous launches p95 under one second and zero errors.
 Results are printed and written to bench/results/launch-<database>-<time>.json.
 
-Run:  .venv/bin/python bench/launch.py [--quick] [--database postgresql://127.0.0.1/test]
+With ``--baseline`` an ordinary pylti1p3 + Flask tool (``bench/baseline_tool``, written the
+way pylti1p3's own Flask example is, served by gunicorn with SkillCert's worker class,
+threads and workers) runs beside SkillCert and goes through the same levels in the same run,
+level by level, the order alternating. Its launch answers with the landing page itself, so
+its cycle is two requests (login, launch) where SkillCert's is three; what is compared is
+what each tool spends on one launch. SkillCert's tool CPU per launch and throughput at c=16
+are printed as ratios to the baseline's (issue 19's targets: CPU ≤ 0.5x, throughput ≥ 1x,
+and no errors when one student launches concurrently).
+
+Run:  .venv/bin/python bench/launch.py [--quick] [--baseline]
+          [--database postgresql://127.0.0.1/test]
 """
 
 from __future__ import annotations
@@ -65,13 +78,14 @@ from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 import jwt
+from baseline_server import BaselineServer, skillcert_gunicorn_settings
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.hashes import SHA256
 from harness import (
     CLIENT_ID,
-    SESSION_COOKIE,
     ConnectionCounter,
     CycleError,
+    GunicornApp,
     Platform,
     ScratchSchema,
     Target,
@@ -80,7 +94,7 @@ from harness import (
     cookie_header,
     expect,
     login,
-    post_launch,
+    post_id_token,
 )
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -99,20 +113,34 @@ class Level:
     concurrency: int
     launches: int
     burst: bool = False
+    #: Every launch is the same student: double clicks and several tabs, at once.
+    same_user: bool = False
 
     @property
     def name(self) -> str:
-        return f"c={self.concurrency}"
+        return f"c={self.concurrency}" + (" same user" if self.same_user else "")
 
     @property
     def class_size(self) -> int:
         # A burst is one class launching together (a second wave is the same students
         # again); a steady level is a stream of different students.
+        if self.same_user:
+            return 1
         return self.concurrency if self.burst else self.launches
 
 
-FULL_LEVELS = (Level(1, 200), Level(16, 800), Level(300, 600, burst=True))
-QUICK_LEVELS = (Level(1, 50), Level(16, 160), Level(300, 300, burst=True))
+FULL_LEVELS = (
+    Level(1, 200),
+    Level(16, 800),
+    Level(16, 400, same_user=True),
+    Level(300, 600, burst=True),
+)
+QUICK_LEVELS = (
+    Level(1, 50),
+    Level(16, 160),
+    Level(16, 80, same_user=True),
+    Level(300, 300, burst=True),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,18 +203,26 @@ class Outcome:
     seconds: float
     error: str | None = None
     detail: str = ""
+    #: Size of the landing page's body (what the tool rendered for this launch).
+    landing_bytes: int = 0
+    #: HTTP requests the cycle took: 3, or 2 when the launch answers with the page.
+    requests: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
 class Student:
     sub: str
     name: str
+    #: The address the student's browser connects from, as the proxy in front of the tool
+    #: forwards it (X-Forwarded-For): each student's own, as a class at home launches.
+    address: str = "10.0.0.1"
 
 
 def student(level: Level, n: int) -> Student:
     """The n-th launch of a level: a new student, or (second burst wave) one returning."""
     number = n % level.class_size
-    return Student(f"c{level.concurrency}-student-{number}", f"Student {number}")
+    address = f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}"
+    return Student(f"c{level.concurrency}-student-{number}", f"Student {number}", address)
 
 
 async def launch_cycle(http: aiohttp.ClientSession, target: Target, who: Student) -> Outcome:
@@ -195,27 +231,33 @@ async def launch_cycle(http: aiohttp.ClientSession, target: Target, who: Student
     step = "login"
     try:
         jar: dict[str, str] = {}
-        state, nonce = await login(http, target, jar, who.sub)
+        forwarded = {"X-Forwarded-For": who.address}
+        state, nonce = await login(http, target, jar, who.sub, forwarded)
 
         step = "launch"
         claims = target.platform.claims(
             sub=who.sub, name=who.name, nonce=nonce, target=target.launch_url
         )
-        location = await post_launch(http, target, jar, claims, state)
-        landing = urljoin(target.tool_url + "/", location)
-        if urlsplit(landing).path != LANDING_PATH:
-            raise CycleError("launch: redirect not to the landing page", landing)
-        if SESSION_COOKIE not in jar:
+        # 302 to the landing page (SkillCert), or the page itself (pylti1p3's example).
+        status, location, page = await post_id_token(
+            http, target, jar, claims, state, status=(200, 302), headers=forwarded
+        )
+        if target.session_cookie not in jar:
             raise CycleError("launch: no session cookie")
-
-        step = "landing"
-        async with http.get(landing, headers=cookie_header(jar), allow_redirects=False) as response:
-            await expect(response, 200, step)
+        if status == 302:
+            landing = urljoin(target.tool_url + "/", location)
+            if urlsplit(landing).path != LANDING_PATH:
+                raise CycleError("launch: redirect not to the landing page", landing)
+            step = "landing"
+            headers = cookie_header(jar) | forwarded
+            async with http.get(landing, headers=headers, allow_redirects=False) as response:
+                page = await expect(response, 200, step)
     except CycleError as exc:
         return Outcome(time.perf_counter() - started, exc.key, exc.detail)
     except (aiohttp.ClientError, TimeoutError) as exc:
         return Outcome(time.perf_counter() - started, f"{step}: {type(exc).__name__}", str(exc))
-    return Outcome(time.perf_counter() - started)
+    requests = 3 if status == 302 else 2
+    return Outcome(time.perf_counter() - started, landing_bytes=len(page), requests=requests)
 
 
 # -- load levels ------------------------------------------------------------------------
@@ -293,6 +335,11 @@ class LevelResult:
                 samples.setdefault(o.error, o.detail)
         return samples
 
+    def landing_bytes(self) -> int | None:
+        """The median size of the landing pages served (the pages' weight is compared)."""
+        sizes = sorted(o.landing_bytes for o in self.outcomes if o.error is None)
+        return sizes[len(sizes) // 2] if sizes else None
+
     def percentile_ms(self, p: float) -> float | None:
         """Nearest-rank percentile of the successful cycles' latency."""
         values = self.latencies
@@ -310,6 +357,7 @@ class LevelResult:
             "level": self.level.name,
             "concurrency": self.level.concurrency,
             "burst": self.level.burst,
+            "same_user": self.level.same_user,
             "launches": len(self.outcomes),
             "launches_planned": self.level.launches,
             "succeeded": len(self.latencies),
@@ -330,13 +378,15 @@ class LevelResult:
             "other_processes_cpu_percent": round(
                 100 * self.cpu["other"] / max(self.wall_seconds * nproc, 1e-9), 1
             ),
+            "landing_bytes": self.landing_bytes(),
+            "requests_per_launch": max((o.requests for o in self.outcomes), default=0),
             "tcp_connections_opened": self.connections_opened,
             "gunicorn_workers_restarted": self.worker_pids_changed,
         }
 
 
 async def run_level(
-    level: Level, target: Target, server: ToolServer, deadline: float
+    level: Level, target: Target, server: GunicornApp, deadline: float
 ) -> LevelResult:
     counter = ConnectionCounter()
     runner = run_burst if level.burst else run_steady
@@ -360,8 +410,11 @@ async def warm_up(target: Target, workers: int) -> None:
     Some failing is reported and the levels still run (their errors are counted there);
     all failing means the setup is wrong, and the run stops.
     """
-    level = Level(concurrency=2 * workers, launches=10 * workers)
-    outcomes = await run_steady(level, target, time.monotonic() + 60, ConnectionCounter())
+    # Waves of simultaneous launches, each on a new connection: a steady loop keeps its few
+    # keep-alive connections on whichever worker accepted them, and a worker that served
+    # no landing page yet then pays for its first one (seconds) inside a measured level.
+    level = Level(concurrency=8 * workers, launches=24 * workers, burst=True)
+    outcomes = await run_burst(level, target, time.monotonic() + 120, ConnectionCounter())
     failed = [o for o in outcomes if o.error]
     if not failed:
         return
@@ -420,7 +473,7 @@ def fmt(value: float | None, spec: str) -> str:
 
 
 COLUMNS = (  # (header, width, key in the level summary, format)
-    ("level", 7, "level", ""),
+    ("level", 15, "level", ""),
     ("launches", 9, "launches", "d"),
     ("errors", 7, "errors", "d"),
     ("launch/s", 9, "launches_per_second", ".1f"),
@@ -432,6 +485,8 @@ COLUMNS = (  # (header, width, key in the level summary, format)
     ("DB CPU ms", 10, "database_server_cpu_ms_per_launch", ".2f"),
     ("driver ms", 10, "driver_cpu_ms_per_launch", ".2f"),
     ("other %", 8, "other_processes_cpu_percent", ".0f"),
+    ("page B", 8, "landing_bytes", "d"),
+    ("req", 4, "requests_per_launch", "d"),
 )
 
 
@@ -535,6 +590,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="Fewer launches (about a minute).")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2).")
     parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="Also drive an ordinary pylti1p3 + Flask tool (bench/baseline_tool) through the "
+        "same levels, interleaved, and print SkillCert's numbers as ratios to it.",
+    )
+    parser.add_argument(
         "--max-seconds", type=float, default=600, help="Overall time cap for the load levels."
     )
     parser.add_argument("--keep-instance", action="store_true", help="Keep the instance folder.")
@@ -545,22 +606,51 @@ def _terminate(signum: int, _frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
+class BenchToolServer(ToolServer):
+    """SkillCert as deployed behind one proxy, which forwards each browser's address (the
+    driver sends each student's own in X-Forwarded-For), and with its limits per address
+    out of reach: the same-user level alone would pass them. The limiter still runs (its
+    cost is measured); it just never refuses."""
+
+    def env(self) -> dict[str, str]:
+        never = "100000000"
+        return super().env() | {
+            "SKILLCERT_TRUSTED_PROXY_COUNT": "1",
+            "SKILLCERT_RATE_LIMIT_BURST": never,
+            "SKILLCERT_RATE_LIMIT_PER_MINUTE": never,
+        }
+
+
+@dataclasses.dataclass
+class Arm:
+    """One tool driven by the run: SkillCert, or the baseline beside it."""
+
+    name: str
+    server: GunicornApp
+    target: Target
+    levels: list[LevelResult] = dataclasses.field(default_factory=list)
+    log: str = ""
+
+
 @dataclasses.dataclass
 class Run:
     """What one benchmark run measured, for the report."""
 
     database: str
     database_version: str = "?"
-    levels: list[LevelResult] = dataclasses.field(default_factory=list)
+    arms: list[Arm] = dataclasses.field(default_factory=list)
     git_before: dict[str, Any] = dataclasses.field(default_factory=dict)
-    server_log: str = ""
 
 
 def measure(args: argparse.Namespace, platform: Platform) -> Run:
-    """Start the platform and the tool, drive every level, stop everything again."""
+    """Start the platform and the tools, drive every level, stop everything again."""
     schema = ScratchSchema(args.database) if args.database else None
     run = Run(database="postgresql" if schema else "sqlite", git_before=git_state())
-    server = ToolServer(args.workers, schema.tool_url if schema else None)
+    server = BenchToolServer(args.workers, schema.tool_url if schema else None)
+    run.arms.append(Arm("SkillCert", server, Target(server.base_url, platform)))
+    if args.baseline:
+        baseline = BaselineServer(args.workers)
+        run.arms.append(Arm("baseline", baseline, baseline.target(platform)))
     try:
         if schema:
             schema.create()
@@ -568,35 +658,119 @@ def measure(args: argparse.Namespace, platform: Platform) -> Run:
         else:
             run.database_version = sqlite3.sqlite_version
         platform.start()
-        server.prepare(platform)
-        server.start()
-        server.wait_healthy()
-        print(f"SkillCert at {server.base_url} ({args.workers} workers, {run.database})")
+        for arm in run.arms:
+            arm.server.prepare(platform)
+            arm.server.start()
+        for arm in run.arms:
+            arm.server.wait_healthy()
+            print(f"{arm.name} at {arm.server.base_url} ({args.workers} workers, {run.database})")
         levels = QUICK_LEVELS if args.quick else FULL_LEVELS
-        target = Target(server.base_url, platform)
-        run.levels = asyncio.run(drive(levels, target, server, args))
-        run.server_log = server.log_path.read_text(errors="replace")
+        asyncio.run(drive(levels, run.arms, args))
+        for arm in run.arms:
+            arm.log = arm.server.log_path.read_text(errors="replace")
     except Exception:
-        print(f"--- end of the tool's log ---\n{server.log_tail()}", file=sys.stderr)
+        for arm in run.arms:
+            print(f"--- end of {arm.name}'s log ---\n{arm.server.log_tail()}", file=sys.stderr)
         raise
     finally:
-        server.stop()
+        for arm in run.arms:
+            arm.server.stop()
         platform.stop()
         if schema:
             schema.drop()
         if not args.keep_instance:
-            shutil.rmtree(server.instance, ignore_errors=True)
+            for arm in run.arms:
+                shutil.rmtree(arm.server.instance, ignore_errors=True)
     return run
 
 
+#: Targets of issue 19 against the baseline, measured in the same run.
+BASELINE_CPU_RATIO_TARGET = 0.5
+BASELINE_THROUGHPUT_RATIO_TARGET = 1.0
+
+
+def against_baseline(
+    ours: list[dict[str, Any]], ours_verdict: dict[str, Any], theirs: list[dict[str, Any]],
+    theirs_verdict: dict[str, Any],
+) -> dict[str, Any]:  # fmt: skip
+    """SkillCert's CPU per launch and throughput as ratios to the baseline's."""
+
+    def level(summaries: list[dict[str, Any]], name: str) -> dict[str, Any]:
+        return next(s for s in summaries if s["level"] == name)
+
+    def ratio(a: float, b: float) -> float | None:
+        return round(a / b, 3) if b else None
+
+    ours16, theirs16 = level(ours, "c=16"), level(theirs, "c=16")
+    cpu = ratio(ours_verdict["tool_cpu_ms_per_launch"], theirs_verdict["tool_cpu_ms_per_launch"])
+    cpu16 = ratio(ours16["tool_cpu_ms_per_launch"], theirs16["tool_cpu_ms_per_launch"])
+    throughput = ratio(ours16["launches_per_second"], theirs16["launches_per_second"])
+    same_user = [s for s in ours if s["same_user"]]
+    same_user_errors = sum(s["errors"] for s in same_user)
+    return {
+        "cpu_per_launch_ratio_all_levels": cpu,
+        "cpu_per_launch_ratio_c16": cpu16,
+        "cpu_ratio_target": BASELINE_CPU_RATIO_TARGET,
+        "cpu_target_met": cpu16 is not None and cpu16 <= BASELINE_CPU_RATIO_TARGET,
+        "throughput_ratio_c16": throughput,
+        "throughput_ratio_target": BASELINE_THROUGHPUT_RATIO_TARGET,
+        "throughput_target_met": throughput is not None
+        and throughput >= BASELINE_THROUGHPUT_RATIO_TARGET,
+        "same_user_errors": same_user_errors,
+        "same_user_zero_errors_met": bool(same_user) and same_user_errors == 0,
+        "baseline_errors": sum(s["errors"] for s in theirs),
+    }
+
+
+def print_comparison(c: dict[str, Any]) -> None:
+    def mark(ok: bool) -> str:
+        return "MET" if ok else "NOT MET"
+
+    print(
+        f"\nAgainst the pylti1p3 baseline (same run): tool CPU per launch at c=16 "
+        f"{fmt(c['cpu_per_launch_ratio_c16'], '.2f')}x the baseline's "
+        f"(all levels {fmt(c['cpu_per_launch_ratio_all_levels'], '.2f')}x; "
+        f"target ≤ {c['cpu_ratio_target']}x): {mark(c['cpu_target_met'])}"
+    )
+    print(
+        f"Throughput at c=16: {fmt(c['throughput_ratio_c16'], '.2f')}x the baseline's "
+        f"(target ≥ {c['throughput_ratio_target']}x): {mark(c['throughput_target_met'])}"
+    )
+    print(
+        f"Same-user concurrent launches: {c['same_user_errors']} errors (target 0): "
+        f"{mark(c['same_user_zero_errors_met'])}"
+    )
+    if c["baseline_errors"]:
+        print(f"  The baseline failed {c['baseline_errors']} launches: its numbers are too low.")
+
+
 def report(args: argparse.Namespace, run: Run, verify: dict[str, VerifyCost], jwks: int) -> None:
-    """Print the table and the verdict; write the JSON (and the server log after errors)."""
+    """Print the tables and the verdict; write the JSON (and the server logs after errors)."""
     machine = machine_info()
     unit = verify["before_load"].best(verify["after_load"])
-    summaries = [level.summary(unit, machine["nproc"]) for level in run.levels]
+    ours, *others = run.arms
+    summaries = [level.summary(unit, machine["nproc"]) for level in ours.levels]
     outcome = verdict(summaries, unit)
-    print()
+    print(f"\n{ours.name}:")
     print_report(summaries, unit, outcome)
+    baseline: dict[str, Any] | None = None
+    for arm in others:
+        theirs = [level.summary(unit, machine["nproc"]) for level in arm.levels]
+        theirs_verdict = verdict(theirs, unit)
+        print(
+            f"\nThe ordinary pylti1p3 + Flask tool ({arm.name}; the launch answers with the page):"
+        )
+        print("\n".join(table_rows(theirs)))
+        comparison = against_baseline(summaries, outcome, theirs, theirs_verdict)
+        print_comparison(comparison)
+        baseline = {
+            "tool": "bench/baseline_tool (pylti1p3 + Flask, FileSystemCache)",
+            "server": {"workers": args.workers} | skillcert_gunicorn_settings(),
+            "cycle": "GET /login/ (302) -> POST /launch/ (200, the landing page)",
+            "levels": theirs,
+            "verdict": theirs_verdict,
+            "comparison": comparison,
+        }
     git_after = git_state()
     if git_after != run.git_before:
         print("  The tool's source changed during the run: the numbers mix two versions.")
@@ -613,12 +787,15 @@ def report(args: argparse.Namespace, run: Run, verify: dict[str, VerifyCost], jw
         "jwks_requests": jwks,
         "levels": summaries,
         "verdict": outcome,
+        "baseline": baseline,
     }
     stem.with_suffix(".json").write_text(json.dumps(data, indent=2) + "\n")
     print(f"\nResults written to {stem.relative_to(BENCH_DIR.parent)}.json")
-    if any(s["errors"] for s in summaries):
-        stem.with_suffix(".server.log").write_text(run.server_log)
-        print(f"The tool's log (with the errors' tracebacks): {stem.name}.server.log")
+    for arm in run.arms:
+        if any(level.errors for level in arm.levels):
+            log = stem.parent / f"{stem.name}.{arm.name.lower()}.server.log"
+            log.write_text(arm.log)
+            print(f"{arm.name}'s log (with the errors' tracebacks): {log.name}")
 
 
 def main_run(args: argparse.Namespace) -> int:
@@ -631,19 +808,22 @@ def main_run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def drive(
-    levels: tuple[Level, ...], target: Target, server: ToolServer, args: argparse.Namespace
-) -> list[LevelResult]:
-    await warm_up(target, args.workers)
+async def drive(levels: tuple[Level, ...], arms: list[Arm], args: argparse.Namespace) -> None:
+    """Every level on every tool, in turn; the order alternates from level to level so
+    neither tool always runs first (right after the other has warmed the caches)."""
+    for arm in arms:
+        await warm_up(arm.target, args.workers)
     deadline = time.monotonic() + args.max_seconds
-    results = []
-    for level in levels:
-        print(f"{level.name}: {level.launches} launches{' in bursts' if level.burst else ''}…")
-        result = await run_level(level, target, server, deadline)
-        results.append(result)
-        if result.errors:
-            print(f"  errors: {dict(result.errors)}")
-    return results
+    for number, level in enumerate(levels):
+        for arm in arms if number % 2 == 0 else arms[::-1]:
+            print(
+                f"{arm.name} {level.name}: {level.launches} launches"
+                f"{' in bursts' if level.burst else ''}…"
+            )
+            result = await run_level(level, arm.target, arm.server, deadline)
+            arm.levels.append(result)
+            if result.errors:
+                print(f"  errors: {dict(result.errors)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -652,7 +832,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return main_run(args)
     except KeyboardInterrupt:
-        print("Interrupted: the server was stopped.", file=sys.stderr)
+        print("Interrupted: the servers were stopped.", file=sys.stderr)
         return 130
 
 

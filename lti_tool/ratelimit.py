@@ -12,7 +12,8 @@ With ``redis_url`` every process and host counts in Redis (INCR and EXPIRE of ea
 counter in one MULTI/EXEC transaction; the window's number is part of the key, so
 traffic never extends a window). Without it, or while Redis does not answer, each
 process counts alone: a Redis that is down never fails a request; it is logged once,
-asked again after ``REDIS_RETRY_SECONDS``, and logged again when it answers.
+asked again after :data:`lti_tool.redis_link.RETRY_SECONDS`, and logged again when it
+answers.
 
 Who the client is: the address the trusted proxy forwarded (ProxyFix, as configured by
 ``trusted_proxy_count``), unless the connection itself came from a public address. Our
@@ -33,16 +34,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 import redis
 from flask import Flask, current_app, g, request
 from flask_babel import ngettext
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 from werkzeug.wrappers import Response
 
-from lti_tool.errors import RateLimitedError, SettingsError
+from lti_tool.errors import RateLimitedError
+from lti_tool.redis_link import Fallback, connect, location
 from lti_tool.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,12 +49,6 @@ log = logging.getLogger(__name__)
 EXTENSION = "skillcert.ratelimit"
 BURST_SECONDS = 10
 MINUTE_SECONDS = 60
-#: How long one Redis command may take (connecting included) before the process counts
-#: alone: a Redis on the local network answers in about a millisecond.
-REDIS_TIMEOUT_SECONDS = 0.25
-#: After Redis failed, count per process this long before asking it again, so a Redis
-#: that hangs costs one timeout per process every half minute, not one per request.
-REDIS_RETRY_SECONDS = 30.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,24 +96,10 @@ class RedisCounter:
     """Counters in Redis, shared by every process and host of the installation."""
 
     def __init__(self, url: str, prefix: str) -> None:
-        try:
-            self.client = redis.Redis.from_url(
-                url,
-                socket_timeout=REDIS_TIMEOUT_SECONDS,
-                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-                retry=Retry(NoBackoff(), 0),  # redis-py retries 3 times by default
-            )
-        except ValueError:
-            raise SettingsError(
-                "SKILLCERT_REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379/0 "
-                "(rediss:// for TLS, unix:///path/to/redis.sock for a socket)."
-            ) from None
+        self.client = connect(url)
         self.prefix = prefix
-        parts = urlsplit(url)
         #: Where Redis is, for the log: never the URL itself, which may hold a password.
-        self.where = parts.hostname or parts.path or "?"
-        if parts.port:
-            self.where += f":{parts.port}"
+        self.where = location(url)
 
     def count(self, windows: Sequence[Window], key: str, now: float, amount: int = 1) -> list[int]:
         pipe = self.client.pipeline(transaction=True)
@@ -151,9 +130,13 @@ class RateLimiter:
         self.shared: RedisCounter | None = None
         if settings.redis_url and self.windows:
             self.shared = RedisCounter(settings.redis_url, key_prefix(settings.secret_key))
-        self._lock = threading.Lock()
-        self._redis_down = False
-        self._ask_redis_at = 0.0
+            self._fallback = Fallback(
+                log,
+                "Rate limits",
+                "each process counts alone",
+                "limits are shared",
+                self.shared.where,
+            )
 
     def hit(self, address: str, now: float | None = None, *, amount: int = 1) -> Decision:
         """Count one login or launch from ``address``; refused when over a limit.
@@ -173,35 +156,15 @@ class RateLimiter:
 
     def _count(self, key: str, now: float, amount: int) -> list[int]:
         shared = self.shared
-        if shared is not None and time.monotonic() >= self._ask_redis_at:
+        if shared is not None and self._fallback.asking():
             try:
                 counts = shared.count(self.windows, key, now, amount)
             except (redis.RedisError, OSError) as exc:
-                self._redis_failed(shared, exc)
+                self._fallback.failed(exc)
             else:
-                self._redis_answered(shared)
+                self._fallback.answered()
                 return counts
         return self.local.count(self.windows, key, now, amount)
-
-    def _redis_failed(self, shared: RedisCounter, exc: Exception) -> None:
-        with self._lock:
-            self._ask_redis_at = time.monotonic() + REDIS_RETRY_SECONDS
-            first, self._redis_down = not self._redis_down, True
-        if first:
-            log.warning(
-                "Rate limits: Redis at %s does not answer (%s); each process counts alone "
-                "until it does (asked again every %d s).",
-                shared.where,
-                type(exc).__name__,
-                REDIS_RETRY_SECONDS,
-            )
-
-    def _redis_answered(self, shared: RedisCounter) -> None:
-        if self._redis_down:
-            with self._lock:
-                was_down, self._redis_down = self._redis_down, False
-            if was_down:
-                log.info("Rate limits: Redis at %s answers again; limits are shared.", shared.where)
 
 
 # -- the request side -------------------------------------------------------------------

@@ -172,8 +172,12 @@ def _framing() -> tuple[int | None, str | None]:
     """The registration whose LMS may frame this response, and the launch's return origin.
 
     The login and the launch post come before any session cookie the browser still holds
-    from an earlier launch: they name their own registration.
+    from an earlier launch: they name their own registration. Once their view has found it
+    (``g.frame_registration_id``: an active registration the request names), it is not
+    looked up a second time.
     """
+    if "frame_registration_id" in g and request.endpoint in ("lti.login", "lti.launch"):
+        return g.frame_registration_id, None
     if request.endpoint == "lti.login":
         values = request.values
         return _registration_named(values.get("iss"), values.get("client_id")), None

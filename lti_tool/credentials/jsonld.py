@@ -8,7 +8,9 @@ Speed (``bench/credentials.py``, docs/performance.md): every credential uses the
 contexts, and plain PyLD spent most of a canonicalisation re-processing them. Resolved
 contexts are kept for the process in a cache of our own (no other PyLD user shares it),
 tagged ``static`` so PyLD keeps them at all; ``_Processor`` caches processed contexts and
-repeated objects and expands a document once; ``_Rdfc10`` avoids a deep copy.
+repeated objects and expands a document once; ``_Rdfc10`` avoids a deep copy. Then the
+expanded document is canonicalised by Oxigraph where that gives PyLD's bytes
+(``compiled_canonical``), by PyLD elsewhere.
 
 JSON-LD silently drops a property its contexts do not define; a signature over the
 canonical form would then not cover what the JSON shows. ``canonicalize`` therefore
@@ -29,6 +31,8 @@ from pyld import jsonld
 from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
 from pyld.identifier_issuer import IdentifierIssuer
+
+from lti_tool.credentials.compiled_canonical import canonical_nquads
 
 CONTEXTS_DIR = Path(__file__).parent / "contexts"
 
@@ -214,6 +218,9 @@ def canonicalize(document: dict[str, Any]) -> str:
             raise JsonLdError(_undefined_message(relative, "type"))
         if _blank_nodes(expanded) > MAX_BLANK_NODES:
             raise JsonLdError(f"the document has more than {MAX_BLANK_NODES} unnamed objects")
+        compiled = canonical_nquads(expanded)
+        if compiled is not None:
+            return compiled
         return _Rdfc10().main(processor.dataset(expanded), {"format": "application/n-quads"})
     except JsonLdError:
         raise

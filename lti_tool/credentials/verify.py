@@ -4,7 +4,9 @@ Used by the public page (our own stored credential) and ``POST /api/verify`` (an
 Nothing here raises on bad input or fetches anything: every problem becomes a failed
 check with a reason. Only credentials of this issuer are verified — its did:web is
 resolved from our own keys, never over the network; any other issuer is refused with a
-reason. Status comes from our own stored status lists.
+reason. Status comes from our own stored status lists. An exact copy of a credential
+stored here is not canonicalised, nor its signature computed, again (``stored_copy``);
+its key, status and dates are checked as for any other.
 
 A learner record (CLR 2.0 ``ClrCredential``, ``clr``) gets the same checks, and one more
 once its own signature holds: each credential inside it is verified the same way. The
@@ -26,6 +28,7 @@ from lti_tool.credentials.clr import CLR_TYPE
 from lti_tool.credentials.jsonld import CLR_V2P0, CREDENTIALS_V2, JsonLdError
 from lti_tool.credentials.multibase import MultibaseError
 from lti_tool.credentials.proofs import ProofError, verify_proof
+from lti_tool.credentials.stored_copy import verify_stored_copy
 from lti_tool.models import utcnow
 from lti_tool.settings import Settings
 
@@ -141,13 +144,15 @@ def _check_proof(session: Session, did: str, document: dict[str, Any]) -> Check:
             raise ProofError(f"the issuer key is malformed: {exc}") from None
 
     try:
-        verified = verify_proof(document, resolve)
+        stored = verify_stored_copy(session, document, resolve)
+        verified = stored or verify_proof(document, resolve)
     except (ProofError, JsonLdError) as exc:
         code = "unverifiable" if isinstance(exc, JsonLdError) else "proof_invalid"
         return Check("proof", False, code, _sentence(str(exc)))
-    return Check(
-        "proof", True, "ok", f"Signed with {verified.verification_method} ({verified.created})."
-    )
+    signed = f"Signed with {verified.verification_method} ({verified.created})"
+    if stored:
+        return Check("proof", True, "ok", f"{signed}: an exact copy of the credential issued here.")
+    return Check("proof", True, "ok", f"{signed}.")
 
 
 def _check_status(session: Session, settings: Settings, document: dict[str, Any]) -> Check:

@@ -37,12 +37,13 @@ LOGIN_PARAMS = (
 )
 _MAX_PARAM_LENGTH = 4096
 #: Unexpired login states one client address may hold; a new login beyond it deletes the
-#: oldest. 100, not a teacher's 20 tabs: a classroom behind one NAT address has 40 logins
-#: in flight at once, and a finished login deletes its own row, so the rows that pile up
-#: are abandoned ones. Deleting the oldest (not refusing the newest) keeps a flood from
-#: locking a whole school out of logging in until its rows expire; the rate limit bounds
-#: how fast a flood can push others' logins out.
-MAX_LOGIN_STATES_PER_CLIENT = 100
+#: oldest. 1,000: a whole school behind one NAT address launching at once (the bench's 300
+#: simultaneous launches from one address lost two in three at 100: their states were
+#: deleted before their launches arrived), with room for retries; a finished login deletes
+#: its own row, so the rows that pile up are abandoned ones. Deleting the oldest (not
+#: refusing the newest) keeps a flood from locking a whole school out of logging in until
+#: its rows expire; the rate limit bounds how fast a flood can push others' logins out.
+MAX_LOGIN_STATES_PER_CLIENT = 1000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +52,8 @@ class LoginRedirect:
     state: str
     browser_secret: str
     storage_target: str | None
+    #: The active registration the login names.
+    registration_id: int
     #: Origin of the platform's OIDC endpoint: the only window platform storage may talk to.
     platform_origin: str
 
@@ -158,5 +161,6 @@ def start_login(
         state=state,
         browser_secret=browser_secret,
         storage_target=storage_target,
+        registration_id=registration.id,
         platform_origin=platform_origin(registration.auth_login_url),
     )

@@ -90,6 +90,9 @@ TRIM_CLIENT_LOGIN_STATES = delete(_login_state).where(
         .where(_login_state.c.client_hash == bindparam("client_hash"))
         .order_by(_login_state.c.expires_at.desc(), _login_state.c.state.desc())
         .offset(bindparam("keep"))
+        # Concurrent logins from one address trim the same rows: on PostgreSQL each skips
+        # the rows another is deleting instead of deadlocking on them (SQLite: one writer).
+        .with_for_update(skip_locked=True)
     )
 )
 

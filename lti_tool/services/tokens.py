@@ -7,7 +7,9 @@ Brightspace does), a fresh ``jti`` and a short ``exp``. Tokens are cached per re
 and scope set until shortly before they expire; a 401 from a service drops the token once
 (:meth:`TokenCache.invalidate`) so the next call fetches a new one. Fetches are single-flight
 per registration and scope set: when the LMS revokes a token, the deliveries in flight that
-all see the 401 at once wait for one new token instead of each asking for its own.
+all see the 401 at once wait for one new token instead of each asking for its own. With
+``redis_url`` the tokens are shared by every process and host as well
+(:mod:`lti_tool.services.shared_tokens`): a process's miss asks Redis before the LMS.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from jwt.api_jwk import PyJWK
 
 from lti_tool.observability.events import elapsed_ms, event
 from lti_tool.services.errors import ServiceError, error_from_response
+from lti_tool.services.shared_tokens import SharedTokenStore
 from lti_tool.services.transport import check_url, send
 from lti_tool.settings import Settings
 
@@ -111,6 +114,11 @@ class TokenCache:
         self._fetching: dict[tuple, Future[_Token]] = {}
         #: Token requests sent (for tests and the worker's status).
         self.requests_sent = 0
+        self._shared = (
+            SharedTokenStore(settings.redis_url, settings.secret_key)
+            if settings.redis_url
+            else None
+        )
 
     @staticmethod
     def _key(credentials: ClientCredentials, scopes: Iterable[str]) -> tuple:
@@ -124,7 +132,8 @@ class TokenCache:
 
     def get(self, credentials: ClientCredentials, scopes: Iterable[str]) -> str:
         """A valid access token for ``scopes``: from the cache, else from the fetch another
-        thread has under way for them, else from the platform."""
+        thread has under way for them, else from another process (Redis), else from the
+        platform."""
         key = self._key(credentials, scopes)
         with self._lock:
             token = self._tokens.get(key)
@@ -141,7 +150,12 @@ class TokenCache:
         # Fetch outside the lock: a slow LMS must not hold up tokens for the others.
         started = time.monotonic()
         try:
-            token = self._fetch(credentials, key[-1])
+            token = self._shared_token(key)
+            if token is None:
+                token = self._fetch(credentials, key[-1])
+                _log_fetch(credentials, key[-1], started, None)
+                if self._shared is not None:
+                    self._shared.put(key, token.value, token.lifetime)
         except BaseException as exc:
             with self._lock:
                 del self._fetching[key]
@@ -149,7 +163,6 @@ class TokenCache:
             if isinstance(exc, ServiceError):
                 _log_fetch(credentials, key[-1], started, exc)
             raise
-        _log_fetch(credentials, key[-1], started, None)
         with self._lock:
             self._tokens[key] = token
             del self._fetching[key]
@@ -163,6 +176,15 @@ class TokenCache:
             cached = self._tokens.get(key)
             if cached is not None and cached.value == token:
                 del self._tokens[key]
+        if self._shared is not None:
+            self._shared.forget(key, token)
+
+    def _shared_token(self, key: tuple) -> _Token | None:
+        """The token another process fetched and shared for ``key``, if any."""
+        if self._shared is None:
+            return None
+        found = self._shared.get(key)
+        return _Token(found[0], found[1]) if found else None
 
     def _fetch(self, credentials: ClientCredentials, scopes: frozenset[str]) -> _Token:
         url = credentials.token_url

@@ -8,7 +8,16 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -70,6 +79,7 @@ def login() -> ResponseReturnValue:
     redirect_ = start_login(
         request.values, conn, current_settings(), client_address=client_address()
     )
+    g.frame_registration_id = redirect_.registration_id  # its LMS frames this response
     maybe_purge_expired(conn)
     response: Response
     if redirect_.storage_target:
@@ -109,6 +119,7 @@ def launch() -> ResponseReturnValue:
     except LaunchError as refused:
         _log_refused(refused, checks.tenant_found, started)
         raise
+    g.frame_registration_id = validated.registration.id  # its LMS frames this response
     recorded = record_launch(conn, validated)
     if recorded.retargeted_link_id is not None:
         lineitems.queue_sync(conn, recorded.retargeted_link_id, validated.registration.id)
