@@ -33,13 +33,13 @@ from lti_tool.lti.client_registration import client_registration, read_answer
 from lti_tool.lti.pending_registrations import pending_count
 from lti_tool.lti.platform_configuration import (
     PlatformConfiguration,
-    PlatformUnreachable,
     RegistrationRefused,
+    exchange_with_lms,
     shown,
 )
 from lti_tool.lti.registrations import add_platform, approve_registration
 from lti_tool.models import RegisteredVia, Registration, utcnow
-from lti_tool.outbound import OutboundError, UnreachableError, exchange, redact_tokens
+from lti_tool.outbound import redact_tokens
 from lti_tool.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -149,22 +149,17 @@ def _post(
         headers["Authorization"] = f"Bearer {token}"
     body = json.dumps(client_registration(platform, settings)).encode()
     endpoint = platform.registration_endpoint
-    try:
-        # Not redirected: the bearer token goes to the endpoint the configuration named.
-        response, answer = exchange(
-            http, settings, "POST", endpoint, headers=headers, data=body, allow_redirects=False
-        )
-    except UnreachableError:
-        raise PlatformUnreachable(
-            _l("SkillCert could not reach the LMS at %(host)s.", host=urlsplit(endpoint).hostname)
-        ) from None
-    except OutboundError as exc:
-        raise RegistrationRefused(
-            _l(
-                "SkillCert could not send its registration to the LMS: %(problem)s.",
-                problem=redact_tokens(str(exc)),
-            )
-        ) from None
+    response, answer = exchange_with_lms(
+        http,
+        settings,
+        "POST",
+        endpoint,
+        headers=headers,
+        data=body,
+        failed=lambda problem: _l(
+            "SkillCert could not send its registration to the LMS: %(problem)s.", problem=problem
+        ),
+    )
     if not 200 <= response.status_code < 300:
         detail = _refusal_detail(answer)
         log.warning(

@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -164,6 +164,28 @@ def check_configuration_url(url: Any, settings: Settings) -> str:
     return url
 
 
+def exchange_with_lms(
+    http: requests.Session,
+    settings: Settings,
+    method: str,
+    url: str,
+    *,
+    failed: Callable[[str], Any],
+    **kwargs: Any,
+) -> tuple[requests.Response, bytes]:
+    """One call to the registering LMS, never redirected: a bearer token goes only to the
+    URL it was meant for. An LMS out of reach raises :class:`PlatformUnreachable`; a call
+    the outbound checks stop, :class:`RegistrationRefused` with ``failed(problem)``."""
+    try:
+        return exchange(http, settings, method, url, allow_redirects=False, **kwargs)
+    except UnreachableError:
+        raise PlatformUnreachable(
+            _l("SkillCert could not reach the LMS at %(host)s.", host=urlsplit(url).hostname)
+        ) from None
+    except OutboundError as exc:
+        raise RegistrationRefused(failed(redact_tokens(str(exc)))) from None
+
+
 def fetch(
     http: requests.Session, url: str, settings: Settings, token: str | None = None
 ) -> PlatformConfiguration:
@@ -174,21 +196,16 @@ def fetch(
     headers = {"Accept": "application/json"}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
-    try:
-        response, body = exchange(
-            http, settings, "GET", url, headers=headers, allow_redirects=False
-        )
-    except UnreachableError:
-        raise PlatformUnreachable(
-            _l("SkillCert could not reach the LMS at %(host)s.", host=urlsplit(url).hostname)
-        ) from None
-    except OutboundError as exc:
-        raise RegistrationRefused(
-            _l(
-                "SkillCert could not read the LMS's configuration: %(problem)s.",
-                problem=redact_tokens(str(exc)),
-            )
-        ) from None
+    response, body = exchange_with_lms(
+        http,
+        settings,
+        "GET",
+        url,
+        headers=headers,
+        failed=lambda problem: _l(
+            "SkillCert could not read the LMS's configuration: %(problem)s.", problem=problem
+        ),
+    )
     if response.status_code != 200:
         log.warning(
             "Dynamic Registration: GET %s answered HTTP %s", shown(url), response.status_code
