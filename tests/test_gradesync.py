@@ -21,6 +21,7 @@ from lti_tool.jobs.retry import RetryPolicy
 from lti_tool.models import Deployment, Job, JobEvent, JobStatus, ResourceLink, utcnow
 from tests.conftest import SAMPLE_CONTENT
 from tests.conftest import csrf_token_of as token
+from tests.gradesync_driver import GradeCourse
 
 
 def test_rubric_work_is_pending_manual_until_graded_then_fully_graded(grades):
@@ -176,6 +177,20 @@ def wait_until(condition, seconds: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+def run_workers(grades: GradeCourse, *workers) -> None:
+    """Run the workers (threads of their own) until every delivery is done."""
+    stop = threading.Event()
+    threads = [threading.Thread(target=w.run, args=(stop, 0.05)) for w in workers]
+    for thread in threads:
+        thread.start()
+    try:
+        wait_until(lambda: all(job.status is JobStatus.DONE for job in grades.jobs()), 30)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+
 def test_instructor_sees_a_dead_delivery_and_sends_it_again(grades):
     grades.hand_in_project("ada")
     teacher = grades.launch("teacher", role="instructor")  # launches stop with the deployment
@@ -275,17 +290,7 @@ def test_two_workers_on_postgres_never_deliver_the_same_row(grades):
     learners = [f"learner-{n}" for n in range(8)]
     for learner in learners:
         grades.hand_in_project(learner)
-    stop = threading.Event()
-    workers = [grades.worker(name, concurrency=2, group_cap=4) for name in ("w1", "w2")]
-    threads = [threading.Thread(target=w.run, args=(stop, 0.05)) for w in workers]
-    for thread in threads:
-        thread.start()
-    try:
-        wait_until(lambda: all(job.status is JobStatus.DONE for job in grades.jobs()), 30)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join()
+    run_workers(grades, *(grades.worker(n, concurrency=2, group_cap=4) for n in ("w1", "w2")))
     for learner in learners:
         assert len(arrivals(grades, learner)) == 1
     claims = [e for e in events(grades) if e.status == "running"]

@@ -11,26 +11,12 @@ from sqlalchemy import select
 from lti_tool.db import transaction
 from lti_tool.jobs import queue
 from lti_tool.lti.constants import NRPS_SCOPE, AgsScope
-from lti_tool.models import AuditEntry, JobStatus, Registration
+from lti_tool.models import AuditEntry, Registration
 from tests.gradesync_driver import GradeCourse
 from tests.services_driver import ServiceCourse
-from tests.test_gradesync import ON_POSTGRES_ONLY, arrivals, wait_until
+from tests.test_gradesync import ON_POSTGRES_ONLY, arrivals, run_workers
 
 LEARNERS = [f"learner-{n}" for n in range(8)]
-
-
-def run_workers(grades: GradeCourse, *workers) -> None:
-    """Run the workers (threads of their own) until every delivery is done."""
-    stop = threading.Event()
-    threads = [threading.Thread(target=w.run, args=(stop, 0.05)) for w in workers]
-    for thread in threads:
-        thread.start()
-    try:
-        wait_until(lambda: all(job.status is JobStatus.DONE for job in grades.jobs()), 30)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join()
 
 
 def warm_up(grades: GradeCourse) -> None:
