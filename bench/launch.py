@@ -220,9 +220,13 @@ class Student:
 
 def student(level: Level, n: int) -> Student:
     """The n-th launch of a level: a new student, or (second burst wave) one returning."""
-    number = n % level.class_size
+    return numbered_student(f"c{level.concurrency}", n % level.class_size)
+
+
+def numbered_student(group: str, number: int) -> Student:
+    """Student ``number`` of ``group``, with an address of their own."""
     address = f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}"
-    return Student(f"c{level.concurrency}-student-{number}", f"Student {number}", address)
+    return Student(f"{group}-student-{number}", f"Student {number}", address)
 
 
 async def launch_cycle(http: aiohttp.ClientSession, target: Target, who: Student) -> Outcome:
@@ -309,6 +313,56 @@ async def one_wave(
     return list(await asyncio.gather(*tasks))
 
 
+@dataclasses.dataclass
+class Release:
+    """One launch of an open-loop release, on ``time.monotonic``: when it was due, when
+    the driver began it and when it ended; no outcome: not finished by the deadline."""
+
+    due: float
+    started: float | None = None
+    finished: float | None = None
+    outcome: Outcome | None = None
+
+
+async def run_open_loop(
+    target: Target,
+    students: list[Student],
+    within: float,
+    deadline: float,
+    counter: ConnectionCounter,
+) -> list[Release]:
+    """Launch i is due at t0 + i * within / len(students) whether or not the earlier ones
+    have finished (a class does not wait for each other), each student on a connection of
+    their own, as a browser has. Launches still running at ``deadline`` are cancelled."""
+    # A head start, so creating the tasks does not already make the first ones late.
+    t0 = time.monotonic() + 0.1
+    releases = [Release(t0 + i * within / len(students)) for i in range(len(students))]
+
+    async def launch(release: Release, who: Student) -> None:
+        await asyncio.sleep(release.due - time.monotonic())
+        release.started = time.monotonic()
+        async with client(1, counter) as http:
+            release.outcome = await launch_cycle(http, target, who)
+            release.finished = time.monotonic()
+
+    tasks = [
+        asyncio.create_task(launch(release, who))
+        for release, who in zip(releases, students, strict=True)
+    ]
+    _, pending = await asyncio.wait(tasks, timeout=max(0.0, deadline - time.monotonic()))
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    return releases
+
+
+def percentile_ms(seconds: list[float], p: float) -> float | None:
+    """Nearest-rank percentile ``p`` of sorted ``seconds``, in milliseconds (None: empty)."""
+    if not seconds:
+        return None
+    return round(seconds[max(0, math.ceil(p / 100 * len(seconds)) - 1)] * 1000, 1)
+
+
 @dataclasses.dataclass(frozen=True)
 class LevelResult:
     level: Level
@@ -342,10 +396,7 @@ class LevelResult:
 
     def percentile_ms(self, p: float) -> float | None:
         """Nearest-rank percentile of the successful cycles' latency."""
-        values = self.latencies
-        if not values:
-            return None
-        return round(values[max(0, math.ceil(p / 100 * len(values)) - 1)] * 1000, 1)
+        return percentile_ms(self.latencies, p)
 
     def summary(self, verify: VerifyCost, nproc: int) -> dict[str, Any]:
         launches = max(1, len(self.outcomes))
@@ -571,10 +622,10 @@ def verdict(summaries: list[dict[str, Any]], verify: VerifyCost) -> dict[str, An
     }
 
 
-def results_stem(database: str) -> Path:
-    """bench/results/launch-<database>-<time>: the JSON file (and server log) share it."""
+def results_stem(name: str) -> Path:
+    """bench/results/<name>-<time>: the JSON file (and server log) share it."""
     RESULTS_DIR.mkdir(exist_ok=True)
-    return RESULTS_DIR / f"launch-{database}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    return RESULTS_DIR / f"{name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
 
 
 # -- main -------------------------------------------------------------------------------
@@ -774,7 +825,7 @@ def report(args: argparse.Namespace, run: Run, verify: dict[str, VerifyCost], jw
     git_after = git_state()
     if git_after != run.git_before:
         print("  The tool's source changed during the run: the numbers mix two versions.")
-    stem = results_stem(run.database)
+    stem = results_stem(f"launch-{run.database}")
     data = {
         "benchmark": "bench/launch.py",
         "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

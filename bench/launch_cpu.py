@@ -82,6 +82,11 @@ def run(database_url: str | None, launches: int, profile: str | None) -> dict[st
             if launch.status_code == 302:
                 landing = timed("landing", client.get, urlsplit(launch.location).path)
                 assert landing.status_code == 200, landing.status_code
+            if n == 0:  # a cold process: what the first learner after a restart waits for
+                print(
+                    "first cycle (cold): "
+                    + ", ".join(f"{step} {1000 * timings[step][0]:.0f} ms" for step in STEPS)
+                )
             if n == 19:  # warm-up done: caches filled, statements compiled
                 for values in timings.values():
                     values.clear()

@@ -7,9 +7,10 @@ import datetime as dt
 import enum
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from assessments.labs.results import LabResult
@@ -116,7 +117,16 @@ def collect(
     """The work the conditions select (one learner's, or a whole course's on one activity:
     the organisation reports), by (user, track id, activity id); with ``since``, only work
     handed in from then on."""
-    work: dict[tuple[int, str, str], Work] = defaultdict(Work)
+    attempts, labs = _work_statements(attempts_in, labs_in)
+    if since is not None:
+        attempts = attempts.where(Attempt.submitted_at >= since)
+        labs = labs.where(LabSubmission.created_at >= since)
+    return _gather(session, attempts, labs, {})
+
+
+def _work_statements(
+    attempts_in: Sequence[ColumnElement[bool]], labs_in: Sequence[ColumnElement[bool]]
+) -> tuple[Select[Any], Select[Any]]:
     attempts = select(
         Attempt.user_id,
         Attempt.track_id,
@@ -137,18 +147,43 @@ def collect(
         LabSubmission.status.in_((SubmissionStatus.GRADED, SubmissionStatus.QUEUED)),
         ~LabSubmission.visible_only,
     )
-    if since is not None:
-        attempts = attempts.where(Attempt.submitted_at >= since)
-        labs = labs.where(LabSubmission.created_at >= since)
-    for user_id, track_id, activity_id, status, score, result in session.execute(
-        attempts.order_by(Attempt.number)
+    return attempts.order_by(Attempt.number), labs.order_by(LabSubmission.id)
+
+
+def _gather(
+    session: Session, attempts: Select[Any], labs: Select[Any], params: dict[str, Any]
+) -> dict[tuple[int, str, str], Work]:
+    work: dict[tuple[int, str, str], Work] = defaultdict(Work)
+    connection = session.connection()  # plain rows: no ORM work per row
+    for user_id, track_id, activity_id, status, score, result in connection.execute(
+        attempts, params
     ):
         work[user_id, track_id, activity_id].add_attempt(status, score, result)
-    for user_id, track_id, activity_id, status, score, result in session.execute(
-        labs.order_by(LabSubmission.id)
-    ):
+    for user_id, track_id, activity_id, status, score, result in connection.execute(labs, params):
         work[user_id, track_id, activity_id].add_lab(status, score, result)
     return work
+
+
+def _learner_statements(in_course: bool) -> tuple[Select[Any], Select[Any]]:
+    # A learner scope made of bind parameters: the models' own tenancy conditions
+    # (``of_learner``), in statements built once.
+    scope = cast(
+        LearnerScope,
+        SimpleNamespace(
+            registration_id=bindparam("registration_id"),
+            deployment_id=bindparam("deployment_id"),
+            context_id=bindparam("context_id") if in_course else None,
+            user_id=bindparam("user_id"),
+        ),
+    )
+    return _work_statements(
+        Attempt.of_learner(scope, scope.user_id), LabSubmission.of_learner(scope, scope.user_id)
+    )
+
+
+#: One learner's work, in a course (True) or outside any (False). Every learner page reads
+#: it, and building the statements per request cost more than running them.
+_LEARNER_WORK = {in_course: _learner_statements(in_course) for in_course in (True, False)}
 
 
 def judge(track: Track, work: Mapping[tuple[str, str], Work]) -> TrackProgress:
@@ -179,11 +214,21 @@ def progress(
 ) -> list[TrackProgress]:
     """Per track, the counted score and state of every activity the learner has done here
     (with ``since``, counting only work handed in from then on: credential renewal)."""
-    mine = collect(
-        session,
-        Attempt.of_learner(launch, launch.user_id),
-        LabSubmission.of_learner(launch, launch.user_id),
-        since,
-    )
+    if since is None:
+        attempts, labs = _LEARNER_WORK[launch.context_id is not None]
+        params = {
+            "registration_id": launch.registration_id,
+            "deployment_id": launch.deployment_id,
+            "context_id": launch.context_id,
+            "user_id": launch.user_id,
+        }
+        mine = _gather(session, attempts, labs, params)
+    else:
+        mine = collect(
+            session,
+            Attempt.of_learner(launch, launch.user_id),
+            LabSubmission.of_learner(launch, launch.user_id),
+            since,
+        )
     work = {(track_id, activity_id): done for (_, track_id, activity_id), done in mine.items()}
     return [judge(track, work) for track in tracks]

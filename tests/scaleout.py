@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import runpy
 import secrets
 import shutil
 import signal
@@ -33,11 +34,15 @@ import redis
 
 from bench.harness import ToolServer, free_port, skillcert_executable
 from lti_tool.keyring import new_kek
+from lti_tool.resources import resource_dir
 
 #: The response header naming the host that answered (HAProxy's server name).
 HOST_HEADER = "X-SkillCert-Host"
 HOST_NAMES = ("web-a", "web-b", "web-c", "web-d")
 START_SECONDS = 60.0
+#: Requests a gunicorn worker serves at once (config/gunicorn.conf.py): HAProxy queues the
+#: rest itself, so a burst waits in its queue, not in gunicorn's backlog behind /healthz.
+GUNICORN_THREADS = runpy.run_path(str(resource_dir("config") / "gunicorn.conf.py"))["threads"]
 
 HAPROXY_CONFIG = """\
 global
@@ -47,7 +52,7 @@ defaults
     timeout connect 2s
     timeout client 60s
     timeout server 60s
-    timeout queue 30s
+    timeout queue 60s
     retries 3
     option redispatch 1
     retry-on conn-failure empty-response response-timeout 503
@@ -55,6 +60,7 @@ defaults
 frontend skillcert
     bind 127.0.0.1:{port}
     http-request disable-l7-retry unless METH_GET || METH_HEAD
+    http-request set-priority-class int(1) if {{ path_beg /lti/login }}
     default_backend web
 backend web
     balance roundrobin
@@ -152,6 +158,7 @@ class Balancer:
     def write_config(self) -> None:
         servers = "\n".join(
             f"    server {host.name} 127.0.0.1:{host.port} check inter 1s fall 2 rise 1"
+            f" maxconn {host.workers * GUNICORN_THREADS}"
             for host in self.hosts
         )
         self.config_path.write_text(

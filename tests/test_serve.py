@@ -189,3 +189,16 @@ def test_demo_instructor_places_modules_and_learners_open_them(tmp_path):
             f"{base}/demo-lms/deep-link-return", data={"JWT": jwt_value + "x"}, timeout=10
         )
         assert forged.status_code == 400
+
+
+def test_production_serve_loads_the_tracks_once_before_it_opens_its_port(tmp_path):
+    """gunicorn preloads the app: the tracks are read by the master before the first
+    request, not by each worker inside a learner's first page (seconds of CPU each)."""
+    content = tmp_path / "content"
+    (content / "half-written").mkdir(parents=True)
+    (content / "half-written" / "track.yaml").write_text("id: half-written\n")
+    with serving(tmp_path, "--workers", "2", SKILLCERT_CONTENT_PATH=str(content)):
+        log = next(tmp_path.glob("serve-*.log")).read_text()
+    problem = "half-written/track.yaml:1: 'version' is required"
+    assert log.count(problem) == 1, log
+    assert log.index(problem) < log.index("Listening at"), log

@@ -52,23 +52,45 @@ class TrackOverview:
     def minutes(activity: Activity) -> int:
         return estimated_minutes(activity)
 
-    def stretch(self, activities: Iterable[Activity]) -> Stretch:
-        activities = tuple(activities)
-        left = [activity for activity in activities if not self.progress.finished(activity)]
+    def stretch(self, activities: tuple[Activity, ...]) -> Stretch:
+        finished = [activity for activity in activities if self.progress.finished(activity)]
+        minutes = _total_minutes(activities)
         return Stretch(
-            done=len(activities) - len(left),
+            done=len(finished),
             total=len(activities),
-            minutes=sum(map(estimated_minutes, activities)),
-            minutes_left=sum(map(estimated_minutes, left)),
+            minutes=minutes,
+            minutes_left=minutes - sum(map(estimated_minutes, finished)),
         )
 
     @functools.cached_property
     def whole(self) -> Stretch:
-        return self.stretch(self.track.activities())
+        return self.stretch(_all_activities(self.track))
 
     @functools.cached_property
     def competencies(self) -> tuple[competencies.CompetencySummary, ...]:
         return competencies.summary(self.progress)
+
+
+#: Content is loaded once per process and never changes, and every learner page sums the
+#: estimates of whole tracks (≈ 500 activities on the landing page): each total is kept, by
+#: the tuple it sums, which the entry holds so that its id is never another's. Tracks are
+#: loaded once per process (``assessments.catalog``), which bounds both tables.
+_totals: dict[int, tuple[tuple[Activity, ...], int]] = {}
+_track_activities: dict[int, tuple[Track, tuple[Activity, ...]]] = {}
+
+
+def _total_minutes(activities: tuple[Activity, ...]) -> int:
+    kept = _totals.get(id(activities))
+    if kept is None or kept[0] is not activities:
+        _totals[id(activities)] = kept = (activities, sum(map(estimated_minutes, activities)))
+    return kept[1]
+
+
+def _all_activities(track: Track) -> tuple[Activity, ...]:
+    kept = _track_activities.get(id(track))
+    if kept is None or kept[0] is not track:
+        _track_activities[id(track)] = kept = (track, tuple(track.activities()))
+    return kept[1]
 
 
 def overviews(
