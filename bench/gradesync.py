@@ -44,6 +44,7 @@ from harness import (
     in_process_app,
     machine_busy_seconds,
     met,
+    postgres_seconds,
     print_results,
     proc_stats,
     scratch_database,
@@ -234,11 +235,11 @@ def cpu_seconds(workers: list[subprocess.Popen]) -> dict[str, float]:
     progress polling) and the whole machine."""
     pids = {p.pid for p in workers}
     used = {"workers": 0.0, "database": 0.0}
-    for pid, name, fields in proc_stats():
+    stats = list(proc_stats())
+    for pid, _, fields in stats:
         if pid in pids:
             used["workers"] += sum(user_system(fields)) / CLOCK_TICKS
-        elif name == "postgres":
-            used["database"] += sum(user_system(fields)) / CLOCK_TICKS
+    used["database"] = postgres_seconds(stats)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     used["driver"] = usage.ru_utime + usage.ru_stime
     used["machine"] = machine_busy_seconds()

@@ -106,6 +106,18 @@ def user_system(fields: list[str], reaped: bool = False) -> tuple[int, int]:
     return (user + child_user, system + child_system) if reaped else (user, system)
 
 
+def postgres_seconds(stats: list[tuple[int, str, list[str]]]) -> float:
+    """CPU seconds of the PostgreSQL server among ``stats`` (``proc_stats``): its processes,
+    plus what the postmaster reaped. A backend that exits between two readings would
+    otherwise take its time with it, and the difference could even come out negative."""
+    server = {pid: fields for pid, name, fields in stats if name == "postgres"}
+    ticks = sum(
+        sum(user_system(fields, reaped=int(fields[1]) not in server))  # the postmaster
+        for fields in server.values()
+    )
+    return ticks / CLOCK_TICKS
+
+
 def machine_busy_seconds() -> float:
     with open("/proc/stat") as stat:
         user, nice, system, _idle, _iowait, irq, softirq, steal = map(
@@ -138,22 +150,21 @@ class CpuSnapshot:
 
 
 def cpu_snapshot(master: int) -> CpuSnapshot:
-    tool_user = tool_system = database = 0
+    tool_user = tool_system = 0
     pids = set()
-    for pid, name, fields in proc_stats():
+    stats = list(proc_stats())
+    for pid, _, fields in stats:
         if pid == master or int(fields[1]) == master:
             user, system = user_system(fields, reaped=pid == master)
             tool_user, tool_system = tool_user + user, tool_system + system
             pids.add(pid)
-        elif name == "postgres":
-            database += sum(user_system(fields))
     if master not in pids:
         raise RuntimeError("The gunicorn master has exited.")
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return CpuSnapshot(
         tool=(tool_user + tool_system) / CLOCK_TICKS,
         tool_system=tool_system / CLOCK_TICKS,
-        database=database / CLOCK_TICKS,
+        database=postgres_seconds(stats),
         driver=usage.ru_utime + usage.ru_stime,
         machine=machine_busy_seconds(),
         tool_pids=frozenset(pids),

@@ -77,6 +77,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
+import floor
 import jwt
 from baseline_server import BaselineServer, skillcert_gunicorn_settings
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
@@ -680,6 +681,7 @@ class Arm:
     server: GunicornApp
     target: Target
     levels: list[LevelResult] = dataclasses.field(default_factory=list)
+    cheapest_request: floor.Floor | None = None
     log: str = ""
 
 
@@ -733,6 +735,29 @@ def measure(args: argparse.Namespace, platform: Platform) -> Run:
             for arm in run.arms:
                 shutil.rmtree(arm.server.instance, ignore_errors=True)
     return run
+
+
+#: Requests in SkillCert's launch cycle: login, launch, landing page.
+SKILLCERT_REQUESTS = 3
+
+
+def floor_comparison(ours: Arm, theirs: Arm, theirs_verdict: dict[str, Any]) -> dict[str, Any]:
+    """The floor under SkillCert's launch (its cheapest request x its requests per launch)
+    against the baseline's whole launch: above 0.5, no change to what the three requests
+    do meets the CPU target unless what every request costs comes down too."""
+    mine, other = ours.cheapest_request, theirs.cheapest_request
+    if mine is None or other is None:
+        return {}
+    floor_per_launch = SKILLCERT_REQUESTS * mine.cpu_ms_per_request
+    baseline_launch = theirs_verdict["tool_cpu_ms_per_launch"]
+    return {
+        "floor": {"skillcert": mine.as_dict(), "baseline": other.as_dict()},
+        "floor_ms_per_request": [mine.cpu_ms_per_request, other.cpu_ms_per_request],
+        "floor_ms_per_launch": floor_per_launch,
+        "floor_ratio_to_baseline_launch": round(floor_per_launch / baseline_launch, 3)
+        if baseline_launch
+        else None,
+    }
 
 
 #: Targets of issue 19 against the baseline, measured in the same run.
@@ -793,6 +818,15 @@ def print_comparison(c: dict[str, Any]) -> None:
     )
     if c["baseline_errors"]:
         print(f"  The baseline failed {c['baseline_errors']} launches: its numbers are too low.")
+    if c.get("floor_ms_per_request"):
+        ours_floor, theirs_floor = c["floor_ms_per_request"]
+        print(
+            f"Cheapest request (GET /healthz, c={floor.CONCURRENCY}): SkillCert "
+            f"{ours_floor:.2f} ms CPU, the baseline {theirs_floor:.2f} ms. SkillCert's launch "
+            f"makes {SKILLCERT_REQUESTS} requests: at least {c['floor_ms_per_launch']:.2f} ms "
+            f"before any LTI work = {fmt(c['floor_ratio_to_baseline_launch'], '.2f')}x the "
+            "baseline's whole launch (all levels)."
+        )
 
 
 def report(args: argparse.Namespace, run: Run, verify: dict[str, VerifyCost], jwks: int) -> None:
@@ -813,6 +847,7 @@ def report(args: argparse.Namespace, run: Run, verify: dict[str, VerifyCost], jw
         )
         print("\n".join(table_rows(theirs)))
         comparison = against_baseline(summaries, outcome, theirs, theirs_verdict)
+        comparison |= floor_comparison(ours, arm, theirs_verdict)
         print_comparison(comparison)
         baseline = {
             "tool": "bench/baseline_tool (pylti1p3 + Flask, FileSystemCache)",
@@ -875,6 +910,9 @@ async def drive(levels: tuple[Level, ...], arms: list[Arm], args: argparse.Names
             arm.levels.append(result)
             if result.errors:
                 print(f"  errors: {dict(result.errors)}")
+    for arm in arms:
+        print(f"{arm.name}: {floor.REQUESTS} requests of GET /healthz…")
+        arm.cheapest_request = await floor.request_floor(arm.target.tool_url, arm.server, deadline)
 
 
 def main(argv: list[str] | None = None) -> int:

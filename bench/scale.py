@@ -59,6 +59,7 @@ from harness import (
     Platform,
     Target,
     machine_busy_seconds,
+    postgres_seconds,
     proc_stats,
     scratch_database,
     user_system,
@@ -119,9 +120,7 @@ def group_cpu(leader: int) -> float:
 
 
 def postgres_cpu() -> float:
-    return sum(sum(user_system(f)) for _, name, f in proc_stats() if name == "postgres") / (
-        CLOCK_TICKS
-    )
+    return postgres_seconds(list(proc_stats()))
 
 
 def driver_cpu() -> float:

@@ -210,3 +210,23 @@ def test_a_placed_track_shows_its_modules_with_their_bars_in_this_course(course)
     assert words_of(home, "progress-in-course-sample-basics") == "1 of 3 activities done (33%)"
     assert in_course.index('id="in-course-sample"') < in_course.index("Write a classifier prompt")
     assert_bars_are_named(home)
+
+
+def test_work_counts_where_it_was_done_in_a_course_or_outside_any(course):
+    """The learner's work is read by statements built once, one for a course and one for a
+    launch without a course: each counts only its own, as ``of_learner`` says."""
+    course.launch()
+    mark_done(course.client)
+    in_course = course.client.get("/learn/").text
+    assert words_of(in_course, "progress-track-sample") == "1 of 9 activities done (11%)"
+
+    course.launch(context=None)  # the same learner, from a link outside any course
+    outside = course.client.get("/learn/").text
+    assert words_of(outside, "progress-track-sample") == "0 of 9 activities done (0%)"
+    mark_done(course.client)
+    outside = course.client.get("/learn/").text
+    assert words_of(outside, "progress-track-sample") == "1 of 9 activities done (11%)"
+
+    course.launch()  # back in the course: still its own one, not two
+    again = course.client.get("/learn/").text
+    assert words_of(again, "progress-track-sample") == "1 of 9 activities done (11%)"
