@@ -117,10 +117,7 @@ def collect(
     """The work the conditions select (one learner's, or a whole course's on one activity:
     the organisation reports), by (user, track id, activity id); with ``since``, only work
     handed in from then on."""
-    attempts, labs = _work_statements(attempts_in, labs_in)
-    if since is not None:
-        attempts = attempts.where(Attempt.submitted_at >= since)
-        labs = labs.where(LabSubmission.created_at >= since)
+    attempts, labs = _handed_in_since(_work_statements(attempts_in, labs_in), since)
     return _gather(session, attempts, labs, {})
 
 
@@ -148,6 +145,18 @@ def _work_statements(
         ~LabSubmission.visible_only,
     )
     return attempts.order_by(Attempt.number), labs.order_by(LabSubmission.id)
+
+
+def _handed_in_since(
+    statements: tuple[Select[Any], Select[Any]], since: dt.datetime | None
+) -> tuple[Select[Any], Select[Any]]:
+    attempts, labs = statements
+    if since is None:
+        return attempts, labs
+    return (
+        attempts.where(Attempt.submitted_at >= since),
+        labs.where(LabSubmission.created_at >= since),
+    )
 
 
 def _gather(
@@ -214,21 +223,13 @@ def progress(
 ) -> list[TrackProgress]:
     """Per track, the counted score and state of every activity the learner has done here
     (with ``since``, counting only work handed in from then on: credential renewal)."""
-    if since is None:
-        attempts, labs = _LEARNER_WORK[launch.context_id is not None]
-        params = {
-            "registration_id": launch.registration_id,
-            "deployment_id": launch.deployment_id,
-            "context_id": launch.context_id,
-            "user_id": launch.user_id,
-        }
-        mine = _gather(session, attempts, labs, params)
-    else:
-        mine = collect(
-            session,
-            Attempt.of_learner(launch, launch.user_id),
-            LabSubmission.of_learner(launch, launch.user_id),
-            since,
-        )
+    attempts, labs = _handed_in_since(_LEARNER_WORK[launch.context_id is not None], since)
+    params = {
+        "registration_id": launch.registration_id,
+        "deployment_id": launch.deployment_id,
+        "context_id": launch.context_id,
+        "user_id": launch.user_id,
+    }
+    mine = _gather(session, attempts, labs, params)
     work = {(track_id, activity_id): done for (_, track_id, activity_id), done in mine.items()}
     return [judge(track, work) for track in tracks]

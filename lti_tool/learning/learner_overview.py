@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,8 @@ from lti_tool.learning import competencies, due_dates
 from lti_tool.models import utcnow
 from lti_tool.placements import Placement, resolve
 from lti_tool.scope import CurrentLaunch
+
+T = TypeVar("T")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -72,24 +75,27 @@ class TrackOverview:
 
 
 #: Content is loaded once per process and never changes, and every learner page sums the
-#: estimates of whole tracks (≈ 500 activities on the landing page): each total is kept, by
-#: the tuple it sums, which the entry holds so that its id is never another's. Tracks are
-#: loaded once per process (``assessments.catalog``), which bounds both tables.
-_totals: dict[int, tuple[tuple[Activity, ...], int]] = {}
-_track_activities: dict[int, tuple[Track, tuple[Activity, ...]]] = {}
+#: estimates of whole tracks (≈ 500 activities on the landing page): each total is kept,
+#: by the object it was computed from. Tracks are loaded once per process
+#: (``assessments.catalog``), which bounds both tables.
+_totals: dict[int, tuple[object, int]] = {}
+_track_activities: dict[int, tuple[object, tuple[Activity, ...]]] = {}
 
 
 def _total_minutes(activities: tuple[Activity, ...]) -> int:
-    kept = _totals.get(id(activities))
-    if kept is None or kept[0] is not activities:
-        _totals[id(activities)] = kept = (activities, sum(map(estimated_minutes, activities)))
-    return kept[1]
+    return _kept(_totals, activities, lambda: sum(map(estimated_minutes, activities)))
 
 
 def _all_activities(track: Track) -> tuple[Activity, ...]:
-    kept = _track_activities.get(id(track))
-    if kept is None or kept[0] is not track:
-        _track_activities[id(track)] = kept = (track, tuple(track.activities()))
+    return _kept(_track_activities, track, lambda: tuple(track.activities()))
+
+
+def _kept(table: dict[int, tuple[object, T]], source: object, make: Callable[[], T]) -> T:
+    """``make()``, computed once per ``source`` object: the entry holds the object, so its
+    id is never another's."""
+    kept = table.get(id(source))
+    if kept is None or kept[0] is not source:
+        table[id(source)] = kept = (source, make())
     return kept[1]
 
 
